@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages gasvoucher needs to build, test and run its demo.
+# Idempotent and non-interactive: run it as root on Debian 12 (bookworm) or later.
+set -eu
+
+BUILD="build-essential autoconf automake libtool pkg-config
+       libxml2-dev libcurl4-openssl-dev unixodbc-dev libssl-dev libcsv-dev
+       libmicrohttpd-dev libgnutls28-dev libinih-dev libcmocka-dev"
+RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
+TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3
+       procps iproute2 ca-certificates git"
+BENCH="wrk nginx-light"
+
+export DEBIAN_FRONTEND=noninteractive
+want=""
+for p in $BUILD $RUNTIME $TESTS ${GASVOUCHER_BENCH_DEPS:+$BENCH}; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+        want="$want $p"
+done
+if [ -n "$want" ]; then
+    apt-get update -qq
+    # Server packages must not start their own instances: the tests start
+    # theirs under a temporary folder.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    apt-get install -y -qq --no-install-recommends $want
+    rm -f /usr/sbin/policy-rc.d
+fi

@@ -1,0 +1,29 @@
+/* buf.h - a growable byte buffer with a hard cap.
+ *
+ * Every buffer that grows from outside input has a limit; appending past it
+ * fails (returns -1) and leaves the buffer as it was, so callers can answer
+ * "too large" instead of exhausting memory (compare curl's dynbuf).
+ */
+#ifndef GV_BUF_H
+#define GV_BUF_H
+
+#include <stddef.h>
+
+typedef struct gv_buf {
+    char *data;   /* always NUL-terminated when non-NULL */
+    size_t len;
+    size_t cap;
+    size_t max;   /* hard cap on len */
+} gv_buf_t;
+
+void gv_buf_init(gv_buf_t *b, size_t max);
+void gv_buf_free(gv_buf_t *b);
+void gv_buf_reset(gv_buf_t *b);
+int gv_buf_append(gv_buf_t *b, const void *data, size_t len);
+int gv_buf_puts(gv_buf_t *b, const char *s);
+int gv_buf_printf(gv_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append text escaped for XML character data and attribute values. */
+int gv_buf_xml_escape(gv_buf_t *b, const char *s);
+
+#endif

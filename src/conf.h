@@ -1,0 +1,87 @@
+/* conf.h - gasvoucher.conf: one INI file, checked whole at load.
+ *
+ * Every key is listed in one table in conf.c with its type, limits and
+ * default; contrib/gasvoucher.conf.sample documents each, and `make check`
+ * verifies that the sample loads and names every key in the table.  An
+ * unknown key, a bad value or a missing required key is an error naming
+ * file, line and key; the caller refuses to run on any error.
+ */
+#ifndef GV_CONF_H
+#define GV_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define GV_MAX_REGIONS 32
+
+typedef struct gv_hostport {
+    char host[256];
+    int port;
+} gv_hostport_t;
+
+typedef enum { GV_LOG_DEBUG, GV_LOG_INFO, GV_LOG_WARNING, GV_LOG_ERROR } gv_log_level_t;
+
+typedef struct gv_conf {
+    char *path;
+
+    /* [provider] */
+    char *provider_bin;
+    char *provider_name;
+
+    /* [database] */
+    char *db_connection;
+    char *mapping_path;
+    long db_login_timeout;      /* seconds */
+    long db_query_timeout;      /* seconds */
+    long db_reconnect_min_ms;
+    long db_reconnect_max_ms;
+
+    /* [wallet] listener for the wallet's calls */
+    gv_hostport_t wallet_listen;
+    int wallet_tls;
+    char *tls_cert;
+    char *tls_key;
+    char *tls_client_ca;
+    long threads;
+    long max_connections;
+    long max_connections_per_ip;
+    size_t header_limit;
+    size_t account_check_body_limit;
+    size_t batch_body_limit;
+    size_t discard_limit;
+    long header_timeout;
+    long idle_timeout;
+    long rate_limit;            /* requests per second per client; 0 = off */
+    long rate_burst;
+    long drain_timeout;
+
+    /* [ops] listener for /healthz, /readyz, /metrics */
+    gv_hostport_t ops_listen;
+
+    /* [pilot] */
+    int32_t pilot_start;        /* days since epoch */
+    int32_t pilot_end;
+    char pilot_regions[GV_MAX_REGIONS][6];
+    size_t pilot_region_count;
+
+    /* [time] */
+    char *time_zone;
+
+    /* [log] */
+    gv_log_level_t log_level;
+} gv_conf_t;
+
+/* Loads and checks path.  Returns a new configuration, or NULL with every
+ * problem in errs.  Free with gv_conf_free. */
+gv_conf_t *gv_conf_load(const char *path, gv_errlist_t *errs);
+void gv_conf_free(gv_conf_t *conf);
+
+int gv_conf_region_in_pilot(const gv_conf_t *conf, const char *region);
+int gv_hostport_is_loopback(const gv_hostport_t *hp);
+
+/* For the documentation check: the i-th "section.key", NULL past the end. */
+const char *gv_conf_key_name(size_t i, char *buf, size_t bufsz);
+
+#endif

@@ -1,0 +1,645 @@
+/* db.c - unixODBC connections, statements, diagnostics and transactions. */
+#include "config.h"
+#include "db.h"
+
+#include <sql.h>
+#include <sqlext.h>
+#include <sqlucode.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PARAMS 32
+#define PARAM_CHARS 512    /* UTF-16 units per bound text parameter */
+
+struct gv_db {
+    char *connstr;
+    gv_db_opts_t opts;
+    SQLHENV env;
+    SQLHDBC dbc;
+    int connected;
+    int64_t next_attempt_ms;   /* back-off: no connection attempt before this */
+    long backoff_ms;           /* current back-off step, 0 after a success */
+};
+
+struct param {
+    SQLSMALLINT ctype, sqltype;
+    SQLLEN ind;
+    int64_t i64;
+    SQLWCHAR text[PARAM_CHARS + 1];
+    char date[11];
+};
+
+struct gv_db_stmt {
+    gv_db_t *db;
+    SQLHSTMT h;
+    struct param params[MAX_PARAMS];
+};
+
+/* ---- the SQLSTATE table --------------------------------------------- */
+
+typedef struct state_rule {
+    const char *prefix;    /* matched against the start of the SQLSTATE */
+    long native;           /* 0 = any */
+    gv_db_action_t action;
+} state_rule_t;
+
+/* First match wins, so specific entries come before their class. */
+static const state_rule_t state_rules[] = {
+    /* MariaDB/MySQL reports a lost server as HY000 with these codes:
+     * 2002/2003 cannot connect, 2006 gone away, 2013 lost during query. */
+    { "HY000", 2002, GV_DB_RECONNECT },
+    { "HY000", 2003, GV_DB_RECONNECT },
+    { "HY000", 2006, GV_DB_RECONNECT },
+    { "HY000", 2013, GV_DB_RECONNECT },
+    { "HY000", 1205, GV_DB_RETRY },     /* MariaDB lock wait timeout */
+    { "HY000", 1213, GV_DB_RETRY },     /* MariaDB deadlock */
+    { "HY000", 5, GV_DB_RETRY },        /* SQLITE_BUSY */
+    { "HY000", 6, GV_DB_RETRY },        /* SQLITE_LOCKED */
+    { "HY000", 19, GV_DB_DUPLICATE },   /* SQLITE_CONSTRAINT */
+    { "S1000", 5, GV_DB_RETRY },
+    { "S1000", 19, GV_DB_DUPLICATE },
+    { "08", 0, GV_DB_RECONNECT },       /* connection exception */
+    { "57P01", 0, GV_DB_RECONNECT },    /* PostgreSQL admin shutdown */
+    { "57P02", 0, GV_DB_RECONNECT },    /* crash shutdown */
+    { "57P03", 0, GV_DB_RECONNECT },    /* cannot connect now (starting up) */
+    { "HYT01", 0, GV_DB_RECONNECT },    /* connection timeout */
+    { "HYT00", 0, GV_DB_RETRY },        /* query timeout */
+    { "40", 0, GV_DB_RETRY },           /* serialisation failure, deadlock */
+    { "23000", 1062, GV_DB_DUPLICATE }, /* MariaDB duplicate key */
+    { "23505", 0, GV_DB_DUPLICATE },    /* unique violation */
+    { "23", 0, GV_DB_PERMANENT },       /* other integrity violations */
+    { "HY008", 0, GV_DB_RETRY },        /* operation cancelled */
+    { "", 0, GV_DB_PERMANENT },
+};
+
+gv_db_action_t gv_sqlstate_action(const char *sqlstate, long native)
+{
+    for (size_t i = 0; i < sizeof state_rules / sizeof state_rules[0]; i++) {
+        const state_rule_t *r = &state_rules[i];
+        if (strncmp(sqlstate, r->prefix, strlen(r->prefix)) == 0 &&
+            (r->native == 0 || r->native == native))
+            return r->action;
+    }
+    return GV_DB_PERMANENT;
+}
+
+const char *gv_db_action_name(gv_db_action_t a)
+{
+    switch (a) {
+    case GV_DB_OK: return "ok";
+    case GV_DB_RETRY: return "retry";
+    case GV_DB_RECONNECT: return "reconnect";
+    case GV_DB_DUPLICATE: return "duplicate";
+    case GV_DB_PERMANENT: return "permanent";
+    }
+    return "?";
+}
+
+/* Reads every diagnostic record of a handle into e.  The action is the
+ * most severe among the records: a connection failure reported as the
+ * second record still means reconnect. */
+static void collect(SQLSMALLINT type, SQLHANDLE h, const char *what, gv_db_error_t *e)
+{
+    SQLCHAR state[6], text[512];
+    SQLINTEGER native;
+    SQLSMALLINT len;
+    size_t used;
+    int first = 1;
+
+    if (!e)
+        return;
+    e->action = GV_DB_PERMANENT;
+    e->sqlstate[0] = '\0';
+    e->native = 0;
+    used = (size_t)snprintf(e->msg, sizeof e->msg, "%s", what);
+    for (SQLSMALLINT i = 1;; i++) {
+        SQLRETURN rc = SQLGetDiagRec(type, h, i, state, &native, text, sizeof text, &len);
+        gv_db_action_t a;
+        if (rc != SQL_SUCCESS && rc != SQL_SUCCESS_WITH_INFO)
+            break;
+        a = gv_sqlstate_action((const char *)state, (long)native);
+        if (first) {
+            memcpy(e->sqlstate, state, 6);
+            e->native = (long)native;
+            e->action = a;
+            first = 0;
+        } else if (a == GV_DB_RECONNECT) {
+            e->action = a;
+        }
+        if (used < sizeof e->msg)
+            used += (size_t)snprintf(e->msg + used, sizeof e->msg - used, "%s [%s/%ld] %s",
+                                     i == 1 ? ":" : ";", state, (long)native, text);
+    }
+    if (first)
+        snprintf(e->sqlstate, sizeof e->sqlstate, "HY000");
+}
+
+static int ok(SQLRETURN rc)
+{
+    return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO;
+}
+
+/* ---- UTF-8 <-> UTF-16 ------------------------------------------------ */
+
+static long utf8_to_utf16(const char *s, SQLWCHAR *out, size_t outmax)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+
+    while (*p) {
+        unsigned long cp;
+        int extra;
+        if (*p < 0x80) { cp = *p; extra = 0; }
+        else if ((*p & 0xE0) == 0xC0) { cp = *p & 0x1F; extra = 1; }
+        else if ((*p & 0xF0) == 0xE0) { cp = *p & 0x0F; extra = 2; }
+        else if ((*p & 0xF8) == 0xF0) { cp = *p & 0x07; extra = 3; }
+        else return -1;
+        p++;
+        for (int i = 0; i < extra; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return -1;
+            cp = (cp << 6) | (*p & 0x3F);
+        }
+        if (cp >= 0x10000) {
+            if (n + 2 > outmax)
+                return -1;
+            cp -= 0x10000;
+            out[n++] = (SQLWCHAR)(0xD800 | (cp >> 10));
+            out[n++] = (SQLWCHAR)(0xDC00 | (cp & 0x3FF));
+        } else {
+            if (n + 1 > outmax)
+                return -1;
+            out[n++] = (SQLWCHAR)cp;
+        }
+    }
+    if (n + 1 > outmax)
+        return -1;
+    out[n] = 0;
+    return (long)n;
+}
+
+static int utf16_to_utf8(const SQLWCHAR *w, size_t units, char *out, size_t outsz)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < units; i++) {
+        unsigned long cp = w[i];
+        char tmp[4];
+        int len;
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < units && w[i + 1] >= 0xDC00 &&
+            w[i + 1] <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (w[i + 1] - 0xDC00);
+            i++;
+        }
+        if (cp < 0x80) { tmp[0] = (char)cp; len = 1; }
+        else if (cp < 0x800) {
+            tmp[0] = (char)(0xC0 | (cp >> 6)); tmp[1] = (char)(0x80 | (cp & 0x3F)); len = 2;
+        } else if (cp < 0x10000) {
+            tmp[0] = (char)(0xE0 | (cp >> 12)); tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            tmp[2] = (char)(0x80 | (cp & 0x3F)); len = 3;
+        } else {
+            tmp[0] = (char)(0xF0 | (cp >> 18)); tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); tmp[3] = (char)(0x80 | (cp & 0x3F));
+            len = 4;
+        }
+        if (n + (size_t)len + 1 > outsz)
+            return -1;
+        memcpy(out + n, tmp, (size_t)len);
+        n += (size_t)len;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+gv_db_t *gv_db_new(const char *connstr, const gv_db_opts_t *opts)
+{
+    gv_db_t *db = calloc(1, sizeof *db);
+
+    if (!db)
+        return NULL;
+    db->connstr = strdup(connstr);
+    db->opts = *opts;
+    if (!db->connstr) {
+        free(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void release_handles(gv_db_t *db)
+{
+    if (db->dbc) {
+        if (db->connected)
+            SQLDisconnect(db->dbc);
+        SQLFreeHandle(SQL_HANDLE_DBC, db->dbc);
+        db->dbc = NULL;
+    }
+    if (db->env) {
+        SQLFreeHandle(SQL_HANDLE_ENV, db->env);
+        db->env = NULL;
+    }
+    db->connected = 0;
+}
+
+void gv_db_free(gv_db_t *db)
+{
+    if (!db)
+        return;
+    release_handles(db);
+    free(db->connstr);
+    free(db);
+}
+
+int gv_db_is_connected(const gv_db_t *db)
+{
+    return db->connected;
+}
+
+int64_t gv_db_backoff_left_ms(const gv_db_t *db, int64_t now_ms)
+{
+    return db->next_attempt_ms > now_ms ? db->next_attempt_ms - now_ms : 0;
+}
+
+static void schedule_retry(gv_db_t *db, int64_t now_ms)
+{
+    if (db->backoff_ms == 0)
+        db->backoff_ms = db->opts.reconnect_min_ms;
+    else if (db->backoff_ms * 2 <= db->opts.reconnect_max_ms)
+        db->backoff_ms *= 2;
+    else
+        db->backoff_ms = db->opts.reconnect_max_ms;
+    db->next_attempt_ms = now_ms + db->backoff_ms;
+}
+
+void gv_db_disconnect(gv_db_t *db, int64_t now_ms)
+{
+    release_handles(db);
+    schedule_retry(db, now_ms);
+}
+
+void gv_db_allow_now(gv_db_t *db)
+{
+    db->next_attempt_ms = 0;
+}
+
+int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
+{
+    SQLRETURN rc;
+
+    if (db->connected)
+        return 0;
+    if (now_ms < db->next_attempt_ms) {
+        if (e) {
+            e->action = GV_DB_RECONNECT;
+            snprintf(e->sqlstate, sizeof e->sqlstate, "08001");
+            e->native = 0;
+            snprintf(e->msg, sizeof e->msg,
+                     "database unreachable; next connection attempt in %lld ms",
+                     (long long)(db->next_attempt_ms - now_ms));
+        }
+        return -1;
+    }
+    release_handles(db);
+    if (!ok(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &db->env)) ||
+        !ok(SQLSetEnvAttr(db->env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0)) ||
+        !ok(SQLAllocHandle(SQL_HANDLE_DBC, db->env, &db->dbc))) {
+        if (e) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->sqlstate, sizeof e->sqlstate, "HY001");
+            snprintf(e->msg, sizeof e->msg, "cannot allocate ODBC handles");
+        }
+        release_handles(db);
+        schedule_retry(db, now_ms);
+        return -1;
+    }
+    SQLSetConnectAttr(db->dbc, SQL_ATTR_LOGIN_TIMEOUT,
+                      (SQLPOINTER)(uintptr_t)db->opts.login_timeout_s, 0);
+    SQLSetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_TIMEOUT,
+                      (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s, 0);
+    rc = SQLDriverConnect(db->dbc, NULL, (SQLCHAR *)db->connstr, SQL_NTS, NULL, 0, NULL,
+                          SQL_DRIVER_NOPROMPT);
+    if (!ok(rc)) {
+        collect(SQL_HANDLE_DBC, db->dbc, "connect", e);
+        /* Whatever the driver said, a failed connect is retried later:
+         * the database may come back (a wrong password will not, and the
+         * log says so every time). */
+        if (e && e->action != GV_DB_PERMANENT)
+            e->action = GV_DB_RECONNECT;
+        release_handles(db);
+        schedule_retry(db, now_ms);
+        return -1;
+    }
+    db->connected = 1;
+    db->backoff_ms = 0;
+    db->next_attempt_ms = 0;
+    return 0;
+}
+
+/* ---- statements ------------------------------------------------------- */
+
+gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st;
+    SQLWCHAR *wsql;
+    size_t max = strlen(sql) + 1;
+    long n;
+
+    if (!db->connected) {
+        if (e) {
+            e->action = GV_DB_RECONNECT;
+            snprintf(e->msg, sizeof e->msg, "not connected");
+        }
+        return NULL;
+    }
+    st = calloc(1, sizeof *st);
+    wsql = calloc(max, sizeof *wsql);
+    if (!st || !wsql)
+        goto nomem;
+    n = utf8_to_utf16(sql, wsql, max);
+    if (n < 0) {
+        if (e) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "statement is not valid UTF-8");
+        }
+        goto fail;
+    }
+    st->db = db;
+    if (!ok(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &st->h))) {
+        collect(SQL_HANDLE_DBC, db->dbc, "allocate statement", e);
+        st->h = NULL;
+        goto fail;
+    }
+    SQLSetStmtAttr(st->h, SQL_ATTR_QUERY_TIMEOUT, (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s,
+                   0);
+    if (!ok(SQLPrepareW(st->h, wsql, (SQLINTEGER)n))) {
+        collect(SQL_HANDLE_STMT, st->h, "prepare", e);
+        goto fail;
+    }
+    free(wsql);
+    return st;
+nomem:
+    if (e) {
+        e->action = GV_DB_PERMANENT;
+        snprintf(e->msg, sizeof e->msg, "out of memory");
+    }
+fail:
+    free(wsql);
+    gv_db_stmt_free(st);
+    return NULL;
+}
+
+void gv_db_stmt_free(gv_db_stmt_t *st)
+{
+    if (!st)
+        return;
+    if (st->h && st->db->connected)
+        SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    free(st);
+}
+
+static struct param *param_slot(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
+{
+    if (idx < 1 || idx > MAX_PARAMS) {
+        if (e) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "parameter %d out of range", idx);
+        }
+        return NULL;
+    }
+    return &st->params[idx - 1];
+}
+
+static int bind(gv_db_stmt_t *st, int idx, struct param *p, SQLPOINTER value, SQLLEN buflen,
+                SQLULEN colsize, gv_db_error_t *e)
+{
+    SQLRETURN rc = SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype,
+                                    p->sqltype, colsize, 0, value, buflen, &p->ind);
+    if (!ok(rc)) {
+        collect(SQL_HANDLE_STMT, st->h, "bind", e);
+        return -1;
+    }
+    return 0;
+}
+
+int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *e)
+{
+    struct param *p = param_slot(st, idx, e);
+    long n;
+
+    if (!p)
+        return -1;
+    n = utf8_to_utf16(utf8, p->text, PARAM_CHARS + 1);
+    if (n < 0) {
+        if (e) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "parameter %d too long or not UTF-8", idx);
+        }
+        return -1;
+    }
+    p->ctype = SQL_C_WCHAR;
+    p->sqltype = SQL_WVARCHAR;
+    p->ind = (SQLLEN)(n * (long)sizeof(SQLWCHAR));
+    return bind(st, idx, p, p->text, (SQLLEN)sizeof p->text, n > 0 ? (SQLULEN)n : 1, e);
+}
+
+int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *ymd, gv_db_error_t *e)
+{
+    struct param *p = param_slot(st, idx, e);
+
+    if (!p)
+        return -1;
+    snprintf(p->date, sizeof p->date, "%s", ymd);
+    p->ctype = SQL_C_CHAR;
+    p->sqltype = SQL_TYPE_DATE;
+    p->ind = SQL_NTS;
+    return bind(st, idx, p, p->date, sizeof p->date, 10, e);
+}
+
+int gv_db_bind_int64(gv_db_stmt_t *st, int idx, int64_t v, gv_db_error_t *e)
+{
+    struct param *p = param_slot(st, idx, e);
+
+    if (!p)
+        return -1;
+    p->i64 = v;
+    p->ctype = SQL_C_SBIGINT;
+    p->sqltype = SQL_BIGINT;
+    p->ind = 0;
+    return bind(st, idx, p, &p->i64, 0, 0, e);
+}
+
+int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
+{
+    struct param *p = param_slot(st, idx, e);
+
+    if (!p)
+        return -1;
+    p->ctype = SQL_C_CHAR;
+    p->sqltype = SQL_VARCHAR;
+    p->ind = SQL_NULL_DATA;
+    return bind(st, idx, p, p->date, sizeof p->date, 1, e);
+}
+
+int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e)
+{
+    SQLRETURN rc = SQLExecute(st->h);
+
+    if (!ok(rc) && rc != SQL_NO_DATA) {
+        collect(SQL_HANDLE_STMT, st->h, "execute", e);
+        return -1;
+    }
+    return 0;
+}
+
+int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e)
+{
+    SQLRETURN rc = SQLFetch(st->h);
+
+    if (rc == SQL_NO_DATA)
+        return 0;
+    if (!ok(rc)) {
+        collect(SQL_HANDLE_STMT, st->h, "fetch", e);
+        return -1;
+    }
+    return 1;
+}
+
+int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
+                   gv_db_error_t *e)
+{
+    SQLWCHAR w[1024];
+    SQLLEN ind = 0;
+    SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_WCHAR, w, sizeof w, &ind);
+
+    if (!ok(rc)) {
+        collect(SQL_HANDLE_STMT, st->h, "get data", e);
+        return -1;
+    }
+    if (ind == SQL_NULL_DATA) {
+        *is_null = 1;
+        buf[0] = '\0';
+        return 0;
+    }
+    *is_null = 0;
+    if (ind == SQL_NO_TOTAL || ind >= (SQLLEN)sizeof w) {
+        if (e) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "column %d longer than %zu characters", col,
+                     sizeof w / sizeof w[0] - 1);
+        }
+        return -1;
+    }
+    if (utf16_to_utf8(w, (size_t)ind / sizeof(SQLWCHAR), buf, bufsz) < 0) {
+        if (e) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "column %d does not fit %zu bytes", col, bufsz);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+int gv_db_close_cursor(gv_db_stmt_t *st)
+{
+    return ok(SQLFreeStmt(st->h, SQL_CLOSE)) ? 0 : -1;
+}
+
+int gv_db_num_params(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
+{
+    SQLSMALLINT c;
+
+    if (!ok(SQLNumParams(st->h, &c))) {
+        collect(SQL_HANDLE_STMT, st->h, "count parameters", e);
+        return -1;
+    }
+    *n = c;
+    return 0;
+}
+
+int gv_db_num_cols(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
+{
+    SQLSMALLINT c;
+
+    if (!ok(SQLNumResultCols(st->h, &c))) {
+        collect(SQL_HANDLE_STMT, st->h, "count result columns", e);
+        return -1;
+    }
+    *n = c;
+    return 0;
+}
+
+int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int *sqltype,
+                       gv_db_error_t *e)
+{
+    SQLCHAR n[256];
+    SQLSMALLINT nlen, type, digits, nullable;
+    SQLULEN size;
+
+    if (!ok(SQLDescribeCol(st->h, (SQLUSMALLINT)col, n, sizeof n, &nlen, &type, &size, &digits,
+                           &nullable))) {
+        collect(SQL_HANDLE_STMT, st->h, "describe column", e);
+        return -1;
+    }
+    snprintf(name, namesz, "%s", (const char *)n);
+    /* Engines differ in the case they report aliases in; compare lower. */
+    for (char *p = name; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    *sqltype = type;
+    return 0;
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+int gv_db_begin(gv_db_t *db, gv_db_error_t *e)
+{
+    if (!ok(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0))) {
+        collect(SQL_HANDLE_DBC, db->dbc, "begin", e);
+        return -1;
+    }
+    return 0;
+}
+
+static int end_tx(gv_db_t *db, SQLSMALLINT how, gv_db_error_t *e)
+{
+    int rc = 0;
+
+    if (!ok(SQLEndTran(SQL_HANDLE_DBC, db->dbc, how))) {
+        collect(SQL_HANDLE_DBC, db->dbc, how == SQL_COMMIT ? "commit" : "rollback", e);
+        rc = -1;
+    }
+    SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON, 0);
+    return rc;
+}
+
+int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
+{
+    return end_tx(db, SQL_COMMIT, e);
+}
+
+int gv_db_rollback(gv_db_t *db, gv_db_error_t *e)
+{
+    return end_tx(db, SQL_ROLLBACK, e);
+}
+
+/* ---- type classes ----------------------------------------------------- */
+
+int gv_db_type_is_text(int t)
+{
+    return t == SQL_CHAR || t == SQL_VARCHAR || t == SQL_LONGVARCHAR || t == SQL_WCHAR ||
+           t == SQL_WVARCHAR || t == SQL_WLONGVARCHAR;
+}
+
+int gv_db_type_is_numeric(int t)
+{
+    return t == SQL_INTEGER || t == SQL_SMALLINT || t == SQL_BIGINT || t == SQL_TINYINT ||
+           t == SQL_NUMERIC || t == SQL_DECIMAL || t == SQL_BIT;
+}
+
+int gv_db_type_is_datetime(int t)
+{
+    return t == SQL_TYPE_DATE || t == SQL_DATE || t == SQL_TYPE_TIMESTAMP || t == SQL_TIMESTAMP;
+}

@@ -1,0 +1,99 @@
+/* db.h - the database layer: unixODBC, one connection per worker.
+ *
+ * Every value reaches SQL through SQLBindParameter; text travels as UTF-16
+ * (SQL_C_WCHAR) so no driver's idea of the locale can mangle a Cyrillic
+ * name.  Every diagnostic record is read, and one table (gv_sqlstate_action)
+ * says what a failure means: retry the transaction, reconnect, a duplicate,
+ * or permanent.  A gv_db_t is not thread-safe: each worker owns its own.
+ */
+#ifndef GV_DB_H
+#define GV_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    GV_DB_OK = 0,
+    GV_DB_RETRY,       /* transient: run the transaction again (deadlock, busy) */
+    GV_DB_RECONNECT,   /* the connection is gone or unusable: reconnect, then retry */
+    GV_DB_DUPLICATE,   /* a unique key refused the row: report, do not retry */
+    GV_DB_PERMANENT,   /* a bug or a schema/mapping problem: report, do not retry */
+} gv_db_action_t;
+
+const char *gv_db_action_name(gv_db_action_t a);
+
+typedef struct gv_db_error {
+    gv_db_action_t action;
+    char sqlstate[6];      /* of the first diagnostic record */
+    long native;
+    char msg[1024];        /* every diagnostic record, joined */
+} gv_db_error_t;
+
+/* The one table from SQLSTATE (and, for drivers that say only HY000, the
+ * native error code) to action.  Pure. */
+gv_db_action_t gv_sqlstate_action(const char *sqlstate, long native);
+
+typedef struct gv_db_opts {
+    long login_timeout_s;
+    long query_timeout_s;
+    long reconnect_min_ms;
+    long reconnect_max_ms;
+} gv_db_opts_t;
+
+typedef struct gv_db gv_db_t;
+typedef struct gv_db_stmt gv_db_stmt_t;
+
+/* Creates a handle; does not connect.  Copies connstr. */
+gv_db_t *gv_db_new(const char *connstr, const gv_db_opts_t *opts);
+void gv_db_free(gv_db_t *db);
+
+/* Connects unless connected.  After a failure, further attempts within the
+ * back-off window (doubling from reconnect_min_ms to reconnect_max_ms) fail
+ * at once without touching the network, so a dead database costs callers
+ * nothing.  now_ms is a monotonic clock reading. */
+int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e);
+int gv_db_is_connected(const gv_db_t *db);
+/* Drops the connection (and every statement's handle); the next
+ * gv_db_ensure reconnects, after the back-off. */
+void gv_db_disconnect(gv_db_t *db, int64_t now_ms);
+/* Lifts the back-off once: the next gv_db_ensure tries at once. */
+void gv_db_allow_now(gv_db_t *db);
+/* Milliseconds until the next connection attempt is allowed (0 = now). */
+int64_t gv_db_backoff_left_ms(const gv_db_t *db, int64_t now_ms);
+
+/* Statements belong to their connection and die with it: after
+ * gv_db_disconnect every gv_db_stmt_t is invalid. */
+gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e);
+void gv_db_stmt_free(gv_db_stmt_t *st);
+
+/* Parameters are 1-based and copied at bind time. */
+int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *e);
+int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *yyyy_mm_dd, gv_db_error_t *e);
+int gv_db_bind_int64(gv_db_stmt_t *st, int idx, int64_t v, gv_db_error_t *e);
+int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e);
+
+int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e);
+/* 1 = a row, 0 = no more rows, -1 = error. */
+int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e);
+/* Column value as UTF-8 text; *is_null set.  -1 on error or truncation. */
+int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
+                   gv_db_error_t *e);
+int gv_db_close_cursor(gv_db_stmt_t *st);
+
+/* Result description (after prepare). */
+int gv_db_num_params(gv_db_stmt_t *st, int *n, gv_db_error_t *e);
+int gv_db_num_cols(gv_db_stmt_t *st, int *n, gv_db_error_t *e);
+int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int *sqltype,
+                       gv_db_error_t *e);
+
+/* Explicit transactions: autocommit is on between them. */
+int gv_db_begin(gv_db_t *db, gv_db_error_t *e);
+int gv_db_commit(gv_db_t *db, gv_db_error_t *e);
+int gv_db_rollback(gv_db_t *db, gv_db_error_t *e);
+
+/* SQL type classes, for checking that a column is usable. */
+int gv_db_type_is_text(int sqltype);
+int gv_db_type_is_numeric(int sqltype);
+int gv_db_type_is_datetime(int sqltype);
+
+#endif

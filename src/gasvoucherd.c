@@ -1,0 +1,152 @@
+/* gasvoucherd - the daemon: answers the Social Wallet's account checks.
+ *
+ * Runs in the foreground (systemd starts it).  SIGTERM and SIGINT drain
+ * requests in flight and stop; SIGHUP reloads gasvoucher.conf and the
+ * mapping, keeping the running ones when the new ones have any error.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "calendar.h"
+#include "httpd.h"
+#include "log.h"
+#include "runtime.h"
+#include "xmlsafe.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONF SYSCONFDIR "/gasvoucher/gasvoucher.conf"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: gasvoucherd [-c FILE] [-t]\n"
+                 "  -c, --config FILE  configuration (default %s)\n"
+                 "  -t, --check        check the configuration and mapping, then exit\n"
+                 "  -V, --version      print the version\n", DEFAULT_CONF);
+}
+
+static gv_runtime_t *load(const char *path)
+{
+    gv_errlist_t errs = { 0 };
+    gv_runtime_t *rt = gv_runtime_load(path, &errs);
+
+    for (size_t i = 0; i < errs.count; i++)
+        gv_log(GV_LOG_ERROR, "%s", errs.items[i]);
+    gv_errlist_free(&errs);
+    return rt;
+}
+
+/* Many idle connections need many descriptors: raise the soft limit. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check", no_argument, NULL, 't' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *conf_path = DEFAULT_CONF;
+    int check_only = 0, c, sig, rc = 0;
+    gv_runtime_t *rt;
+    gv_server_t *srv;
+    gv_err_t err;
+    sigset_t set;
+
+    while ((c = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': conf_path = optarg; break;
+        case 't': check_only = 1; break;
+        case 'V': printf("gasvoucherd %s\n", PACKAGE_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (gv_time_init(GV_TIMEZONE) < 0) {
+        fprintf(stderr, "gasvoucherd: time zone %s is not in the tz database (install tzdata)\n",
+                GV_TIMEZONE);
+        return 1;
+    }
+    rt = load(conf_path);
+    if (!rt) {
+        gv_log(GV_LOG_ERROR, "%s: not started: fix the errors above", conf_path);
+        return 1;
+    }
+    if (check_only) {
+        printf("%s: configuration and mapping %s are valid\n", conf_path, rt->map->path);
+        gv_runtime_release(rt);
+        return 0;
+    }
+    gv_log_set_level(rt->conf->log_level);
+    if (gv_xml_init(&err) < 0) {
+        gv_log(GV_LOG_ERROR, "%s", err.msg);
+        gv_runtime_release(rt);
+        return 1;
+    }
+    raise_fd_limit();
+
+    /* Signals are taken by sigwait in this thread only. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    srv = gv_server_start(rt, &err);
+    if (!srv) {
+        gv_log(GV_LOG_ERROR, "%s", err.msg);
+        gv_runtime_release(rt);
+        gv_xml_cleanup();
+        return 1;
+    }
+    gv_log(GV_LOG_INFO, "gasvoucherd %s: wallet listener %s %s:%d, operations %s:%d, mapping %s",
+           PACKAGE_VERSION, rt->conf->wallet_tls ? "https" : "http", rt->conf->wallet_listen.host,
+           rt->conf->wallet_listen.port, rt->conf->ops_listen.host, rt->conf->ops_listen.port,
+           rt->map->name);
+    for (;;) {
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            gv_runtime_t *next = load(conf_path);
+            if (!next) {
+                gv_log(GV_LOG_ERROR, "reload refused: keeping the running configuration");
+                continue;
+            }
+            gv_log_set_level(next->conf->log_level);
+            gv_server_swap(srv, next);
+            gv_runtime_release(rt);
+            rt = next;
+            gv_log(GV_LOG_INFO, "reloaded %s and mapping %s", conf_path, rt->map->path);
+            continue;
+        }
+        gv_log(GV_LOG_INFO, "signal %d: draining and stopping", sig);
+        break;
+    }
+    gv_server_stop(srv);
+    gv_runtime_release(rt);
+    gv_xml_cleanup();
+    gv_log(GV_LOG_INFO, "stopped");
+    return rc;
+}

@@ -1,0 +1,684 @@
+/* httpd.c - HTTP(S) listeners over libmicrohttpd.
+ *
+ * Limits, all from [wallet]: body size per endpoint (a refused body is read
+ * and discarded up to discard_limit so the caller sees the answer), header
+ * size, connections in all and per address, header_timeout from accept to
+ * complete headers (a sweeper thread cuts slow senders), idle_timeout of
+ * silence, and a request rate per client certificate.
+ */
+#include "config.h"
+#include "httpd.h"
+#include "calendar.h"
+#include "log.h"
+#include "metrics.h"
+#include "ratelimit.h"
+#include "service.h"
+
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One open connection on the wallet listener. */
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    int64_t accepted_ms;
+    int headers_done;
+    char client[72];         /* "cert:<sha256 prefix>" or "ip:<address>" */
+    char subject[160];       /* client certificate subject, for logs */
+};
+
+typedef enum { ROUTE_NONE, ROUTE_ACCOUNT_CHECK } route_t;
+
+struct request {
+    route_t route;
+    gv_fault_t refused;      /* decided from the headers alone */
+    char refused_msg[160];
+    long retry_after_s;
+    gv_buf_t body;
+    size_t discarded;
+    int64_t started_us;
+    struct conn *conn;
+};
+
+struct gv_server {
+    pthread_mutex_t lock;
+    gv_runtime_t *rt;                /* current configuration */
+    const gv_conf_t *listen_conf;    /* the one the listeners started with */
+    gv_runtime_t *listen_rt;
+    struct MHD_Daemon *wallet;
+    struct MHD_Daemon *ops;
+    char *tls_cert, *tls_key, *tls_ca;
+    gv_ratelimit_t rate;
+    atomic_int inflight;
+    struct conn *conns;              /* under lock */
+    pthread_t sweeper;
+    atomic_int stopping;
+};
+
+/* ---- time ---------------------------------------------------------- */
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+    return mono_us() / 1000;
+}
+
+/* ---- per-thread adapter context ------------------------------------ */
+
+struct worker {
+    gv_runtime_t *rt;
+    void *actx;
+};
+
+static pthread_key_t worker_key;
+static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
+
+static void worker_free(void *p)
+{
+    struct worker *w = p;
+    if (!w)
+        return;
+    if (w->actx)
+        w->rt->adapter->close(w->actx);
+    gv_runtime_release(w->rt);
+    free(w);
+}
+
+static void worker_key_init(void)
+{
+    pthread_key_create(&worker_key, worker_free);
+}
+
+/* The calling thread's adapter context for the current configuration;
+ * one database connection per worker thread, never shared. */
+static struct worker *worker_get(gv_server_t *srv)
+{
+    struct worker *w;
+    gv_runtime_t *cur;
+    gv_err_t err;
+
+    pthread_once(&worker_once, worker_key_init);
+    w = pthread_getspecific(worker_key);
+    if (!w) {
+        w = calloc(1, sizeof *w);
+        if (!w)
+            return NULL;
+        pthread_setspecific(worker_key, w);
+    }
+    pthread_mutex_lock(&srv->lock);
+    cur = srv->rt;
+    if (w->rt != cur) {
+        gv_runtime_acquire(cur);
+        pthread_mutex_unlock(&srv->lock);
+        if (w->actx)
+            w->rt->adapter->close(w->actx);
+        gv_runtime_release(w->rt);
+        w->rt = cur;
+        w->actx = cur->adapter->open(cur->conf, cur->map, &err);
+        if (!w->actx)
+            gv_log(GV_LOG_ERROR, "cannot open the billing adapter: %s", err.msg);
+    } else {
+        pthread_mutex_unlock(&srv->lock);
+    }
+    return w->actx ? w : NULL;
+}
+
+/* ---- connections ----------------------------------------------------- */
+
+static void client_identity(struct MHD_Connection *c, struct conn *k)
+{
+    const union MHD_ConnectionInfo *ci;
+    char host[64] = "?";
+
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (ci && ci->tls_session) {
+        gnutls_session_t s = (gnutls_session_t)ci->tls_session;
+        unsigned int n = 0;
+        const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, &n);
+        if (certs && n > 0) {
+            unsigned char fp[32];
+            size_t fpsize = sizeof fp;
+            gnutls_x509_crt_t crt;
+            if (gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], fp, &fpsize) == 0) {
+                int off = snprintf(k->client, sizeof k->client, "cert:");
+                for (size_t i = 0; i < 16 && i < fpsize; i++)
+                    off += snprintf(k->client + off, sizeof k->client - (size_t)off, "%02x",
+                                    fp[i]);
+            }
+            if (gnutls_x509_crt_init(&crt) == 0) {
+                size_t sz = sizeof k->subject;
+                if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) != 0 ||
+                    gnutls_x509_crt_get_dn(crt, k->subject, &sz) != 0)
+                    k->subject[0] = '\0';
+                gnutls_x509_crt_deinit(crt);
+            }
+            return;
+        }
+    }
+    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr)
+        getnameinfo(ci->client_addr,
+                    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                          : sizeof(struct sockaddr_in),
+                    host, sizeof host, NULL, 0, NI_NUMERICHOST);
+    snprintf(k->client, sizeof k->client, "ip:%s", host);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    gv_server_t *srv = cls;
+    struct conn *k;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci;
+        k = calloc(1, sizeof *k);
+        if (!k)
+            return;
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        k->fd = ci ? ci->connect_fd : -1;
+        k->accepted_ms = mono_ms();
+        ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (ci && ci->tls_session) {
+            /* libmicrohttpd only *requests* a client certificate.  Require
+             * one, and have GnuTLS verify it against the wallet CA during
+             * the handshake, so that a connection without a valid wallet
+             * certificate never reaches HTTP. */
+            gnutls_session_t s = (gnutls_session_t)ci->tls_session;
+            gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
+            gnutls_session_set_verify_cert(s, NULL, 0);
+        }
+        pthread_mutex_lock(&srv->lock);
+        k->next = srv->conns;
+        if (srv->conns)
+            srv->conns->prev = k;
+        srv->conns = k;
+        pthread_mutex_unlock(&srv->lock);
+        *socket_context = k;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        k = *socket_context;
+        if (!k)
+            return;
+        pthread_mutex_lock(&srv->lock);
+        if (k->prev)
+            k->prev->next = k->next;
+        else
+            srv->conns = k->next;
+        if (k->next)
+            k->next->prev = k->prev;
+        pthread_mutex_unlock(&srv->lock);
+        free(k);
+        *socket_context = NULL;
+    }
+}
+
+/* Cuts connections that have not finished their first request's headers
+ * within header_timeout (slowloris).  The fd stays valid while we hold the
+ * lock: it is closed only after the CLOSED notification has taken it off
+ * the list. */
+static void *sweeper_main(void *arg)
+{
+    gv_server_t *srv = arg;
+    long limit_ms = srv->listen_conf->header_timeout * 1000;
+
+    while (!atomic_load(&srv->stopping)) {
+        int64_t now = mono_ms();
+        pthread_mutex_lock(&srv->lock);
+        for (struct conn *k = srv->conns; k; k = k->next)
+            if (!k->headers_done && k->fd >= 0 && now - k->accepted_ms > limit_ms) {
+                shutdown(k->fd, SHUT_RDWR);
+                k->fd = -1;
+            }
+        pthread_mutex_unlock(&srv->lock);
+        usleep(200 * 1000);
+    }
+    return NULL;
+}
+
+/* ---- answers --------------------------------------------------------- */
+
+static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type,
+                                 const char *body, size_t len, long retry_after_s)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (retry_after_s > 0) {
+        char v[24];
+        snprintf(v, sizeof v, "%ld", retry_after_s);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+    }
+    ret = MHD_queue_response(c, (unsigned int)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result answer(gv_server_t *srv, struct MHD_Connection *c, struct request *rq,
+                              gv_reply_t *reply)
+{
+    int64_t us = mono_us() - rq->started_us;
+    const char *who = rq->conn ? rq->conn->client : "?";
+    const char *subject = rq->conn && rq->conn->subject[0] ? rq->conn->subject : "-";
+    enum MHD_Result ret;
+
+    (void)srv;
+    gv_metrics_request(reply->outcome, us);
+    gv_log(reply->status >= 500 ? GV_LOG_WARNING : GV_LOG_INFO,
+           "account-check client=%s subject=\"%s\" %s status=%d ms=%.2f", who, subject,
+           reply->summary, reply->status, (double)us / 1000.0);
+    ret = send_body(c, reply->status, "application/xml; charset=utf-8", reply->body.data,
+                    reply->body.len, reply->retry_after_s);
+    return ret;
+}
+
+static enum MHD_Result answer_fault(gv_server_t *srv, struct MHD_Connection *c,
+                                    struct request *rq, gv_fault_t f, const char *msg)
+{
+    gv_reply_t reply;
+    enum MHD_Result ret;
+
+    gv_reply_init(&reply);
+    gv_reply_fault(&reply, f, msg, NULL);
+    reply.retry_after_s = rq->retry_after_s;
+    snprintf(reply.summary, sizeof reply.summary, "fault=%s (%s)", gv_fault_name(f), msg);
+    ret = answer(srv, c, rq, &reply);
+    gv_reply_free(&reply);
+    return ret;
+}
+
+/* application/xml, optionally with parameters such as charset=utf-8. */
+static int media_type_ok(const char *ct)
+{
+    const char *semi;
+    size_t n;
+
+    if (!ct)
+        return 0;
+    while (*ct == ' ')
+        ct++;
+    semi = strchr(ct, ';');
+    n = semi ? (size_t)(semi - ct) : strlen(ct);
+    while (n && ct[n - 1] == ' ')
+        n--;
+    if (n != 15 || strncasecmp(ct, "application/xml", 15) != 0)
+        return 0;
+    if (semi) {
+        const char *p = semi + 1;
+        while (*p == ' ')
+            p++;
+        if (strncasecmp(p, "charset=", 8) == 0) {
+            p += 8;
+            if (*p == '"')
+                p++;
+            if (strncasecmp(p, "utf-8", 5) != 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- the wallet listener ------------------------------------------- */
+
+static void headers_done(struct MHD_Connection *c, struct request *rq)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *k = ci ? ci->socket_context : NULL;
+
+    rq->conn = k;
+    if (k && !k->headers_done) {
+        k->headers_done = 1;
+        client_identity(c, k);
+    }
+}
+
+static void refuse(struct request *rq, gv_fault_t f, const char *msg)
+{
+    rq->refused = f;
+    snprintf(rq->refused_msg, sizeof rq->refused_msg, "%s", msg);
+}
+
+static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, const char *url,
+                                         const char *method, const char *version,
+                                         const char *upload, size_t *upload_size,
+                                         void **req_cls)
+{
+    gv_server_t *srv = cls;
+    struct request *rq = *req_cls;
+    const gv_conf_t *lc = srv->listen_conf;
+
+    (void)version;
+    if (!rq) {
+        const char *len_hdr;
+        int64_t retry_ms = 0;
+
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *req_cls = rq;
+        atomic_fetch_add(&srv->inflight, 1);
+        rq->started_us = mono_us();
+        headers_done(c, rq);
+        gv_buf_init(&rq->body, lc->account_check_body_limit);
+
+        if (!strcmp(url, "/v1/account-check") && !strcmp(method, "POST"))
+            rq->route = ROUTE_ACCOUNT_CHECK;
+        else
+            refuse(rq, GV_FAULT_NOT_FOUND, "no such path");
+
+        if (!rq->refused &&
+            !gv_ratelimit_take(&srv->rate, rq->conn ? rq->conn->client : "?", mono_ms(),
+                               &retry_ms)) {
+            refuse(rq, GV_FAULT_RATE_LIMITED, "request rate over the configured limit");
+            rq->retry_after_s = (long)((retry_ms + 999) / 1000);
+        }
+        if (!rq->refused &&
+            !media_type_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_CONTENT_TYPE)))
+            refuse(rq, GV_FAULT_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/xml");
+        len_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (len_hdr) {
+            unsigned long long n = strtoull(len_hdr, NULL, 10);
+            if (!rq->refused && n > lc->account_check_body_limit)
+                refuse(rq, GV_FAULT_TOO_LARGE, "body over the configured limit");
+            /* More than we are willing to read and throw away: answer now;
+             * libmicrohttpd closes the connection after the answer. */
+            if (rq->refused && n > lc->discard_limit)
+                return answer_fault(srv, c, rq, rq->refused, rq->refused_msg);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!rq->refused && gv_buf_append(&rq->body, upload, *upload_size) < 0) {
+            refuse(rq, GV_FAULT_TOO_LARGE, "body over the configured limit");
+            gv_buf_free(&rq->body);
+        }
+        if (rq->refused) {
+            rq->discarded += *upload_size;
+            if (rq->discarded > lc->discard_limit)
+                return MHD_NO;     /* close: not worth reading any further */
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (rq->refused)
+        return answer_fault(srv, c, rq, rq->refused, rq->refused_msg);
+
+    {
+        struct worker *w = worker_get(srv);
+        gv_reply_t reply;
+        enum MHD_Result ret;
+
+        if (!w) {
+            rq->retry_after_s = 1;
+            return answer_fault(srv, c, rq, GV_FAULT_UNAVAILABLE, "adapter unavailable");
+        }
+        gv_reply_init(&reply);
+        gv_service_account_check(w->rt, w->actx, rq->body.data ? rq->body.data : "",
+                                 rq->body.len, time(NULL), mono_ms(), &reply);
+        ret = answer(srv, c, rq, &reply);
+        gv_reply_free(&reply);
+        return ret;
+    }
+}
+
+static void on_wallet_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                                enum MHD_RequestTerminationCode toe)
+{
+    gv_server_t *srv = cls;
+    struct request *rq = *req_cls;
+
+    (void)c;
+    (void)toe;
+    if (!rq)
+        return;
+    gv_buf_free(&rq->body);
+    free(rq);
+    *req_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* ---- the operations listener --------------------------------------- */
+
+static enum MHD_Result on_ops_request(void *cls, struct MHD_Connection *c, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload, size_t *upload_size, void **req_cls)
+{
+    gv_server_t *srv = cls;
+    static int marker;
+
+    (void)version;
+    (void)upload;
+    if (!*req_cls) {
+        *req_cls = &marker;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(method, "GET") != 0)
+        return send_body(c, 404, "text/plain", "not found\n", 10, 0);
+    if (!strcmp(url, "/healthz"))
+        return send_body(c, 200, "text/plain", "ok\n", 3, 0);
+    if (!strcmp(url, "/readyz")) {
+        struct worker *w = worker_get(srv);
+        gv_db_error_t e;
+        if (w && w->rt->adapter->ping(w->actx, mono_ms(), &e) == 0)
+            return send_body(c, 200, "text/plain", "ready\n", 6, 0);
+        return send_body(c, 503, "text/plain", "billing database unreachable\n", 29, 1);
+    }
+    if (!strcmp(url, "/metrics")) {
+        gv_buf_t b;
+        enum MHD_Result ret;
+        gv_buf_init(&b, 1 << 20);
+        if (gv_metrics_render(&b) < 0) {
+            gv_buf_free(&b);
+            return MHD_NO;
+        }
+        ret = send_body(c, 200, "text/plain; version=0.0.4", b.data, b.len, 0);
+        gv_buf_free(&b);
+        return ret;
+    }
+    return send_body(c, 404, "text/plain", "not found\n", 10, 0);
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    (void)cls;
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    gv_log(GV_LOG_DEBUG, "http: %s", line);
+}
+
+static char *read_file(const char *path, gv_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    long n;
+
+    if (!f) {
+        gv_err_set(err, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 20) &&
+        fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)n + 1)) &&
+        fread(data, 1, (size_t)n, f) == (size_t)n) {
+        data[n] = '\0';
+    } else {
+        free(data);
+        data = NULL;
+        gv_err_set(err, "%s: cannot read", path);
+    }
+    fclose(f);
+    return data;
+}
+
+static int resolve(const gv_hostport_t *hp, struct sockaddr_storage *ss, gv_err_t *err)
+{
+    struct addrinfo hints, *res = NULL;
+    char port[8];
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(port, sizeof port, "%d", hp->port);
+    rc = getaddrinfo(hp->host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        gv_err_set(err, "cannot resolve listen address %s: %s", hp->host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return 0;
+}
+
+gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
+{
+    gv_server_t *srv = calloc(1, sizeof *srv);
+    const gv_conf_t *conf = rt->conf;
+    struct sockaddr_storage wallet_addr, ops_addr;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                         MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls_opts[4];
+    int nt = 0;
+
+    if (!srv) {
+        gv_err_set(err, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&srv->lock, NULL);
+    srv->rt = gv_runtime_acquire(rt);
+    srv->listen_rt = gv_runtime_acquire(rt);
+    srv->listen_conf = conf;
+    gv_ratelimit_init(&srv->rate, conf->rate_limit, conf->rate_burst);
+    if (resolve(&conf->wallet_listen, &wallet_addr, err) < 0 ||
+        resolve(&conf->ops_listen, &ops_addr, err) < 0)
+        goto fail;
+    if (conf->wallet_tls) {
+        if (!(srv->tls_cert = read_file(conf->tls_cert, err)) ||
+            !(srv->tls_key = read_file(conf->tls_key, err)) ||
+            !(srv->tls_ca = read_file(conf->tls_client_ca, err)))
+            goto fail;
+        flags |= MHD_USE_TLS;
+        tls_opts[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert };
+        tls_opts[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key };
+        tls_opts[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_ca };
+    }
+    tls_opts[nt] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+    srv->wallet = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_wallet_request, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&wallet_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)conf->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)conf->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)conf->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)conf->idle_timeout,
+        /* headers and the read buffer share this pool */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(conf->header_limit + 8192),
+        MHD_OPTION_NOTIFY_COMPLETED, on_wallet_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
+    if (!srv->wallet) {
+        gv_err_set(err, "cannot listen on %s:%d for the wallet (address in use, or bad TLS "
+                        "certificate or key?)", conf->wallet_listen.host, conf->wallet_listen.port);
+        goto fail;
+    }
+    srv->ops = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        on_ops_request, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ops_addr,
+        MHD_OPTION_CONNECTION_LIMIT, 64u,
+        MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_END);
+    if (!srv->ops) {
+        gv_err_set(err, "cannot listen on %s:%d for operations", conf->ops_listen.host,
+                   conf->ops_listen.port);
+        goto fail;
+    }
+    if (pthread_create(&srv->sweeper, NULL, sweeper_main, srv) != 0) {
+        gv_err_set(err, "cannot start the connection sweeper");
+        goto fail;
+    }
+    return srv;
+fail:
+    if (srv->wallet)
+        MHD_stop_daemon(srv->wallet);
+    if (srv->ops)
+        MHD_stop_daemon(srv->ops);
+    gv_ratelimit_destroy(&srv->rate);
+    gv_runtime_release(srv->rt);
+    gv_runtime_release(srv->listen_rt);
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    free(srv->tls_ca);
+    pthread_mutex_destroy(&srv->lock);
+    free(srv);
+    return NULL;
+}
+
+void gv_server_swap(gv_server_t *srv, gv_runtime_t *rt)
+{
+    gv_runtime_t *old;
+
+    pthread_mutex_lock(&srv->lock);
+    old = srv->rt;
+    srv->rt = gv_runtime_acquire(rt);
+    pthread_mutex_unlock(&srv->lock);
+    gv_runtime_release(old);
+}
+
+void gv_server_stop(gv_server_t *srv)
+{
+    int64_t deadline = mono_ms() + srv->listen_conf->drain_timeout * 1000;
+
+    /* Stop accepting; requests already in flight finish. */
+    MHD_quiesce_daemon(srv->wallet);
+    while (atomic_load(&srv->inflight) > 0 && mono_ms() < deadline)
+        usleep(20 * 1000);
+    if (atomic_load(&srv->inflight) > 0)
+        gv_log(GV_LOG_WARNING, "stopping with %d requests still in flight",
+               atomic_load(&srv->inflight));
+    atomic_store(&srv->stopping, 1);
+    pthread_join(srv->sweeper, NULL);
+    MHD_stop_daemon(srv->wallet);
+    MHD_stop_daemon(srv->ops);
+    gv_ratelimit_destroy(&srv->rate);
+    gv_runtime_release(srv->rt);
+    gv_runtime_release(srv->listen_rt);
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    free(srv->tls_ca);
+    pthread_mutex_destroy(&srv->lock);
+    free(srv);
+}

@@ -1,0 +1,11 @@
+/* log.h - the programs' log: one line per event on standard error (the
+ * journal under systemd).  Libraries do not log; the programs do. */
+#ifndef GV_LOG_H
+#define GV_LOG_H
+
+#include "conf.h"
+
+void gv_log_set_level(gv_log_level_t level);
+void gv_log(gv_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

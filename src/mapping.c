@@ -1,0 +1,316 @@
+/* mapping.c - loading a site mapping file. */
+#include "config.h"
+#include "mapping.h"
+#include "buf.h"
+#include "inifile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const account_params[] = { "account", "period_start", "period_end", NULL };
+static const gv_col_spec_t account_columns[] = {
+    { "account", GV_COL_TEXT, 0 },     /* canonical form as stored */
+    { "holder", GV_COL_TEXT, 0 },      /* full name, surname first */
+    { "address", GV_COL_TEXT, 0 },     /* street, house, flat (and settlement) */
+    { "settlement", GV_COL_TEXT, 1 },  /* when the site keeps it apart */
+    { "region", GV_COL_TEXT, 0 },      /* ISO 3166-2:KZ */
+    { "household", GV_COL_INT, 0 },    /* 1 = household, tariff group 1 */
+    { "closed_on", GV_COL_DATE, 0 },   /* NULL while open */
+    { "metered", GV_COL_INT, 0 },      /* 1 = metered, 0 = billed by norm */
+    { "residents", GV_COL_INT, 0 },    /* registered residents */
+    { NULL, GV_COL_TEXT, 0 },
+};
+
+const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT] = {
+    [GV_STMT_ACCOUNT] = { "query.account", "find an account and its attributes",
+                          account_params, account_columns, 1 },
+};
+
+struct load_state {
+    gv_mapping_t *m;
+    gv_errlist_t *errs;
+    gv_buf_t sql[GV_STMT_COUNT];
+    int sql_line[GV_STMT_COUNT];
+    int seen_account[8];
+};
+
+static int find_spec(const char *section)
+{
+    for (int i = 0; i < GV_STMT_COUNT; i++)
+        if (strcmp(gv_stmt_specs[i].section, section) == 0)
+            return i;
+    return -1;
+}
+
+static int parse_yesno(const char *v, int *out)
+{
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_uint(const char *v, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+
+    if (end == v || *end || n > max || v[0] == '-')
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+static void on_account_key(struct load_state *st, const char *file, int line,
+                           const char *name, const char *value)
+{
+    gv_account_rules_t *r = &st->m->account;
+    int b;
+
+    if (!strcmp(name, "strip")) {
+        char tmp[256], *save = NULL, *tok;
+        snprintf(tmp, sizeof tmp, "%s", value);
+        r->strip = 0;
+        for (tok = strtok_r(tmp, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+            if (!strcmp(tok, "space"))
+                r->strip |= GV_STRIP_SPACE;
+            else if (!strcmp(tok, "dash"))
+                r->strip |= GV_STRIP_DASH;
+            else if (!strcmp(tok, "slash"))
+                r->strip |= GV_STRIP_SLASH;
+            else
+                gv_errlist_add(st->errs, "%s:%d: [account] strip: expected space, dash or "
+                               "slash, got '%s'", file, line, tok);
+        }
+    } else if (!strcmp(name, "digits_only") || !strcmp(name, "uppercase") ||
+               !strcmp(name, "trim_zeros")) {
+        if (parse_yesno(value, &b) < 0) {
+            gv_errlist_add(st->errs, "%s:%d: [account] %s: expected yes or no, got '%s'", file,
+                           line, name, value);
+            return;
+        }
+        if (!strcmp(name, "digits_only"))
+            r->digits_only = b;
+        else if (!strcmp(name, "uppercase"))
+            r->uppercase = b;
+        else
+            r->trim_zeros = b;
+    } else if (!strcmp(name, "zero_pad") || !strcmp(name, "max_length")) {
+        unsigned n;
+        if (parse_uint(value, GV_ACCOUNT_MAX, &n) < 0) {
+            gv_errlist_add(st->errs, "%s:%d: [account] %s: expected a number from 0 to %d, "
+                           "got '%s'", file, line, name, GV_ACCOUNT_MAX, value);
+            return;
+        }
+        if (!strcmp(name, "zero_pad"))
+            r->zero_pad = n;
+        else
+            r->max_length = n;
+    } else if (!strcmp(name, "bind_as")) {
+        if (!strcmp(value, "text"))
+            st->m->account_bind = GV_BIND_TEXT;
+        else if (!strcmp(value, "integer"))
+            st->m->account_bind = GV_BIND_INTEGER;
+        else
+            gv_errlist_add(st->errs, "%s:%d: [account] bind_as: expected text or integer, "
+                           "got '%s'", file, line, value);
+    } else {
+        gv_errlist_add(st->errs, "%s:%d: [account] unknown key '%s'", file, line, name);
+    }
+}
+
+static void on_pair(void *user, const char *file, int line, const char *section,
+                    const char *name, const char *value, int cont)
+{
+    struct load_state *st = user;
+    int spec;
+
+    if ((spec = find_spec(section)) >= 0) {
+        if (strcmp(name, "sql") != 0) {
+            gv_errlist_add(st->errs, "%s:%d: [%s] unknown key '%s' (expected sql)", file, line,
+                           section, name);
+            return;
+        }
+        if (!cont && st->sql_line[spec]) {
+            gv_errlist_add(st->errs, "%s:%d: [%s] sql: set again (first set on line %d)", file,
+                           line, section, st->sql_line[spec]);
+            return;
+        }
+        if (!cont)
+            st->sql_line[spec] = line;
+        else
+            gv_buf_puts(&st->sql[spec], "\n");
+        if (gv_buf_puts(&st->sql[spec], value) < 0)
+            gv_errlist_add(st->errs, "%s:%d: [%s] sql: statement too long", file, line, section);
+        return;
+    }
+    if (cont) {
+        gv_errlist_add(st->errs, "%s:%d: [%s] %s: only sql values may span lines", file, line,
+                       section, name);
+        return;
+    }
+    if (!strcmp(section, "mapping")) {
+        if (!strcmp(name, "name")) {
+            free(st->m->name);
+            st->m->name = strdup(value);
+        } else if (strcmp(name, "description") != 0) {
+            gv_errlist_add(st->errs, "%s:%d: [mapping] unknown key '%s'", file, line, name);
+        }
+    } else if (!strcmp(section, "account")) {
+        on_account_key(st, file, line, name, value);
+    } else if (!strcmp(section, "mask")) {
+        if (!strcmp(name, "settlement_markers")) {
+            char tmp[GV_INI_MAX_LINE + 1], *save = NULL, *tok;
+            size_t n = 0;
+            snprintf(tmp, sizeof tmp, "%s", value);
+            free(st->m->settlement_markers);
+            st->m->settlement_markers = calloc(strlen(value) / 2 + 2, sizeof(char *));
+            for (tok = strtok_r(tmp, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+                st->m->settlement_markers[n++] = strdup(tok);
+        } else {
+            gv_errlist_add(st->errs, "%s:%d: [mask] unknown key '%s'", file, line, name);
+        }
+    } else {
+        gv_errlist_add(st->errs, "%s:%d: unknown section [%s]", file, line, section);
+    }
+}
+
+/* Characters that may start and continue a parameter name. */
+static int name_start(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+static int name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
+
+int gv_sql_compile(const char *src, const char *const *allowed, gv_stmt_t *out, gv_err_t *err)
+{
+    gv_buf_t b;
+    const char *p = src;
+
+    gv_buf_init(&b, 1 << 20);
+    out->nparams = 0;
+    while (*p) {
+        char c = *p;
+        if (c == '\'' || c == '"' || c == '`') {      /* quoted: copy verbatim */
+            const char *q = p + 1;
+            while (*q && *q != c)
+                q++;
+            if (!*q) {
+                gv_err_set(err, "unterminated quote %c", c);
+                goto fail;
+            }
+            gv_buf_append(&b, p, (size_t)(q - p + 1));
+            p = q + 1;
+        } else if (c == '-' && p[1] == '-') {          /* comment to end of line */
+            while (*p && *p != '\n')
+                p++;
+        } else if (c == ':' && p[1] == ':') {          /* PostgreSQL cast */
+            gv_buf_puts(&b, "::");
+            p += 2;
+        } else if (c == ':' && name_start(p[1])) {
+            const char *n = p + 1, *e = n;
+            const char *const *a;
+            while (name_char(*e))
+                e++;
+            for (a = allowed; *a; a++)
+                if (strlen(*a) == (size_t)(e - n) && !strncmp(*a, n, (size_t)(e - n)))
+                    break;
+            if (!*a) {
+                gv_err_set(err, "unknown parameter :%.*s", (int)(e - n), n);
+                goto fail;
+            }
+            if (out->nparams == GV_STMT_MAX_PARAMS) {
+                gv_err_set(err, "more than %d parameters", GV_STMT_MAX_PARAMS);
+                goto fail;
+            }
+            out->params[out->nparams++] = *a;
+            gv_buf_puts(&b, "?");
+            p = e;
+        } else if (c == '?') {
+            gv_err_set(err, "use named parameters (:account), not '?'");
+            goto fail;
+        } else {
+            gv_buf_append(&b, p, 1);
+            p++;
+        }
+    }
+    if (b.len == 0 || b.len >= b.max) {
+        gv_err_set(err, b.len ? "statement too long" : "empty statement");
+        goto fail;
+    }
+    out->sql = b.data;
+    return 0;
+fail:
+    gv_buf_free(&b);
+    return -1;
+}
+
+void gv_mapping_free(gv_mapping_t *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < GV_STMT_COUNT; i++) {
+        free(m->stmts[i].sql);
+        free(m->stmts[i].source);
+    }
+    if (m->settlement_markers) {
+        for (char **p = m->settlement_markers; *p; p++)
+            free(*p);
+        free(m->settlement_markers);
+    }
+    free(m->name);
+    free(m->path);
+    free(m);
+}
+
+gv_mapping_t *gv_mapping_load(const char *path, gv_errlist_t *errs)
+{
+    struct load_state st;
+    size_t before = errs->count;
+
+    memset(&st, 0, sizeof st);
+    st.errs = errs;
+    st.m = calloc(1, sizeof *st.m);
+    if (!st.m) {
+        gv_errlist_add(errs, "%s: out of memory", path);
+        return NULL;
+    }
+    st.m->path = strdup(path);
+    for (int i = 0; i < GV_STMT_COUNT; i++)
+        gv_buf_init(&st.sql[i], 64 * 1024);
+
+    gv_ini_parse(path, on_pair, &st, errs);
+
+    if (!st.m->name)
+        gv_errlist_add(errs, "%s: [mapping] name is required", path);
+    if (st.m->account.zero_pad && st.m->account.trim_zeros)
+        gv_errlist_add(errs, "%s: [account] zero_pad and trim_zeros exclude each other", path);
+    if (st.m->account_bind == GV_BIND_INTEGER && !st.m->account.digits_only)
+        gv_errlist_add(errs, "%s: [account] bind_as = integer needs digits_only = yes", path);
+    for (int i = 0; i < GV_STMT_COUNT; i++) {
+        const gv_stmt_spec_t *spec = &gv_stmt_specs[i];
+        gv_err_t err;
+        if (!st.sql_line[i]) {
+            if (spec->required)
+                gv_errlist_add(errs, "%s: [%s] sql is required (%s)", path, spec->section,
+                               spec->purpose);
+            continue;
+        }
+        st.m->stmts[i].line = st.sql_line[i];
+        st.m->stmts[i].source = st.sql[i].data;
+        st.sql[i].data = NULL;
+        if (gv_sql_compile(st.m->stmts[i].source ? st.m->stmts[i].source : "", spec->params,
+                           &st.m->stmts[i], &err) < 0)
+            gv_errlist_add(errs, "%s:%d: [%s] sql: %s", path, st.sql_line[i], spec->section,
+                           err.msg);
+    }
+    for (int i = 0; i < GV_STMT_COUNT; i++)
+        gv_buf_free(&st.sql[i]);
+    if (errs->count != before) {
+        gv_mapping_free(st.m);
+        return NULL;
+    }
+    return st.m;
+}

@@ -1,0 +1,80 @@
+/* metrics.c - request counters, a latency histogram, database errors. */
+#include "config.h"
+#include "metrics.h"
+
+#include <stdatomic.h>
+
+static const double bucket_le[] = { 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
+                                    0.1, 0.25, 0.5, 1.0, 2.5 };
+#define NBUCKETS (sizeof bucket_le / sizeof bucket_le[0])
+
+static atomic_ulong requests[GV_OUTCOMES];
+static atomic_ulong buckets[NBUCKETS + 1];      /* last = +Inf */
+static atomic_ulong latency_sum_us;
+static atomic_ulong db_errors[GV_DB_PERMANENT + 1];
+
+void gv_metrics_request(int outcome, int64_t micros)
+{
+    size_t b = 0;
+
+    if (outcome >= 0 && outcome < GV_OUTCOMES)
+        atomic_fetch_add_explicit(&requests[outcome], 1, memory_order_relaxed);
+    while (b < NBUCKETS && (double)micros / 1e6 > bucket_le[b])
+        b++;
+    atomic_fetch_add_explicit(&buckets[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&latency_sum_us, (unsigned long)(micros > 0 ? micros : 0),
+                              memory_order_relaxed);
+}
+
+void gv_metrics_db_error(gv_db_action_t action)
+{
+    if (action <= GV_DB_PERMANENT)
+        atomic_fetch_add_explicit(&db_errors[action], 1, memory_order_relaxed);
+}
+
+int gv_metrics_render(gv_buf_t *out)
+{
+    unsigned long cumulative = 0;
+    int rc = 0;
+
+    rc |= gv_buf_puts(out, "# HELP gasvoucher_account_check_requests_total Account checks "
+                           "answered, by result or fault and HTTP status.\n"
+                           "# TYPE gasvoucher_account_check_requests_total counter\n");
+    for (int i = 0; i < GV_OUTCOMES; i++) {
+        const char *name;
+        int status;
+        if (i < GV_CHECK_COUNT) {
+            name = gv_check_result_name((gv_check_result_t)i);
+            status = 200;
+        } else {
+            gv_fault_t f = (gv_fault_t)(i - GV_CHECK_COUNT);
+            if (f == GV_FAULT_NONE)
+                continue;
+            name = gv_fault_name(f);
+            status = gv_fault_http_status(f);
+        }
+        rc |= gv_buf_printf(out,
+                            "gasvoucher_account_check_requests_total{outcome=\"%s\",status=\"%d\"} "
+                            "%lu\n", name, status, atomic_load(&requests[i]));
+    }
+    rc |= gv_buf_puts(out, "# HELP gasvoucher_account_check_seconds Time to answer an account "
+                           "check.\n# TYPE gasvoucher_account_check_seconds histogram\n");
+    for (size_t b = 0; b <= NBUCKETS; b++) {
+        cumulative += atomic_load(&buckets[b]);
+        if (b < NBUCKETS)
+            rc |= gv_buf_printf(out, "gasvoucher_account_check_seconds_bucket{le=\"%g\"} %lu\n",
+                                bucket_le[b], cumulative);
+        else
+            rc |= gv_buf_printf(out, "gasvoucher_account_check_seconds_bucket{le=\"+Inf\"} %lu\n",
+                                cumulative);
+    }
+    rc |= gv_buf_printf(out, "gasvoucher_account_check_seconds_sum %.6f\n"
+                             "gasvoucher_account_check_seconds_count %lu\n",
+                        (double)atomic_load(&latency_sum_us) / 1e6, cumulative);
+    rc |= gv_buf_puts(out, "# HELP gasvoucher_db_errors_total Database errors, by what they "
+                           "call for.\n# TYPE gasvoucher_db_errors_total counter\n");
+    for (int a = GV_DB_RETRY; a <= GV_DB_PERMANENT; a++)
+        rc |= gv_buf_printf(out, "gasvoucher_db_errors_total{action=\"%s\"} %lu\n",
+                            gv_db_action_name((gv_db_action_t)a), atomic_load(&db_errors[a]));
+    return rc ? -1 : 0;
+}

@@ -1,0 +1,55 @@
+/* utf8.c - UTF-8 validation following RFC 3629 table 3-7. */
+#include "config.h"
+#include "utf8.h"
+
+int gv_utf8_valid(const char *buf, size_t len, size_t *bad_at)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xBF;
+
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c == 0xE0) { need = 2; lo = 0xA0; }
+        else if (c >= 0xE1 && c <= 0xEC) need = 2;
+        else if (c == 0xED) { need = 2; hi = 0x9F; }  /* no surrogates */
+        else if (c >= 0xEE && c <= 0xEF) need = 2;
+        else if (c == 0xF0) { need = 3; lo = 0x90; }
+        else if (c >= 0xF1 && c <= 0xF3) need = 3;
+        else if (c == 0xF4) { need = 3; hi = 0x8F; }
+        else goto bad;
+        if (len - i <= need)
+            goto bad;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            goto bad;
+        for (size_t k = 2; k <= need; k++)
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+                goto bad;
+        i += need + 1;
+    }
+    return 1;
+bad:
+    if (bad_at)
+        *bad_at = i;
+    return 0;
+}
+
+size_t gv_utf8_seqlen(const char *s)
+{
+    unsigned char c = (unsigned char)*s;
+    size_t n;
+
+    if (c < 0x80) return 1;
+    if (c >= 0xF0) n = 4;
+    else if (c >= 0xE0) n = 3;
+    else if (c >= 0xC0) n = 2;
+    else return 1;
+    for (size_t k = 1; k < n; k++)
+        if (((unsigned char)s[k] & 0xC0) != 0x80)
+            return 1;
+    return n;
+}

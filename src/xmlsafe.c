@@ -1,0 +1,218 @@
+/* xmlsafe.c - secure streaming XML reading and XSD validation. */
+#include "config.h"
+#include "xmlsafe.h"
+#include "utf8.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+
+extern const unsigned char gv_xsd_data[];
+extern const size_t gv_xsd_size;
+
+static xmlSchemaPtr schema;
+
+static xmlParserInputPtr refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+    (void)url; (void)id; (void)ctxt;
+    return NULL;     /* nothing is ever loaded from outside the message */
+}
+
+static void silent(void *ctx, const char *msg, ...)
+{
+    (void)ctx; (void)msg;
+}
+
+int gv_xml_init(gv_err_t *err)
+{
+    xmlSchemaParserCtxtPtr pctxt;
+
+    xmlInitParser();
+    xmlSetGenericErrorFunc(NULL, silent);
+    pctxt = xmlSchemaNewMemParserCtxt((const char *)gv_xsd_data, (int)gv_xsd_size);
+    if (!pctxt) {
+        gv_err_set(err, "cannot read the compiled-in wallet XSD");
+        return -1;
+    }
+    schema = xmlSchemaParse(pctxt);
+    xmlSchemaFreeParserCtxt(pctxt);
+    if (!schema) {
+        gv_err_set(err, "the compiled-in wallet XSD does not parse");
+        return -1;
+    }
+    xmlSetExternalEntityLoader(refuse_loader);
+    return 0;
+}
+
+void gv_xml_cleanup(void)
+{
+    if (schema)
+        xmlSchemaFree(schema);
+    schema = NULL;
+    xmlCleanupParser();
+}
+
+struct scan_state {
+    gv_fault_t fault;
+    gv_err_t *err;
+};
+
+static void record(struct scan_state *st, gv_fault_t f, const xmlError *e)
+{
+    char msg[600];
+    size_t n;
+
+    if (st->fault != GV_FAULT_NONE)
+        return;              /* the first problem is the one reported */
+    snprintf(msg, sizeof msg, "line %d: %s", e->line, e->message ? e->message : "error");
+    n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    st->fault = f;
+    gv_err_set(st->err, "%s", msg);
+}
+
+static void on_parse_error(void *ud, xmlErrorPtr e)
+{
+    record(ud, GV_FAULT_MALFORMED, e);
+}
+
+static void on_schema_error(void *ud, xmlErrorPtr e)
+{
+    record(ud, GV_FAULT_SCHEMA_VIOLATION, e);
+}
+
+/* The declared encoding, when there is one, must be UTF-8. */
+static int declared_encoding_ok(xmlTextReaderPtr r)
+{
+    const xmlChar *enc = xmlTextReaderConstEncoding(r);
+    return !enc || !strcasecmp((const char *)enc, "UTF-8");
+}
+
+gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
+                       const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
+{
+    struct scan_state st = { GV_FAULT_NONE, err };
+    xmlTextReaderPtr r = NULL;
+    xmlSchemaValidCtxtPtr vctxt = NULL;
+    size_t bad, elements = 0;
+    int max_depth = lim && lim->max_depth ? lim->max_depth : 64;
+    char text[4096];
+    size_t text_len = 0;
+    int rc = 0, checked_encoding = 0;
+
+    if (!gv_utf8_valid(buf, len, &bad)) {
+        gv_err_set(err, "not UTF-8: bad byte at offset %zu", bad);
+        return GV_FAULT_MALFORMED;
+    }
+    if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8)) {
+        gv_err_set(err, "a DOCTYPE or ENTITY declaration is not allowed");
+        return GV_FAULT_MALFORMED;
+    }
+    if (len > (size_t)0x7fffffff) {
+        gv_err_set(err, "document too large");
+        return GV_FAULT_TOO_LARGE;
+    }
+    r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
+                           XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING |
+                               XML_PARSE_NOERROR);
+    vctxt = xmlSchemaNewValidCtxt(schema);
+    if (!r || !vctxt) {
+        gv_err_set(err, "out of memory");
+        st.fault = GV_FAULT_INTERNAL;
+        goto done;
+    }
+    xmlTextReaderSetStructuredErrorHandler(r, on_parse_error, &st);
+    xmlSchemaSetValidStructuredErrors(vctxt, on_schema_error, &st);
+    if (xmlTextReaderSchemaValidateCtxt(r, vctxt, 0) != 0) {
+        gv_err_set(err, "cannot start schema validation");
+        st.fault = GV_FAULT_INTERNAL;
+        goto done;
+    }
+    while (st.fault == GV_FAULT_NONE && (rc = xmlTextReaderRead(r)) == 1) {
+        int type = xmlTextReaderNodeType(r);
+        int depth = xmlTextReaderDepth(r);
+        const char *name;
+
+        if (!checked_encoding) {
+            checked_encoding = 1;
+            if (!declared_encoding_ok(r)) {
+                gv_err_set(err, "the XML declaration names an encoding other than UTF-8");
+                st.fault = GV_FAULT_MALFORMED;
+                break;
+            }
+        }
+        if (depth >= max_depth) {
+            gv_err_set(err, "nesting deeper than %d", max_depth);
+            st.fault = GV_FAULT_MALFORMED;
+            break;
+        }
+        switch (type) {
+        case XML_READER_TYPE_DOCUMENT_TYPE:
+        case XML_READER_TYPE_ENTITY_REFERENCE:
+        case XML_READER_TYPE_ENTITY:
+            gv_err_set(err, "DTDs and entities are not allowed");
+            st.fault = GV_FAULT_MALFORMED;
+            break;
+        case XML_READER_TYPE_ELEMENT:
+            if (lim && lim->max_elements && ++elements > lim->max_elements) {
+                gv_err_set(err, "more than %zu elements", lim->max_elements);
+                st.fault = GV_FAULT_TOO_LARGE;
+                break;
+            }
+            name = (const char *)xmlTextReaderConstLocalName(r);
+            text_len = 0;
+            text[0] = '\0';
+            if (v && v->start)
+                st.fault = v->start(ud, depth, name, r, err);
+            if (st.fault == GV_FAULT_NONE && xmlTextReaderIsEmptyElement(r) && v && v->end)
+                st.fault = v->end(ud, depth, name, "", err);
+            break;
+        case XML_READER_TYPE_TEXT:
+        case XML_READER_TYPE_CDATA:
+        case XML_READER_TYPE_SIGNIFICANT_WHITESPACE: {
+            const char *t = (const char *)xmlTextReaderConstValue(r);
+            size_t tl = t ? strlen(t) : 0;
+            if (text_len + tl >= sizeof text) {
+                gv_err_set(err, "text content longer than %zu bytes", sizeof text - 1);
+                st.fault = GV_FAULT_SCHEMA_VIOLATION;
+                break;
+            }
+            memcpy(text + text_len, t, tl);
+            text_len += tl;
+            text[text_len] = '\0';
+            break;
+        }
+        case XML_READER_TYPE_END_ELEMENT:
+            name = (const char *)xmlTextReaderConstLocalName(r);
+            if (v && v->end)
+                st.fault = v->end(ud, depth, name, text, err);
+            text_len = 0;
+            text[0] = '\0';
+            break;
+        default:
+            break;
+        }
+    }
+    if (st.fault == GV_FAULT_NONE && rc != 0) {
+        gv_err_set(err, "not well-formed XML");
+        st.fault = GV_FAULT_MALFORMED;
+    }
+    if (st.fault == GV_FAULT_NONE && xmlTextReaderIsValid(r) != 1) {
+        gv_err_set(err, "does not validate against the wallet schema");
+        st.fault = GV_FAULT_SCHEMA_VIOLATION;
+    }
+done:
+    if (r)
+        xmlFreeTextReader(r);
+    if (vctxt)
+        xmlSchemaFreeValidCtxt(vctxt);
+    return st.fault;
+}
+
+int gv_xml_validate(const char *buf, size_t len, gv_err_t *err)
+{
+    return gv_xml_scan(buf, len, NULL, NULL, NULL, err) == GV_FAULT_NONE ? 0 : -1;
+}
