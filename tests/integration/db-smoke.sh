@@ -23,9 +23,15 @@ SEED=20250901
 passed=0
 work=""
 
+# Keep the script's own stdout/stderr: a signal's trap runs inside whatever
+# command was running, with that command's redirections (a log file, or
+# /dev/null) still in place.
+exec 3>&1 4>&2
+
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM HUP
+    exec 1>&3 2>&4
     if [ -n "$work" ]; then
         gvt_stop_all "$work" || rc=1
         rm -rf "$work"
