@@ -354,6 +354,23 @@ static void headers_done(struct MHD_Connection *c, struct request *rq)
     }
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    size_t *total = cls;
+    (void)kind;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4;   /* ": " and CRLF */
+    return MHD_YES;
+}
+
+/* Bytes of the request line and headers, as received. */
+static size_t header_bytes(struct MHD_Connection *c, const char *url, const char *method)
+{
+    size_t total = strlen(method) + strlen(url) + 12;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, add_header_size, &total);
+    return total;
+}
+
 static void refuse(struct request *rq, gv_fault_t f, const char *msg)
 {
     rq->refused = f;
@@ -383,7 +400,9 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
         headers_done(c, rq);
         gv_buf_init(&rq->body, lc->account_check_body_limit);
 
-        if (!strcmp(url, "/v1/account-check") && !strcmp(method, "POST"))
+        if (header_bytes(c, url, method) > lc->header_limit)
+            refuse(rq, GV_FAULT_TOO_LARGE, "request headers over the configured limit");
+        else if (!strcmp(url, "/v1/account-check") && !strcmp(method, "POST"))
             rq->route = ROUTE_ACCOUNT_CHECK;
         else
             refuse(rq, GV_FAULT_NOT_FOUND, "no such path");

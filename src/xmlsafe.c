@@ -64,8 +64,13 @@ static void record(struct scan_state *st, gv_fault_t f, const xmlError *e)
     char msg[600];
     size_t n;
 
-    if (st->fault != GV_FAULT_NONE)
-        return;              /* the first problem is the one reported */
+    /* The first problem is the one reported, except that a document that
+     * is not well-formed is MALFORMED even when validation complained
+     * first (the validator sees an unknown root before the parser sees
+     * the nesting or the broken end). */
+    if (st->fault != GV_FAULT_NONE &&
+        !(st->fault == GV_FAULT_SCHEMA_VIOLATION && f == GV_FAULT_MALFORMED))
+        return;
     snprintf(msg, sizeof msg, "line %d: %s", e->line, e->message ? e->message : "error");
     n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -74,14 +79,15 @@ static void record(struct scan_state *st, gv_fault_t f, const xmlError *e)
     gv_err_set(st->err, "%s", msg);
 }
 
-static void on_parse_error(void *ud, xmlErrorPtr e)
+/* The reader passes validation errors through its own handler too, so
+ * the error's domain, not the handler, says which fault it is. */
+static void on_error(void *ud, xmlErrorPtr e)
 {
-    record(ud, GV_FAULT_MALFORMED, e);
-}
-
-static void on_schema_error(void *ud, xmlErrorPtr e)
-{
-    record(ud, GV_FAULT_SCHEMA_VIOLATION, e);
+    record(ud, e->domain == XML_FROM_SCHEMASV || e->domain == XML_FROM_SCHEMASP ||
+                       e->domain == XML_FROM_VALID
+                   ? GV_FAULT_SCHEMA_VIOLATION
+                   : GV_FAULT_MALFORMED,
+           e);
 }
 
 /* The declared encoding, when there is one, must be UTF-8. */
@@ -124,14 +130,18 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
         st.fault = GV_FAULT_INTERNAL;
         goto done;
     }
-    xmlTextReaderSetStructuredErrorHandler(r, on_parse_error, &st);
-    xmlSchemaSetValidStructuredErrors(vctxt, on_schema_error, &st);
+    xmlTextReaderSetStructuredErrorHandler(r, on_error, &st);
+    xmlSchemaSetValidStructuredErrors(vctxt, on_error, &st);
     if (xmlTextReaderSchemaValidateCtxt(r, vctxt, 0) != 0) {
         gv_err_set(err, "cannot start schema validation");
         st.fault = GV_FAULT_INTERNAL;
         goto done;
     }
-    while (st.fault == GV_FAULT_NONE && (rc = xmlTextReaderRead(r)) == 1) {
+    /* After a schema violation, reading goes on (without the visitor) only
+     * to see whether the document is also not well-formed. */
+    while ((st.fault == GV_FAULT_NONE || st.fault == GV_FAULT_SCHEMA_VIOLATION) &&
+           (rc = xmlTextReaderRead(r)) == 1) {
+        const gv_xml_visitor_t *vis = st.fault == GV_FAULT_NONE ? v : NULL;
         int type = xmlTextReaderNodeType(r);
         int depth = xmlTextReaderDepth(r);
         const char *name;
@@ -149,6 +159,9 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
             st.fault = GV_FAULT_MALFORMED;
             break;
         }
+        if (st.fault != GV_FAULT_NONE && type != XML_READER_TYPE_DOCUMENT_TYPE &&
+            type != XML_READER_TYPE_ENTITY_REFERENCE)
+            continue;
         switch (type) {
         case XML_READER_TYPE_DOCUMENT_TYPE:
         case XML_READER_TYPE_ENTITY_REFERENCE:
@@ -165,10 +178,10 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
             name = (const char *)xmlTextReaderConstLocalName(r);
             text_len = 0;
             text[0] = '\0';
-            if (v && v->start)
-                st.fault = v->start(ud, depth, name, r, err);
-            if (st.fault == GV_FAULT_NONE && xmlTextReaderIsEmptyElement(r) && v && v->end)
-                st.fault = v->end(ud, depth, name, "", err);
+            if (vis && vis->start)
+                st.fault = vis->start(ud, depth, name, r, err);
+            if (st.fault == GV_FAULT_NONE && xmlTextReaderIsEmptyElement(r) && vis && vis->end)
+                st.fault = vis->end(ud, depth, name, "", err);
             break;
         case XML_READER_TYPE_TEXT:
         case XML_READER_TYPE_CDATA:
@@ -187,8 +200,8 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
         }
         case XML_READER_TYPE_END_ELEMENT:
             name = (const char *)xmlTextReaderConstLocalName(r);
-            if (v && v->end)
-                st.fault = v->end(ud, depth, name, text, err);
+            if (vis && vis->end)
+                st.fault = vis->end(ud, depth, name, text, err);
             text_len = 0;
             text[0] = '\0';
             break;
@@ -196,7 +209,7 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
             break;
         }
     }
-    if (st.fault == GV_FAULT_NONE && rc != 0) {
+    if (st.fault == GV_FAULT_NONE && rc < 0) {
         gv_err_set(err, "not well-formed XML");
         st.fault = GV_FAULT_MALFORMED;
     }

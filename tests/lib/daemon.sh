@@ -41,7 +41,7 @@ tls_cert = $certs/server.pem
 tls_key = $certs/server.key
 tls_client_ca = $certs/wallet-ca.pem
 threads = 2
-rate_limit = 0
+$(case "$extra" in *rate_limit*) ;; *) echo "rate_limit = 0" ;; esac)
 
 [ops]
 listen = 127.0.0.1:$GVT_OPS_PORT
@@ -103,7 +103,8 @@ gvt_post() {
     curl -sS -o "$body.out" -w '%{http_code}' --max-time 20 \
         --cacert "$GVT_CERTS/provider-ca.pem" \
         --cert "$GVT_CERTS/client.pem" --key "$GVT_CERTS/client.key" \
-        -H 'Content-Type: application/xml' "$@" \
+ \
+        -H "Content-Type: ${GVT_CT:-application/xml}" "$@" \
         --data-binary @"$body" "$GVT_URL/v1/account-check" > "$body.status" 2> "$body.err"
     printf '%s %s\n' "$(cat "$body.status")" \
         "$(sed -n 's:.*<\(Code\|Result\)>\([A-Z_]*\)</.*:\2:p' "$body.out" | head -1)"
