@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 typedef enum {
     K_STRING, K_PATH, K_LONG, K_SIZE, K_BOOL, K_BIN, K_DATE, K_REGIONS, K_HOSTPORT,
@@ -376,6 +377,13 @@ gv_conf_t *gv_conf_load(const char *path, gv_errlist_t *errs)
     if (st.conf->db_reconnect_min_ms > st.conf->db_reconnect_max_ms)
         gv_errlist_add(errs, "%s: [database] reconnect_min_ms is larger than reconnect_max_ms",
                        path);
+    {
+        char zone[512];
+        snprintf(zone, sizeof zone, "/usr/share/zoneinfo/%s", st.conf->time_zone);
+        if (strstr(st.conf->time_zone, "..") || access(zone, R_OK) != 0)
+            gv_errlist_add(errs, "%s: [time] zone: '%s' is not in the tz database", path,
+                           st.conf->time_zone);
+    }
     if (st.conf->pilot_start > st.conf->pilot_end)
         gv_errlist_add(errs, "%s: [pilot] start is after end", path);
 

@@ -22,6 +22,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: gasvoucher [-c FILE] COMMAND ...\n"
             "  config check              check gasvoucher.conf and its mapping\n"
+            "  config keys               list every configuration key\n"
             "  mapping check [MAPPING]   check a mapping against the live database\n"
             "  account NUMBER [--period YYYY-MM]\n"
             "                            look an account up as the wallet would\n"
@@ -168,6 +169,12 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && !strcmp(argv[0], "config") && !strcmp(argv[1], "check"))
         return cmd_config_check(conf_path);
+    if (argc == 2 && !strcmp(argv[0], "config") && !strcmp(argv[1], "keys")) {
+        char name[128];
+        for (size_t i = 0; gv_conf_key_name(i, name, sizeof name); i++)
+            printf("%s\n", name);
+        return 0;
+    }
     if ((argc == 2 || argc == 3) && !strcmp(argv[0], "mapping") && !strcmp(argv[1], "check"))
         return cmd_mapping_check(conf_path, argc == 3 ? argv[2] : NULL);
     if (argc >= 2 && !strcmp(argv[0], "account")) {

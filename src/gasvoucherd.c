@@ -99,6 +99,7 @@ int main(int argc, char **argv)
         return 0;
     }
     gv_log_set_level(rt->conf->log_level);
+    gv_time_init(rt->conf->time_zone);   /* checked at load */
     if (gv_xml_init(&err) < 0) {
         gv_log(GV_LOG_ERROR, "%s", err.msg);
         gv_runtime_release(rt);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SIGHUP reloads gasvoucher.conf and the mapping; an invalid new
+# configuration or mapping is refused and the running one kept.  SIGTERM
+# stops the daemon cleanly.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/db.sh"
+. "$here/../lib/certs.sh"
+. "$here/../lib/daemon.sh"
+
+dir=$(mktemp -d /tmp/gvt-reload.XXXXXX)
+chmod 755 "$dir"
+failures=0
+cleanup() { gvt_daemon_stop || true; if [ "$failures" = 0 ]; then rm -rf "$dir"; else tail -5 "$dir/gv.log"; fi; }
+trap cleanup EXIT
+gvt_make_certs "$dir/certs"
+gvt_sqlite_create "$dir/billing.db"
+gvt_load_site a sqlite "$dir/billing.db"
+cp "$top_srcdir/mappings/site-a.ini" "$dir/map.ini"
+gvt_write_conf "$dir/gv.conf" "$GVT_SQLITE_CONN" "$dir/map.ini" "$dir/certs"
+gvt_daemon_start "$dir/gv.conf" "$dir/gv.log"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+gvt_request 0012345678 > "$dir/req.xml"
+answer() { gvt_post "$dir/req.xml"; }
+hup() { kill -HUP "$GVT_DAEMON_PID"; sleep 0.5; }
+
+[ "$(answer)" = "200 FOUND" ] || fail "before reload: $(answer)"
+
+# A valid change: Almaty (KZ-75) leaves the pilot.
+printf '[pilot]\nregions = KZ-71 KZ-79\n' >> "$dir/gv.conf"
+hup
+[ "$(answer)" = "200 REGION_NOT_IN_PILOT" ] || fail "after a valid reload: $(answer)"
+grep -q 'reloaded' "$dir/gv.log" || fail "the reload was not logged"
+
+# An invalid configuration: refused, the running one kept.
+cp "$dir/gv.conf" "$dir/gv.conf.good"
+printf '[wallet]\nidle_timeout = soon\n' >> "$dir/gv.conf"
+hup
+[ "$(answer)" = "200 REGION_NOT_IN_PILOT" ] || fail "after an invalid reload: $(answer)"
+grep -q 'idle_timeout: expected a whole number' "$dir/gv.log" || fail "the reason was not logged"
+grep -q 'reload refused' "$dir/gv.log" || fail "the refusal was not logged"
+
+# An invalid mapping: refused too.
+cp "$dir/gv.conf.good" "$dir/gv.conf"
+printf '[account]\nzero_pad = eleven\n' >> "$dir/map.ini"
+hup
+[ "$(answer)" = "200 REGION_NOT_IN_PILOT" ] || fail "after an invalid mapping: $(answer)"
+[ "$(grep -c 'reload refused' "$dir/gv.log")" = 2 ] || fail "the mapping refusal was not logged"
+
+gvt_daemon_stop || fail "the daemon did not exit cleanly on SIGTERM"
+grep -q 'stopped' "$dir/gv.log" || fail "no 'stopped' in the log"
+
+[ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
+echo "reload: SIGHUP applies a valid configuration and keeps the old one on errors"
