@@ -80,34 +80,14 @@ static int word_is(const char *w, size_t len, const char *const *list)
     return 0;
 }
 
-/* Lower-case comparison would need Unicode case folding; markers are
- * matched as written and the sample mappings list both spellings. */
-static int part_is_settlement(const char *part, size_t len, const char *const *markers)
-{
-    const char *p = part, *end = part + len;
-    const char *first = NULL, *last = NULL;
-    size_t first_len = 0, last_len = 0;
-
-    while (p < end) {
-        const char *w;
-        while (p < end && is_space(*p))
-            p++;
-        if (p >= end)
-            break;
-        w = p;
-        while (p < end && !is_space(*p))
-            p++;
-        if (!first) {
-            first = w;
-            first_len = (size_t)(p - w);
-        }
-        last = w;
-        last_len = (size_t)(p - w);
-    }
-    if (!first)
-        return 0;
-    return word_is(first, first_len, markers) || word_is(last, last_len, markers);
-}
+/* Words of a street address that say what the next word is, and so may
+ * stay; anything not listed is masked. */
+static const char *const street_words[] = {
+    "ул.", "улица", "д.", "дом", "кв.", "кв", "квартира", "мкр.", "мкр", "микрорайон",
+    "пр.", "пр-т", "пр-т.", "проспект", "пер.", "переулок", "корп.", "корпус", "к.", "стр.",
+    "б-р", "б-р.", "бульвар", "ш.", "шоссе", "наб.", "пл.", "туп.", "пр-д", "пр-д.",
+    "көш.", "көшесі", "даңғ.", "ықш.", "үй", "пәтер", NULL
+};
 
 static int has_digit(const char *w, size_t len)
 {
@@ -117,45 +97,83 @@ static int has_digit(const char *w, size_t len)
     return 0;
 }
 
-static size_t utf8_chars(const char *w, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i += gv_utf8_seqlen(w + i))
-        n++;
-    return n;
-}
+typedef struct word {
+    const char *p;
+    size_t len;
+} word_t;
 
-static int mask_part(gv_buf_t *b, const char *part, size_t len)
+/* Splits a part into at most max words. */
+static size_t split_words(const char *part, size_t len, word_t *words, size_t max)
 {
     const char *p = part, *end = part + len;
-    int first = 1;
+    size_t n = 0;
 
-    while (p < end) {
-        const char *w;
-        size_t wl;
-
+    while (p < end && n < max) {
         while (p < end && is_space(*p))
             p++;
         if (p >= end)
             break;
-        w = p;
+        words[n].p = p;
         while (p < end && !is_space(*p))
             p++;
-        wl = (size_t)(p - w);
-        if (!first && gv_buf_puts(b, " ") < 0)
-            return -1;
-        first = 0;
-        if (has_digit(w, wl)) {
-            if (gv_buf_puts(b, "**") < 0)
-                return -1;
-        } else if (w[wl - 1] == '.' && utf8_chars(w, wl) <= 5) {
-            if (gv_buf_append(b, w, wl) < 0)   /* an abbreviation: ул., д. */
-                return -1;
-        } else {
-            if (gv_buf_append(b, w, gv_utf8_seqlen(w)) < 0 || gv_buf_puts(b, "***") < 0)
-                return -1;
-        }
+        words[n].len = (size_t)(p - words[n].p);
+        n++;
     }
+    return n;
+}
+
+static int append_masked_word(gv_buf_t *b, const word_t *w)
+{
+    if (has_digit(w->p, w->len))
+        return gv_buf_puts(b, "**");
+    /* Type words ("ул.", "г.") say nothing about the person. */
+    if (word_is(w->p, w->len, street_words) ||
+        word_is(w->p, w->len, gv_default_settlement_markers))
+        return gv_buf_append(b, w->p, w->len);
+    if (gv_buf_append(b, w->p, gv_utf8_seqlen(w->p)) < 0)
+        return -1;
+    return gv_buf_puts(b, "***");
+}
+
+/* How many leading words of a part name a settlement and may be shown:
+ * a marker and the one word after it ("г. Алматы"), or a short part that
+ * ends in a marker ("Карасайский р-н").  0 when the part is not one.
+ * Deliberately narrow: an address written without commas keeps only the
+ * settlement, and the rest is masked. */
+static size_t settlement_words(const word_t *w, size_t n, const char *const *markers)
+{
+    if (n == 0)
+        return 0;
+    if (word_is(w[0].p, w[0].len, markers)) {
+        if (n >= 2 && !has_digit(w[1].p, w[1].len) && !word_is(w[1].p, w[1].len, street_words))
+            return 2;
+        return 1;
+    }
+    if (n <= 3 && word_is(w[n - 1].p, w[n - 1].len, markers)) {
+        for (size_t i = 0; i < n; i++)
+            if (has_digit(w[i].p, w[i].len) || word_is(w[i].p, w[i].len, street_words))
+                return 0;
+        return n;
+    }
+    return 0;
+}
+
+static int mask_part(gv_buf_t *b, const char *part, size_t len, const char *const *markers)
+{
+    word_t words[64];
+    size_t n = split_words(part, len, words, 64), keep;
+
+    keep = markers ? settlement_words(words, n, markers) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && gv_buf_puts(b, " ") < 0)
+            return -1;
+        if (i < keep ? gv_buf_append(b, words[i].p, words[i].len) < 0
+                     : append_masked_word(b, &words[i]) < 0)
+            return -1;
+    }
+    /* Words past the 64th are never shown. */
+    if (n == 64 && gv_buf_puts(b, " ***") < 0)
+        return -1;
     return 0;
 }
 
@@ -192,12 +210,9 @@ int gv_mask_address(const char *settlement, const char *address,
             continue;
         if (nparts++ && gv_buf_puts(&b, ", ") < 0)
             goto fail;
-        if (!(settlement && *settlement) && part_is_settlement(start, len, markers)) {
-            if (gv_buf_append(&b, start, len) < 0)
-                goto fail;
-        } else if (mask_part(&b, start, len) < 0) {
+        /* With the settlement given apart, every part is street. */
+        if (mask_part(&b, start, len, settlement && *settlement ? NULL : markers) < 0)
             goto fail;
-        }
     }
     return finish(&b, out, outsz);
 fail:

@@ -16,13 +16,14 @@
  * two initials.  Returns 0, or -1 when out is too small. */
 int gv_mask_holder(const char *full_name, char *out, size_t outsz);
 
-/* Masks an address of comma-separated parts.  A part whose first or last
- * word is one of the settlement markers (NULL-terminated list, e.g. "г.",
- * "с.", "обл.") is kept as it is, unless a settlement is given separately,
- * in which case it is printed first and every part of address is masked.
- * In a masked part, short abbreviations ending in '.' ("ул.", "д.", "кв.")
- * stay, words with a digit become "**", other words keep their first
- * letter followed by "***".  Returns 0, or -1 when out is too small. */
+/* Masks an address of comma-separated parts.  Of a part that starts with
+ * a settlement marker (a NULL-terminated list such as "г.", "с.", "обл."),
+ * the marker and the one word after it stay ("г. Алматы"); so does a short
+ * part ending in a marker ("Карасайский р-н").  Everything else is street:
+ * street-type words from a fixed list ("ул.", "д.", "кв.") stay, words with
+ * a digit become "**", any other word keeps its first letter and "***".
+ * When the settlement is given apart, it comes first and every part of
+ * address is street.  Returns 0, or -1 when out is too small. */
 int gv_mask_address(const char *settlement, const char *address,
                     const char *const *settlement_markers, char *out, size_t outsz);
 
