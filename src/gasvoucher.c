@@ -91,6 +91,7 @@ static int cmd_account(const char *conf_path, const char *number, const char *pe
     gv_errlist_free(&errs);
     if (!rt)
         return 1;
+    gv_time_init(rt->conf->time_zone);   /* checked at load */
     if (period_text) {
         if (gv_period_parse(period_text, &period) < 0) {
             fprintf(stderr, "--period: expected YYYY-MM, got '%s'\n", period_text);
