@@ -9,7 +9,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
 TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3
        procps iproute2 ca-certificates git"
-BENCH="wrk nginx-light"
+BENCH="wrk nginx-light stunnel4"
 
 export DEBIAN_FRONTEND=noninteractive
 want=""

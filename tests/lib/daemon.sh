@@ -40,7 +40,7 @@ listen = 127.0.0.1:$GVT_PORT
 tls_cert = $certs/server.pem
 tls_key = $certs/server.key
 tls_client_ca = $certs/wallet-ca.pem
-threads = 2
+$(case "$extra" in *threads*) ;; *) echo "threads = 2" ;; esac)
 $(case "$extra" in *rate_limit*) ;; *) echo "rate_limit = 0" ;; esac)
 
 [ops]
