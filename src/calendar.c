@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int32_t gv_days_from_civil(int y, int m, int d)
 {
@@ -134,17 +135,22 @@ int gv_datetime_parse(const char *s, time_t *instant)
     return 0;
 }
 
-int gv_time_init(const char *zone)
+int gv_time_zone_exists(const char *zone)
 {
     char path[512];
-    FILE *f;
+    struct stat sb;
 
-    /* tzset() silently falls back to UTC for an unknown zone: refuse. */
+    if (!zone || !*zone || zone[0] == '/' || strstr(zone, ".."))
+        return 0;
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
-    f = fopen(path, "rb");
-    if (!f)
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+int gv_time_init(const char *zone)
+{
+    /* tzset() silently falls back to UTC for an unknown zone: refuse. */
+    if (!gv_time_zone_exists(zone))
         return -1;
-    fclose(f);
     if (setenv("TZ", zone, 1) != 0)
         return -1;
     tzset();

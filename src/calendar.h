@@ -38,6 +38,8 @@ int32_t gv_period_last_day(gv_period_t p);
  * Returns 0, -1 when malformed, -2 when the offset is missing. */
 int gv_datetime_parse(const char *s, time_t *instant);
 
+/* 1 when zone names a zone file of the tz database. */
+int gv_time_zone_exists(const char *zone);
 /* Pins the process to the local zone (setenv TZ + tzset).  0 or -1 when
  * the zone is not in the tz database. */
 int gv_time_init(const char *zone);

@@ -4,13 +4,13 @@
 #include "calendar.h"
 #include "inifile.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 typedef enum {
     K_STRING, K_PATH, K_LONG, K_SIZE, K_BOOL, K_BIN, K_DATE, K_REGIONS, K_HOSTPORT,
@@ -162,10 +162,18 @@ static int parse_hostport(const char *v, gv_hostport_t *hp)
     return 0;
 }
 
+/* Only literal loopback addresses (127.0.0.0/8, ::1) and "localhost":
+ * a host name that merely starts with "127." may resolve anywhere. */
 int gv_hostport_is_loopback(const gv_hostport_t *hp)
 {
-    return strncmp(hp->host, "127.", 4) == 0 || strcmp(hp->host, "::1") == 0 ||
-           strcmp(hp->host, "localhost") == 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (inet_pton(AF_INET, hp->host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, hp->host, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return strcmp(hp->host, "localhost") == 0;
 }
 
 static int valid_region(const char *r)
@@ -243,7 +251,7 @@ static const char *set_value(struct load_state *st, const key_def_t *k, const ch
         }
         return NULL;
     case K_REGIONS: {
-        char tmp[512];
+        char tmp[GV_INI_MAX_LINE + 1];
         char *save = NULL, *tok;
         size_t count = 0;
         snprintf(tmp, sizeof tmp, "%s", v);
@@ -378,11 +386,17 @@ gv_conf_t *gv_conf_load(const char *path, gv_errlist_t *errs)
         gv_errlist_add(errs, "%s: [database] reconnect_min_ms is larger than reconnect_max_ms",
                        path);
     {
-        char zone[512];
-        snprintf(zone, sizeof zone, "/usr/share/zoneinfo/%s", st.conf->time_zone);
-        if (strstr(st.conf->time_zone, "..") || access(zone, R_OK) != 0)
-            gv_errlist_add(errs, "%s: [time] zone: '%s' is not in the tz database", path,
-                           st.conf->time_zone);
+        size_t zi;
+        find_key("time", "zone", &zi);
+        /* An empty or bad value was reported when read and left it NULL. */
+        if (st.conf->time_zone && !gv_time_zone_exists(st.conf->time_zone)) {
+            if (st.seen[zi])
+                gv_errlist_add(errs, "%s:%d: [time] zone: '%s' is not in the tz database",
+                               path, st.seen[zi], st.conf->time_zone);
+            else
+                gv_errlist_add(errs, "%s: [time] zone: '%s' is not in the tz database", path,
+                               st.conf->time_zone);
+        }
     }
     if (st.conf->pilot_start > st.conf->pilot_end)
         gv_errlist_add(errs, "%s: [pilot] start is after end", path);

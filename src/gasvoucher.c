@@ -91,7 +91,11 @@ static int cmd_account(const char *conf_path, const char *number, const char *pe
     gv_errlist_free(&errs);
     if (!rt)
         return 1;
-    gv_time_init(rt->conf->time_zone);   /* checked at load */
+    if (gv_time_init(rt->conf->time_zone) < 0) {
+        fprintf(stderr, "time zone %s is not in the tz database\n", rt->conf->time_zone);
+        gv_runtime_release(rt);
+        return 1;
+    }
     if (period_text) {
         if (gv_period_parse(period_text, &period) < 0) {
             fprintf(stderr, "--period: expected YYYY-MM, got '%s'\n", period_text);

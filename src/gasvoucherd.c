@@ -99,7 +99,11 @@ int main(int argc, char **argv)
         return 0;
     }
     gv_log_set_level(rt->conf->log_level);
-    gv_time_init(rt->conf->time_zone);   /* checked at load */
+    if (gv_time_init(rt->conf->time_zone) < 0) {
+        gv_log(GV_LOG_ERROR, "time zone %s is not in the tz database", rt->conf->time_zone);
+        gv_runtime_release(rt);
+        return 1;
+    }
     if (gv_xml_init(&err) < 0) {
         gv_log(GV_LOG_ERROR, "%s", err.msg);
         gv_runtime_release(rt);

@@ -19,6 +19,25 @@ struct ini_state {
     gv_errlist_t *errs;
 };
 
+/* A line libinih accepts: blank, a comment, [section], name = value,
+ * name: value, or (indented) the continuation of a value. */
+static int well_formed(const char *line)
+{
+    const char *p = line;
+
+    if (*p == ' ' || *p == '\t')
+        return 1;
+    if (*p == '\xEF' && p[1] == '\xBB' && p[2] == '\xBF')   /* UTF-8 BOM */
+        p += 3;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p || *p == '\n' || *p == '\r' || *p == ';' || *p == '#')
+        return 1;
+    if (*p == '[')
+        return strchr(p, ']') != NULL;
+    return strpbrk(p, "=:") != NULL && *p != '=' && *p != ':';
+}
+
 /* fgets-like reader that counts lines and refuses over-long ones. */
 static char *reader(char *str, int num, void *stream)
 {
@@ -33,11 +52,23 @@ static char *reader(char *str, int num, void *stream)
     n = strlen(str);
     if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(st->f)) {
         int c;
-        gv_errlist_add(st->errs, "%s:%d: line longer than %d characters", st->path,
-                       st->line, GV_INI_MAX_LINE);
         while ((c = fgetc(st->f)) != EOF && c != '\n')
             ;
+        n = GV_INI_MAX_LINE + 1;
+    } else {
+        while (n && (str[n - 1] == '\n' || str[n - 1] == '\r'))
+            n--;
+    }
+    if (n > GV_INI_MAX_LINE) {
+        gv_errlist_add(st->errs, "%s:%d: line longer than %d characters", st->path,
+                       st->line, GV_INI_MAX_LINE);
         str[0] = '\0';   /* seen as an empty line */
+    } else if (!well_formed(str)) {
+        /* libinih reports only its first bad line; report each here and
+         * hand it an empty line instead. */
+        gv_errlist_add(st->errs, "%s:%d: syntax error (expected [section] or name = value)",
+                       st->path, st->line);
+        str[0] = '\0';
     }
     return str;
 }

@@ -124,6 +124,16 @@ static void on_account_key(struct load_state *st, const char *file, int line,
     }
 }
 
+static void free_markers(gv_mapping_t *m)
+{
+    if (m->settlement_markers) {
+        for (char **p = m->settlement_markers; *p; p++)
+            free(*p);
+        free(m->settlement_markers);
+        m->settlement_markers = NULL;
+    }
+}
+
 static void on_pair(void *user, const char *file, int line, const char *section,
                     const char *name, const char *value, int cont)
 {
@@ -168,10 +178,13 @@ static void on_pair(void *user, const char *file, int line, const char *section,
             char tmp[GV_INI_MAX_LINE + 1], *save = NULL, *tok;
             size_t n = 0;
             snprintf(tmp, sizeof tmp, "%s", value);
-            free(st->m->settlement_markers);
+            free_markers(st->m);
             st->m->settlement_markers = calloc(strlen(value) / 2 + 2, sizeof(char *));
+            if (!st->m->settlement_markers)
+                abort();
             for (tok = strtok_r(tmp, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
-                st->m->settlement_markers[n++] = strdup(tok);
+                if (!(st->m->settlement_markers[n++] = strdup(tok)))
+                    abort();
         } else {
             gv_errlist_add(st->errs, "%s:%d: [mask] unknown key '%s'", file, line, name);
         }
@@ -206,6 +219,14 @@ int gv_sql_compile(const char *src, const char *const *allowed, gv_stmt_t *out, 
         } else if (c == '-' && p[1] == '-') {          /* comment to end of line */
             while (*p && *p != '\n')
                 p++;
+        } else if (c == '/' && p[1] == '*') {          /* block comment */
+            const char *e = strstr(p + 2, "*/");
+            if (!e) {
+                gv_err_set(err, "unterminated /* comment");
+                goto fail;
+            }
+            gv_buf_puts(&b, " ");
+            p = e + 2;
         } else if (c == ':' && p[1] == ':') {          /* PostgreSQL cast */
             gv_buf_puts(&b, "::");
             p += 2;
@@ -255,11 +276,7 @@ void gv_mapping_free(gv_mapping_t *m)
         free(m->stmts[i].sql);
         free(m->stmts[i].source);
     }
-    if (m->settlement_markers) {
-        for (char **p = m->settlement_markers; *p; p++)
-            free(*p);
-        free(m->settlement_markers);
-    }
+    free_markers(m);
     free(m->name);
     free(m->path);
     free(m);

@@ -39,7 +39,8 @@ int gv_ratelimit_take(gv_ratelimit_t *rl, const char *key, int64_t now_ms, int64
     /* Open addressing over 8 probes; beyond that, evict the stalest. */
     for (int i = 0; i < 8; i++) {
         gv_rate_slot_t *s = &rl->slots[(h + (uint32_t)i) % GV_RATE_SLOTS];
-        if (s->key[0] && strcmp(s->key, key) == 0) {
+        /* Keys are stored cut to the slot's size; compare them the same way. */
+        if (s->key[0] && strncmp(s->key, key, sizeof s->key - 1) == 0) {
             slot = s;
             break;
         }

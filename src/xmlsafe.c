@@ -160,8 +160,14 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
             break;
         }
         if (st.fault != GV_FAULT_NONE && type != XML_READER_TYPE_DOCUMENT_TYPE &&
-            type != XML_READER_TYPE_ENTITY_REFERENCE)
+            type != XML_READER_TYPE_ENTITY_REFERENCE) {
+            /* The root's attributes still let a Fault name the requestId. */
+            if (type == XML_READER_TYPE_ELEMENT && depth == 0 && v && v->start) {
+                gv_err_t ignored;
+                v->start(ud, depth, (const char *)xmlTextReaderConstLocalName(r), r, &ignored);
+            }
             continue;
+        }
         switch (type) {
         case XML_READER_TYPE_DOCUMENT_TYPE:
         case XML_READER_TYPE_ENTITY_REFERENCE:
@@ -209,7 +215,7 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
             break;
         }
     }
-    if (st.fault == GV_FAULT_NONE && rc < 0) {
+    if ((st.fault == GV_FAULT_NONE || st.fault == GV_FAULT_SCHEMA_VIOLATION) && rc < 0) {
         gv_err_set(err, "not well-formed XML");
         st.fault = GV_FAULT_MALFORMED;
     }
