@@ -578,6 +578,23 @@ static int resolve(const gv_hostport_t *hp, struct sockaddr_storage *ss, gv_err_
     return 0;
 }
 
+/* Stops whichever listener runs and frees everything srv owns. */
+static void server_free(gv_server_t *srv)
+{
+    if (srv->wallet)
+        MHD_stop_daemon(srv->wallet);
+    if (srv->ops)
+        MHD_stop_daemon(srv->ops);
+    gv_ratelimit_destroy(&srv->rate);
+    gv_runtime_release(srv->rt);
+    gv_runtime_release(srv->listen_rt);
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    free(srv->tls_ca);
+    pthread_mutex_destroy(&srv->lock);
+    free(srv);
+}
+
 gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
 {
     gv_server_t *srv = calloc(1, sizeof *srv);
@@ -651,18 +668,7 @@ gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
     }
     return srv;
 fail:
-    if (srv->wallet)
-        MHD_stop_daemon(srv->wallet);
-    if (srv->ops)
-        MHD_stop_daemon(srv->ops);
-    gv_ratelimit_destroy(&srv->rate);
-    gv_runtime_release(srv->rt);
-    gv_runtime_release(srv->listen_rt);
-    free(srv->tls_cert);
-    free(srv->tls_key);
-    free(srv->tls_ca);
-    pthread_mutex_destroy(&srv->lock);
-    free(srv);
+    server_free(srv);
     return NULL;
 }
 
@@ -690,14 +696,5 @@ void gv_server_stop(gv_server_t *srv)
                atomic_load(&srv->inflight));
     atomic_store(&srv->stopping, 1);
     pthread_join(srv->sweeper, NULL);
-    MHD_stop_daemon(srv->wallet);
-    MHD_stop_daemon(srv->ops);
-    gv_ratelimit_destroy(&srv->rate);
-    gv_runtime_release(srv->rt);
-    gv_runtime_release(srv->listen_rt);
-    free(srv->tls_cert);
-    free(srv->tls_key);
-    free(srv->tls_ca);
-    pthread_mutex_destroy(&srv->lock);
-    free(srv);
+    server_free(srv);
 }
