@@ -10,13 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/certs.sh"
 . "$here/../lib/daemon.sh"
 
-dir=$(mktemp -d /tmp/gvt-ac.XXXXXX)
-chmod 755 "$dir"
-cleanup() { gvt_daemon_stop || true; gvt_stop_all "$dir"; rm -rf "$dir"; }
-trap cleanup EXIT
-gvt_make_certs "$dir/certs"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+gvt_begin ac
 
 run_site() { # engine site conn
     local engine=$1 site=$2 conn=$3 log="$dir/$1-$2.log"
@@ -94,5 +88,4 @@ for site in a b; do
 done
 gvt_maria_stop "$dir"
 
-[ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
-echo "account-check: all results right on sqlite, postgresql and mariadb"
+gvt_end "account-check: all results right on sqlite, postgresql and mariadb"

@@ -9,13 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/certs.sh"
 . "$here/../lib/daemon.sh"
 
-dir=$(mktemp -d /tmp/gvt-outage.XXXXXX)
-chmod 755 "$dir"
-cleanup() { gvt_daemon_stop || true; gvt_stop_all "$dir"; rm -rf "$dir"; }
-trap cleanup EXIT
-gvt_make_certs "$dir/certs"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+gvt_begin outage
 
 outage() { # engine conn stop-fn start-fn
     local engine=$1 conn=$2 stop=$3 restart=$4
@@ -78,5 +72,4 @@ gvt_load_site a mariadb "$dir"
 outage mariadb "$GVT_MARIA_CONN" gvt_maria_stop gvt_maria_restart
 gvt_maria_stop "$dir"
 
-[ "$failures" = 0 ] || { echo "$failures failures"; exit 1; }
-echo "db-outage: 503 while down, never NOT_FOUND, recovered without a restart"
+gvt_end "db-outage: 503 while down, never NOT_FOUND, recovered without a restart"

@@ -9,6 +9,11 @@
 #   gvt_client ARGS...          tests/lib/client.py with the URL and certificates
 #   gvt_post BODYFILE [CURL_ARGS...]  POST a raw body with the valid client
 #                               certificate; prints "STATUS CODE-OR-RESULT"
+#   gvt_begin NAME   a test's temporary folder $dir (with certificates from
+#                    certs.sh in $dir/certs), fail() counting into $failures,
+#                    and clean-up on exit: daemon and servers stopped, the
+#                    folder removed unless something failed
+#   gvt_end MESSAGE  exits 1 when anything failed, else prints MESSAGE
 # shellcheck shell=bash
 
 : "${top_builddir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -114,4 +119,35 @@ gvt_post() {
 gvt_request() {
     printf '<?xml version="1.0" encoding="UTF-8"?>\n<AccountCheckRequest xmlns="urn:socialwallet:gas-voucher:v1" requestId="3f1c2a7e-9b4d-4e2a-8c61-0d5e7f9a1b23" sentAt="2025-09-07T09:15:02+05:00"><ProviderBin>%s</ProviderBin><Account>%s</Account><Period>%s</Period></AccountCheckRequest>\n' \
         "${3:-990340001234}" "$1" "${2:-2025-09}"
+}
+
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+_gvt_cleanup() {
+    gvt_daemon_stop || true
+    gvt_stop_all "$dir" || true
+    if [ "${failures:-1}" = 0 ]; then
+        rm -rf "$dir"
+    else
+        echo "files of the failed test kept in $dir"
+    fi
+}
+
+gvt_begin() {
+    dir=$(mktemp -d "/tmp/gvt-$1.XXXXXX") || return 1
+    chmod 755 "$dir"
+    failures=0
+    trap _gvt_cleanup EXIT
+    gvt_make_certs "$dir/certs"
+}
+
+gvt_end() {
+    if [ "$failures" != 0 ]; then
+        echo "$failures failures"
+        exit 1
+    fi
+    echo "$1"
 }
