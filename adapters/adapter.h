@@ -29,6 +29,11 @@ typedef struct gv_adapter {
     const char *name;
     /* A worker's context; NULL with err on failure.  Does not connect. */
     void *(*open)(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *err);
+    /* A context that works on the caller's connection, inside the
+     * caller's transaction (batch processing); the caller keeps db and
+     * closes this context before it disconnects or frees db. */
+    void *(*open_shared)(const gv_conf_t *conf, const gv_mapping_t *map, gv_db_t *db,
+                         gv_err_t *err);
     void (*close)(void *ctx);
     /* Finds the account by its canonical number. */
     gv_lookup_t (*find_account)(void *ctx, const char *canonical, gv_period_t period,

@@ -65,6 +65,28 @@ static const key_def_t keys[] = {
       "KZ-71 KZ-75 KZ-79 KZ-11 KZ-15 KZ-19 KZ-23 KZ-63 KZ-31 KZ-33 KZ-27 KZ-35 KZ-39 "
       "KZ-43 KZ-47 KZ-61 KZ-62", 0 },
 
+    { "intake", "spool_dir",      K_PATH, F(spool_dir),      0, 0, "/var/lib/gasvoucher", 0 },
+    { "intake", "inbox_dir",      K_PATH, F(inbox_dir),      0, 0, NULL, 0 },
+    { "intake", "inbox_interval", K_LONG, F(inbox_interval), 1, 86400, "10", 0 },
+    { "intake", "pull",           K_BOOL, F(pull),           0, 0, "no", 0 },
+    { "intake", "pull_interval",  K_LONG, F(pull_interval),  10, 86400, "900", 0 },
+    { "intake", "pull_days",      K_LONG, F(pull_days),      0, 60, "10", 0 },
+
+    { "signing", "wallet_ca", K_PATH, F(wallet_signing_ca), 0, 0, NULL, 0 },
+    { "signing", "cert",      K_PATH, F(signing_cert),      0, 0, NULL, 0 },
+    { "signing", "key",       K_PATH, F(signing_key),       0, 0, NULL, 0 },
+    { "signing", "chain",     K_PATH, F(signing_chain),     0, 0, NULL, 0 },
+
+    { "outbound", "url",             K_STRING, F(outbound_url),  0, 0, NULL, 0 },
+    { "outbound", "tls_ca",          K_PATH,   F(outbound_ca),   0, 0, NULL, 0 },
+    { "outbound", "tls_cert",        K_PATH,   F(outbound_cert), 0, 0, NULL, 0 },
+    { "outbound", "tls_key",         K_PATH,   F(outbound_key),  0, 0, NULL, 0 },
+    { "outbound", "connect_timeout", K_LONG,   F(outbound_connect_timeout), 1, 600, "10", 0 },
+    { "outbound", "timeout",         K_LONG,   F(outbound_timeout), 1, 3600, "60", 0 },
+    { "outbound", "retry_min",       K_LONG,   F(retry_min),     1, 86400, "30", 0 },
+    { "outbound", "retry_max",       K_LONG,   F(retry_max),     1, 604800, "3600", 0 },
+    { "outbound", "outbox_interval", K_LONG,   F(outbox_interval), 1, 3600, "5", 0 },
+
     { "time", "zone", K_STRING, F(time_zone), 0, 0, GV_TIMEZONE, 0 },
 
     { "log", "level", K_LOGLEVEL, F(log_level), 0, 0, "info", 0 },

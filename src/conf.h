@@ -66,6 +66,28 @@ typedef struct gv_conf {
     char pilot_regions[GV_MAX_REGIONS][6];
     size_t pilot_region_count;
 
+    /* [intake] activated-voucher lists */
+    char *spool_dir;            /* batches as received, results as sent */
+    char *inbox_dir;            /* SFTP drops; NULL = not watched */
+    long inbox_interval;        /* seconds between looks at the inbox */
+    int pull;                   /* the daemon pulls lists from the wallet */
+    long pull_interval;         /* seconds between pulls while a list is due */
+    long pull_days;             /* days after the due day a period is still pulled */
+    /* [signing] */
+    char *wallet_signing_ca;    /* trust anchor for the wallet's signatures */
+    char *signing_cert;         /* the provider's signing certificate and key */
+    char *signing_key;
+    char *signing_chain;        /* intermediates sent along; NULL = none */
+    /* [outbound] calls to the wallet */
+    char *outbound_url;
+    char *outbound_ca;
+    char *outbound_cert;
+    char *outbound_key;
+    long outbound_connect_timeout;  /* seconds */
+    long outbound_timeout;          /* seconds, whole transfer */
+    long retry_min;                 /* seconds, first back-off */
+    long retry_max;                 /* seconds, back-off cap */
+    long outbox_interval;           /* seconds between looks at the outbox */
     /* [time] */
     char *time_zone;
 

@@ -542,6 +542,45 @@ int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_n
     return 0;
 }
 
+int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_error_t *e)
+{
+    SQLBIGINT n = 0;
+    SQLLEN ind = 0;
+    SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_SBIGINT, &n, sizeof n, &ind);
+
+    if (!ok(rc)) {
+        collect(SQL_HANDLE_STMT, st->h, "get data", e);
+        return -1;
+    }
+    *is_null = ind == SQL_NULL_DATA;
+    *v = *is_null ? 0 : (int64_t)n;
+    return 0;
+}
+
+int gv_db_row_count(gv_db_stmt_t *st, int64_t *n, gv_db_error_t *e)
+{
+    SQLLEN rows = 0;
+
+    if (!ok(SQLRowCount(st->h, &rows))) {
+        collect(SQL_HANDLE_STMT, st->h, "row count", e);
+        return -1;
+    }
+    *n = rows;
+    return 0;
+}
+
+int gv_db_exec(gv_db_t *db, const char *sql, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
+    int rc;
+
+    if (!st)
+        return -1;
+    rc = gv_db_execute(st, e);
+    gv_db_stmt_free(st);
+    return rc;
+}
+
 int gv_db_close_cursor(gv_db_stmt_t *st)
 {
     return ok(SQLFreeStmt(st->h, SQL_CLOSE)) ? 0 : -1;

@@ -78,7 +78,12 @@ int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e);
 /* Column value as UTF-8 text; *is_null set.  -1 on error or truncation. */
 int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
                    gv_db_error_t *e);
+int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_error_t *e);
 int gv_db_close_cursor(gv_db_stmt_t *st);
+/* Rows the last INSERT/UPDATE/DELETE touched. */
+int gv_db_row_count(gv_db_stmt_t *st, int64_t *n, gv_db_error_t *e);
+/* Prepares, runs and frees one statement without parameters. */
+int gv_db_exec(gv_db_t *db, const char *sql, gv_db_error_t *e);
 
 /* Result description (after prepare). */
 int gv_db_num_params(gv_db_stmt_t *st, int *n, gv_db_error_t *e);

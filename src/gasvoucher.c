@@ -9,8 +9,16 @@
 
 #include "calendar.h"
 #include "check.h"
+#include "fsutil.h"
+#include "intake.h"
+#include "log.h"
 #include "mask.h"
+#include "outbox.h"
+#include "pull.h"
 #include "runtime.h"
+#include "store.h"
+#include "walletclient.h"
+#include "xmlsafe.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -26,7 +34,20 @@ static void usage(FILE *out)
             "  mapping check [MAPPING]   check a mapping against the live database\n"
             "  account NUMBER [--period YYYY-MM]\n"
             "                            look an account up as the wallet would\n"
+            "  db migrate                create or upgrade gasvoucher's own tables\n"
+            "  ingest FILE...            take in batch files (NAME.xml or NAME.csv, each\n"
+            "                            with NAME.xml.p7s), then process them\n"
+            "      --no-process          only check and store them\n"
+            "  process                   process every batch received and not processed\n"
+            "  pull --period YYYY-MM     fetch the period's lists from the wallet, process\n"
+            "  batches [--period YYYY-MM]  list the batches received\n"
+            "  trail --period YYYY-MM    outcomes a later part changed (R7)\n"
+            "  outbox [--all]            list messages for the wallet not yet delivered\n"
+            "  outbox send               deliver what is due now\n"
+            "  outbox retry MSG_ID       try a failed message again\n"
             "  version                   print the version\n"
+            "  --now DATETIME            take this instant as now (R1a), e.g.\n"
+            "                            2025-09-30T10:00:00+05:00\n"
             "  -c, --config FILE         configuration (default %s)\n",
             DEFAULT_CONF);
 }
@@ -143,20 +164,387 @@ static int cmd_account(const char *conf_path, const char *number, const char *pe
     return rc;
 }
 
+/* Everything the list commands need: configuration, spool, database. */
+typedef struct session {
+    gv_runtime_t *rt;
+    gv_intake_t *in;
+} session_t;
+
+static int open_session(const char *conf_path, session_t *s, int connect)
+{
+    gv_errlist_t errs = { 0 };
+    gv_err_t err;
+    gv_db_error_t dbe;
+
+    memset(s, 0, sizeof *s);
+    s->rt = gv_runtime_load(conf_path, &errs);
+    print_errors(&errs);
+    gv_errlist_free(&errs);
+    if (!s->rt)
+        return -1;
+    gv_log_set_level(s->rt->conf->log_level);
+    if (gv_time_init(s->rt->conf->time_zone) < 0) {
+        fprintf(stderr, "time zone %s is not in the tz database\n", s->rt->conf->time_zone);
+        goto fail;
+    }
+    if (gv_xml_init(&err) < 0 || !(s->in = gv_intake_new(s->rt, &err))) {
+        fprintf(stderr, "%s\n", err.msg);
+        goto fail;
+    }
+    if (connect) {
+        int version;
+        if (gv_db_ensure(gv_intake_db(s->in), gv_monotonic_ms(), &dbe) < 0) {
+            fprintf(stderr, "cannot connect to the database: %s\n", dbe.msg);
+            goto fail;
+        }
+        if (gv_store_version(gv_intake_db(s->in), &version, &dbe) < 0) {
+            fprintf(stderr, "%s\n", dbe.msg);
+            goto fail;
+        }
+        if (version != GV_SCHEMA_VERSION) {
+            fprintf(stderr,
+                    "gasvoucher's tables are at version %d, this program needs %d: run "
+                    "'gasvoucher db migrate'\n",
+                    version, GV_SCHEMA_VERSION);
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    gv_intake_free(s->in);
+    gv_runtime_release(s->rt);
+    s->in = NULL;
+    s->rt = NULL;
+    return -1;
+}
+
+static void close_session(session_t *s)
+{
+    gv_intake_free(s->in);
+    gv_runtime_release(s->rt);
+    gv_xml_cleanup();
+}
+
+static int cmd_db_migrate(const char *conf_path, time_t now)
+{
+    session_t s;
+    gv_db_error_t dbe;
+    int from, to, rc = 0;
+
+    if (open_session(conf_path, &s, 0) < 0)
+        return 1;
+    if (gv_db_ensure(gv_intake_db(s.in), gv_monotonic_ms(), &dbe) < 0 ||
+        gv_store_migrate(gv_intake_db(s.in), now, &from, &to, &dbe) < 0) {
+        fprintf(stderr, "migration failed: %s\n", dbe.msg);
+        rc = 1;
+    } else if (from == to) {
+        printf("gasvoucher's tables are at version %d: nothing to do\n", to);
+    } else {
+        printf("gasvoucher's tables migrated from version %d to %d\n", from, to);
+    }
+    close_session(&s);
+    return rc;
+}
+
+static int run_processing(session_t *s, time_t now)
+{
+    gv_err_t err;
+    long done = 0;
+
+    if (gv_intake_process(s->in, now, &done, &err) < 0) {
+        fprintf(stderr, "processing stopped: %s\n", err.msg);
+        if (done)
+            fprintf(stderr, "%ld batch%s processed before that\n", done, done == 1 ? "" : "es");
+        return 1;
+    }
+    printf("%ld batch%s processed\n", done, done == 1 ? "" : "es");
+    return 0;
+}
+
+static int cmd_ingest(const char *conf_path, int nfiles, char **files, int process, time_t now)
+{
+    session_t s;
+    int rc = 0;
+
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    for (int i = 0; i < nfiles; i++) {
+        gv_receipt_t r;
+        if (gv_intake_receive_file(s.in, files[i], "file", now, &r) < 0) {
+            fprintf(stderr, "%s: refused, %s: %s\n", files[i], gv_fault_name(r.fault), r.err.msg);
+            rc = 1;
+        } else {
+            printf("%s: %s %s (%ld vouchers, sha256 %s)\n", files[i],
+                   r.duplicate ? "DUPLICATE" : "RECEIVED", r.head.batch_id, r.head.voucher_count,
+                   r.sha256);
+        }
+    }
+    if (process && run_processing(&s, now) != 0)
+        rc = 1;
+    close_session(&s);
+    return rc;
+}
+
+static int cmd_process(const char *conf_path, time_t now)
+{
+    session_t s;
+    int rc;
+
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    rc = run_processing(&s, now);
+    close_session(&s);
+    return rc;
+}
+
+static gv_wallet_client_t *open_client(const gv_conf_t *conf)
+{
+    gv_wallet_client_opts_t o = {
+        .base_url = conf->outbound_url,
+        .ca_file = conf->outbound_ca,
+        .cert_file = conf->outbound_cert,
+        .key_file = conf->outbound_key,
+        .connect_timeout_ms = conf->outbound_connect_timeout * 1000,
+        .timeout_ms = conf->outbound_timeout * 1000,
+        .max_body = conf->batch_body_limit,
+    };
+    gv_wallet_client_t *c;
+    gv_err_t err;
+
+    if (!conf->outbound_url) {
+        fprintf(stderr, "%s: [outbound] url is not set\n", conf->path);
+        return NULL;
+    }
+    if (gv_wallet_client_global_init() < 0) {
+        fprintf(stderr, "cannot initialise libcurl\n");
+        return NULL;
+    }
+    if (!(c = gv_wallet_client_new(&o, &err)))
+        fprintf(stderr, "[outbound]: %s\n", err.msg);
+    return c;
+}
+
+static int cmd_pull(const char *conf_path, const char *period, time_t now)
+{
+    session_t s;
+    gv_wallet_client_t *c;
+    gv_pull_stats_t ps;
+    gv_period_t p;
+    gv_err_t err;
+    int rc = 0;
+
+    if (!period || gv_period_parse(period, &p) < 0) {
+        fprintf(stderr, "pull: --period YYYY-MM is needed\n");
+        return 2;
+    }
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    if (!(c = open_client(s.rt->conf))) {
+        close_session(&s);
+        return 1;
+    }
+    if (gv_pull_period(s.in, c, s.rt->conf->provider_bin, period, now, &ps, &err) < 0) {
+        fprintf(stderr, "pull: %s\n", err.msg);
+        rc = 1;
+    }
+    printf("pull %s: %ld listed, %ld fetched, %ld held already, %ld conflicts, %ld refused\n",
+           period, ps.listed, ps.fetched, ps.held, ps.conflicts, ps.refused);
+    if (run_processing(&s, now) != 0)
+        rc = 1;
+    gv_wallet_client_free(c);
+    gv_wallet_client_global_cleanup();
+    close_session(&s);
+    return rc;
+}
+
+static void print_instant(int64_t t)
+{
+    char buf[32];
+
+    if (t <= 0) {
+        printf("%-25s", "-");
+        return;
+    }
+    gv_time_format_local((time_t)t, buf);
+    printf("%-25s", buf);
+}
+
+static int cmd_batches(const char *conf_path, const char *period)
+{
+    enum { MAX = 4096 };
+    session_t s;
+    gv_batch_row_t *rows = calloc(MAX, sizeof *rows);
+    gv_db_error_t dbe;
+    int n, rc = 0;
+
+    if (!rows || open_session(conf_path, &s, 1) < 0) {
+        free(rows);
+        return 1;
+    }
+    n = period ? gv_store_batches_of_period(gv_intake_db(s.in), period, rows, MAX, &dbe)
+               : gv_store_batches_pending(gv_intake_db(s.in), rows, MAX, &dbe);
+    if (n < 0) {
+        fprintf(stderr, "%s\n", dbe.msg);
+        rc = 1;
+    } else {
+        printf("%-28s %-7s %-9s %8s %8s %8s %-9s %-5s %-25s %s\n", "batch", "period", "part",
+               "vouchers", "accepted", "rejected", "state", "sent", "received", "via");
+        for (int i = 0; i < n; i++) {
+            long acc = 0, rej = 0;
+            char part[24];
+            gv_store_batch_items(gv_intake_db(s.in), rows[i].batch_id, &acc, &rej, NULL, NULL,
+                                 &dbe);
+            if (rows[i].parts)
+                snprintf(part, sizeof part, "%ld/%ld", rows[i].part, rows[i].parts);
+            else
+                snprintf(part, sizeof part, "%ld/?", rows[i].part);
+            printf("%-28s %-7s %-9s %8ld %8ld %8ld %-9s %-5ld ", rows[i].batch_id, rows[i].period,
+                   part, rows[i].voucher_count, acc, rej, rows[i].state, rows[i].revision);
+            print_instant(rows[i].received_at);
+            printf(" %s\n", rows[i].channel);
+        }
+    }
+    free(rows);
+    close_session(&s);
+    return rc;
+}
+
+static int print_trail(void *ud, int64_t at, const char *voucher_id, const char *batch_id,
+                       long item, const char *old_outcome, const char *new_outcome,
+                       const char *cause_batch)
+{
+    long *count = ud;
+
+    print_instant(at);
+    printf(" %-22s %s#%ld: %s -> %s (after %s)\n", voucher_id, batch_id, item, old_outcome,
+           new_outcome, cause_batch);
+    (*count)++;
+    return 0;
+}
+
+static int cmd_trail(const char *conf_path, const char *period)
+{
+    session_t s;
+    gv_db_error_t dbe;
+    long count = 0;
+    int rc = 0;
+
+    if (!period) {
+        fprintf(stderr, "trail: --period YYYY-MM is needed\n");
+        return 2;
+    }
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    if (gv_store_trail(gv_intake_db(s.in), period, print_trail, &count, &dbe) < 0) {
+        fprintf(stderr, "%s\n", dbe.msg);
+        rc = 1;
+    } else {
+        printf("%ld change%s\n", count, count == 1 ? "" : "s");
+    }
+    close_session(&s);
+    return rc;
+}
+
+static int cmd_outbox_list(const char *conf_path, int all)
+{
+    enum { MAX = 4096 };
+    session_t s;
+    gv_outbox_row_t *rows = calloc(MAX, sizeof *rows);
+    gv_db_error_t dbe;
+    int n, rc = 0, shown = 0;
+
+    if (!rows || open_session(conf_path, &s, 1) < 0) {
+        free(rows);
+        return 1;
+    }
+    if ((n = gv_store_outbox_list(gv_intake_db(s.in), NULL, 0, rows, MAX, &dbe)) < 0) {
+        fprintf(stderr, "%s\n", dbe.msg);
+        rc = 1;
+    } else {
+        printf("%-36s %-19s %-10s %8s %-25s %s\n", "message", "kind", "state", "attempts",
+               "next try", "last error");
+        for (int i = 0; i < n; i++) {
+            if (!all && !strcmp(rows[i].state, "DELIVERED"))
+                continue;
+            printf("%-36s %-19s %-10s %8ld ", rows[i].msg_id, rows[i].kind, rows[i].state,
+                   rows[i].attempts);
+            print_instant(strcmp(rows[i].state, "PENDING") ? 0 : rows[i].next_attempt_at);
+            printf(" %s\n", rows[i].last_error);
+            shown++;
+        }
+        printf("%d message%s\n", shown, shown == 1 ? "" : "s");
+    }
+    free(rows);
+    close_session(&s);
+    return rc;
+}
+
+static int cmd_outbox_send(const char *conf_path, time_t now)
+{
+    session_t s;
+    gv_wallet_client_t *c;
+    gv_outbox_stats_t st;
+    gv_err_t err;
+    int rc = 0;
+
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    if (!(c = open_client(s.rt->conf))) {
+        close_session(&s);
+        return 1;
+    }
+    if (gv_outbox_deliver(gv_intake_db(s.in), c, gv_intake_spool(s.in), s.rt->conf->retry_min,
+                          s.rt->conf->retry_max, now, &st, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = 1;
+    }
+    printf("outbox: %ld delivered, %ld to retry, %ld refused\n", st.delivered, st.retrying,
+           st.refused);
+    if (st.retrying || st.refused)
+        rc = 1;
+    gv_wallet_client_free(c);
+    gv_wallet_client_global_cleanup();
+    close_session(&s);
+    return rc;
+}
+
+static int cmd_outbox_retry(const char *conf_path, const char *msg_id, time_t now)
+{
+    session_t s;
+    gv_err_t err;
+    int rc = 0;
+
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    if (gv_outbox_retry(gv_intake_db(s.in), msg_id, now, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        rc = 1;
+    } else {
+        printf("%s will be tried again at the next delivery\n", msg_id);
+    }
+    close_session(&s);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "config", required_argument, NULL, 'c' },
         { "period", required_argument, NULL, 'p' },
+        { "now", required_argument, NULL, 'n' },
+        { "no-process", no_argument, NULL, 'N' },
+        { "all", no_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *conf_path = DEFAULT_CONF, *period = NULL;
-    int c;
+    const char *conf_path = DEFAULT_CONF, *period = NULL, *now_text = NULL;
+    int c, process = 1, all = 0;
+    time_t now = time(NULL);
 
     while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': conf_path = optarg; break;
+        case 'n': now_text = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -167,6 +555,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "gasvoucher: time zone %s is not in the tz database (install tzdata)\n",
                 GV_TIMEZONE);
         return 1;
+    }
+    if (now_text && gv_datetime_parse(now_text, &now) != 0) {
+        fprintf(stderr, "--now: expected a date and time with its offset, e.g. "
+                        "2025-09-30T10:00:00+05:00; got '%s'\n", now_text);
+        return 2;
     }
     if (argc >= 1 && !strcmp(argv[0], "version")) {
         printf("gasvoucher %s\n", PACKAGE_VERSION);
@@ -194,6 +587,48 @@ int main(int argc, char **argv)
             }
         }
         return cmd_account(conf_path, number, period);
+    }
+    /* The list commands take their options after the command word. */
+    if (argc >= 1) {
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "+p:", opts, NULL)) != -1) {
+            switch (c) {
+            case 'p': period = optarg; break;
+            case 'n':
+                if (gv_datetime_parse(optarg, &now) != 0) {
+                    fprintf(stderr, "--now: '%s' is not a date and time with an offset\n",
+                            optarg);
+                    return 2;
+                }
+                break;
+            case 'N': process = 0; break;
+            case 'a': all = 1; break;
+            default: usage(stderr); return 2;
+            }
+        }
+        {
+            const char *cmd = argv[0];
+            char **rest = argv + optind;
+            int nrest = argc - optind;
+            if (!strcmp(cmd, "db") && nrest == 1 && !strcmp(rest[0], "migrate"))
+                return cmd_db_migrate(conf_path, now);
+            if (!strcmp(cmd, "ingest") && nrest >= 1)
+                return cmd_ingest(conf_path, nrest, rest, process, now);
+            if (!strcmp(cmd, "process") && nrest == 0)
+                return cmd_process(conf_path, now);
+            if (!strcmp(cmd, "pull") && nrest == 0)
+                return cmd_pull(conf_path, period, now);
+            if (!strcmp(cmd, "batches") && nrest == 0)
+                return cmd_batches(conf_path, period);
+            if (!strcmp(cmd, "trail") && nrest == 0)
+                return cmd_trail(conf_path, period);
+            if (!strcmp(cmd, "outbox") && nrest == 0)
+                return cmd_outbox_list(conf_path, all);
+            if (!strcmp(cmd, "outbox") && nrest == 1 && !strcmp(rest[0], "send"))
+                return cmd_outbox_send(conf_path, now);
+            if (!strcmp(cmd, "outbox") && nrest == 2 && !strcmp(rest[0], "retry"))
+                return cmd_outbox_retry(conf_path, rest[1], now);
+        }
     }
     usage(stderr);
     return 2;

@@ -53,3 +53,23 @@ size_t gv_utf8_seqlen(const char *s)
             return 1;
     return n;
 }
+
+size_t gv_utf8_complete_prefix(const char *buf, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+
+    /* Look back at most three bytes for the lead byte of the last
+     * sequence; if it needs more bytes than are there, cut before it. */
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        unsigned char c = s[len - back];
+        size_t need;
+        if ((c & 0xC0) == 0x80)
+            continue;               /* a continuation byte: keep looking */
+        if (c >= 0xF0) need = 4;
+        else if (c >= 0xE0) need = 3;
+        else if (c >= 0xC0) need = 2;
+        else need = 1;
+        return need > back ? len - back : len;
+    }
+    return len;
+}

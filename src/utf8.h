@@ -12,4 +12,8 @@ int gv_utf8_valid(const char *buf, size_t len, size_t *bad_at);
 /* Length in bytes of the UTF-8 sequence starting at s (1 for a bad byte). */
 size_t gv_utf8_seqlen(const char *s);
 
+/* The length of the longest prefix of buf that does not end inside a
+ * multi-byte sequence (for checking a stream a chunk at a time). */
+size_t gv_utf8_complete_prefix(const char *buf, size_t len);
+
 #endif

@@ -3,8 +3,12 @@
 #include "xmlsafe.h"
 #include "utf8.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
@@ -13,6 +17,9 @@ extern const unsigned char gv_xsd_data[];
 extern const size_t gv_xsd_size;
 
 static xmlSchemaPtr schema;
+
+#define READER_OPTIONS \
+    (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR)
 
 static xmlParserInputPtr refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
@@ -97,33 +104,18 @@ static int declared_encoding_ok(xmlTextReaderPtr r)
     return !enc || !strcasecmp((const char *)enc, "UTF-8");
 }
 
-gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
-                       const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
+/* Reads r to the end, validating, calling the visitor.  Takes r. */
+static gv_fault_t scan_reader(xmlTextReaderPtr r, const gv_xml_limits_t *lim,
+                              const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
 {
     struct scan_state st = { GV_FAULT_NONE, err };
-    xmlTextReaderPtr r = NULL;
     xmlSchemaValidCtxtPtr vctxt = NULL;
-    size_t bad, elements = 0;
+    size_t elements = 0;
     int max_depth = lim && lim->max_depth ? lim->max_depth : 64;
     char text[4096];
     size_t text_len = 0;
     int rc = 0, checked_encoding = 0;
 
-    if (!gv_utf8_valid(buf, len, &bad)) {
-        gv_err_set(err, "not UTF-8: bad byte at offset %zu", bad);
-        return GV_FAULT_MALFORMED;
-    }
-    if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8)) {
-        gv_err_set(err, "a DOCTYPE or ENTITY declaration is not allowed");
-        return GV_FAULT_MALFORMED;
-    }
-    if (len > (size_t)0x7fffffff) {
-        gv_err_set(err, "document too large");
-        return GV_FAULT_TOO_LARGE;
-    }
-    r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
-                           XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING |
-                               XML_PARSE_NOERROR);
     vctxt = xmlSchemaNewValidCtxt(schema);
     if (!r || !vctxt) {
         gv_err_set(err, "out of memory");
@@ -229,6 +221,99 @@ done:
     if (vctxt)
         xmlSchemaFreeValidCtxt(vctxt);
     return st.fault;
+}
+
+
+gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
+                       const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
+{
+    size_t bad;
+
+    if (!gv_utf8_valid(buf, len, &bad)) {
+        gv_err_set(err, "not UTF-8: bad byte at offset %zu", bad);
+        return GV_FAULT_MALFORMED;
+    }
+    if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8)) {
+        gv_err_set(err, "a DOCTYPE or ENTITY declaration is not allowed");
+        return GV_FAULT_MALFORMED;
+    }
+    if (len > (size_t)0x7fffffff) {
+        gv_err_set(err, "document too large");
+        return GV_FAULT_TOO_LARGE;
+    }
+    return scan_reader(xmlReaderForMemory(buf, (int)len, NULL, NULL, READER_OPTIONS), lim, v,
+                       ud, err);
+}
+
+/* The checks gv_xml_scan makes on a buffer, made on a file a chunk at a
+ * time so a batch of any size costs a fixed amount of memory: a sequence
+ * cut by a chunk's end is carried into the next chunk, and the last bytes
+ * are kept so a "<!DOCTYPE" across the cut is still seen. */
+static gv_fault_t precheck_file(int fd, gv_err_t *err)
+{
+    enum { CHUNK = 1 << 20, KEEP = 8 };
+    char *buf = malloc(CHUNK + KEEP);
+    size_t have = 0, consumed = 0;
+    gv_fault_t f = GV_FAULT_NONE;
+
+    if (!buf) {
+        gv_err_set(err, "out of memory");
+        return GV_FAULT_INTERNAL;
+    }
+    for (;;) {
+        ssize_t n = read(fd, buf + have, CHUNK + KEEP - have);
+        size_t len, ok, bad;
+        if (n < 0) {
+            gv_err_set(err, "read: %s", strerror(errno));
+            f = GV_FAULT_INTERNAL;
+            break;
+        }
+        len = have + (size_t)n;
+        if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8)) {
+            gv_err_set(err, "a DOCTYPE or ENTITY declaration is not allowed");
+            f = GV_FAULT_MALFORMED;
+            break;
+        }
+        ok = n == 0 ? len : gv_utf8_complete_prefix(buf, len);
+        if (!gv_utf8_valid(buf, ok, &bad)) {
+            gv_err_set(err, "not UTF-8: bad byte at offset %zu", consumed + bad);
+            f = GV_FAULT_MALFORMED;
+            break;
+        }
+        if (n == 0)
+            break;
+        /* Keep the incomplete tail, and at least KEEP bytes for the
+         * declaration search. */
+        {
+            size_t keep = len - ok > KEEP ? len - ok : (len < KEEP ? len : KEEP);
+            memmove(buf, buf + len - keep, keep);
+            consumed += len - keep;
+            have = keep;
+        }
+    }
+    free(buf);
+    return f;
+}
+
+gv_fault_t gv_xml_scan_file(const char *path, const gv_xml_limits_t *lim,
+                            const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    gv_fault_t f;
+
+    if (fd < 0) {
+        gv_err_set(err, "%s: %s", path, strerror(errno));
+        return GV_FAULT_INTERNAL;
+    }
+    f = precheck_file(fd, err);
+    if (f == GV_FAULT_NONE && lseek(fd, 0, SEEK_SET) != 0) {
+        gv_err_set(err, "%s: %s", path, strerror(errno));
+        f = GV_FAULT_INTERNAL;
+    }
+    if (f == GV_FAULT_NONE)
+        f = scan_reader(xmlReaderForFd(fd, NULL, NULL, READER_OPTIONS), lim, v, ud, err);
+    close(fd);
+    return f;
 }
 
 int gv_xml_validate(const char *buf, size_t len, gv_err_t *err)

@@ -43,6 +43,9 @@ void gv_xml_cleanup(void);
 gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
                        const gv_xml_visitor_t *v, void *ud, gv_err_t *err);
 
+/* The same over a file, streamed: memory does not grow with its size. */
+gv_fault_t gv_xml_scan_file(const char *path, const gv_xml_limits_t *lim,
+                            const gv_xml_visitor_t *v, void *ud, gv_err_t *err);
 /* Checks a whole document against the XSD (for tests and for our own
  * outgoing messages).  0 when valid. */
 int gv_xml_validate(const char *buf, size_t len, gv_err_t *err);

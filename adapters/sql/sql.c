@@ -16,6 +16,7 @@ typedef struct sql_ctx {
     const gv_conf_t *conf;
     const gv_mapping_t *map;
     gv_db_t *db;
+    int shared;                         /* db belongs to the caller */
     gv_db_stmt_t *account_stmt;
     int account_cols[GV_ACOL_COUNT];    /* 1-based result column; 0 = absent */
 } sql_ctx_t;
@@ -40,6 +41,22 @@ static void *sql_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *
     return c;
 }
 
+static void *sql_open_shared(const gv_conf_t *conf, const gv_mapping_t *map, gv_db_t *db,
+                             gv_err_t *err)
+{
+    sql_ctx_t *c = calloc(1, sizeof *c);
+
+    if (!c) {
+        gv_err_set(err, "out of memory");
+        return NULL;
+    }
+    c->conf = conf;
+    c->map = map;
+    c->db = db;
+    c->shared = 1;
+    return c;
+}
+
 static void drop_statements(sql_ctx_t *c)
 {
     gv_db_stmt_free(c->account_stmt);
@@ -53,7 +70,8 @@ static void sql_close(void *ctx)
     if (!c)
         return;
     drop_statements(c);
-    gv_db_free(c->db);
+    if (!c->shared)
+        gv_db_free(c->db);
     free(c);
 }
 
@@ -252,7 +270,9 @@ static gv_lookup_t sql_find_account(void *ctx, const char *canonical, gv_period_
     failed:
         if (c->account_stmt)
             gv_db_close_cursor(c->account_stmt);
-        if (e->action == GV_DB_RETRY)
+        /* On a caller's connection a transaction is open: reconnecting
+         * would lose it, so the caller hears of the failure instead. */
+        if (e->action == GV_DB_RETRY || c->shared)
             return GV_LOOKUP_RETRY;
         drop_statements(c);
         gv_db_disconnect(c->db, now_ms);
@@ -327,6 +347,7 @@ done:
 const gv_adapter_t gv_adapter_sql = {
     .name = "sql",
     .open = sql_open,
+    .open_shared = sql_open_shared,
     .close = sql_close,
     .find_account = sql_find_account,
     .ping = sql_ping,

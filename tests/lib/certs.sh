@@ -7,6 +7,14 @@
 #   other-ca.pem         a CA the adapter does not trust
 #   other-client.pem/.key  a client certificate from that other CA
 #   expired-client.pem/.key  a wallet-CA client certificate that has expired
+#   wallet-sign-ca.pem   the wallet's signing CA (the adapter trusts its signatures)
+#   wallet-signer.pem/.key   the wallet's signing certificate
+#   expired-signer.pem/.key  a wallet signing certificate that has expired
+#   other-signer.pem/.key    a signing certificate from other-ca
+#   provider-signer.pem/.key the adapter's signing certificate (provider-ca)
+#   provider-client.pem/.key the adapter's TLS client certificate for its
+#                        calls to the wallet (provider-ca)
+#   wallet-server.pem/.key   the wallet's server certificate (wallet-ca)
 # shellcheck shell=bash
 
 gvt_make_certs() {
@@ -50,6 +58,14 @@ gvt_make_certs() {
         _leaf other-client other-ca "intruder" clientAuth
         _leaf expired-client wallet-ca "expired-wallet-client" clientAuth \
             20200101000000Z 20200201000000Z
+        _ca wallet-sign-ca "Test Wallet Signing CA"
+        _leaf wallet-signer wallet-sign-ca "wallet-signer" emailProtection
+        _leaf expired-signer wallet-sign-ca "expired-wallet-signer" emailProtection \
+            20200101000000Z 20200201000000Z
+        _leaf other-signer other-ca "forger" emailProtection
+        _leaf provider-signer provider-ca "provider-signer" emailProtection
+        _leaf provider-client provider-ca "provider-client" clientAuth
+        _leaf wallet-server wallet-ca 127.0.0.1 serverAuth
     )
 }
 

@@ -1,0 +1,36 @@
+/* fsutil.h - files that must survive a crash, and small file chores.
+ *
+ * "Durably" means: written to a temporary name, fsync'd, renamed into
+ * place, and the directory fsync'd, so after a crash the file is either
+ * whole or absent (compare Postfix's queue files).
+ */
+#ifndef GV_FSUTIL_H
+#define GV_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* mkdir -p, mode 0750. */
+int gv_mkdirs(const char *path, gv_err_t *err);
+int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err_t *err);
+/* Renames src to dst (same file system) after fsync'ing src; then
+ * fsyncs dst's directory. */
+int gv_move_durably(const char *src, const char *dst, gv_err_t *err);
+/* fsync of a file by name, and of the directory holding it. */
+int gv_fsync_path(const char *path, gv_err_t *err);
+int gv_fsync_parent(const char *path, gv_err_t *err);
+/* Copies src to dst (dst created, fsync'd). */
+int gv_copy_file(const char *src, const char *dst, gv_err_t *err);
+/* Reads a whole file of at most max bytes; *data is malloc'd.  errno is
+ * left as the failing call set it. */
+int gv_read_small_file(const char *path, size_t max, unsigned char **data, size_t *len,
+                       gv_err_t *err);
+/* SHA-256 of a file's bytes, hex, streamed. */
+int gv_sha256_file(const char *path, char out[65], gv_err_t *err);
+void gv_sha256_hex(const unsigned char md[32], char out[65]);
+/* A monotonic clock in milliseconds. */
+int64_t gv_monotonic_ms(void);
+
+#endif

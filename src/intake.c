@@ -1,0 +1,477 @@
+/* intake.c - receive and process voucher batches. */
+#include "config.h"
+#include "intake.h"
+#include "check.h"
+#include "fsutil.h"
+#include "judge.h"
+#include "log.h"
+#include "result.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct gv_intake {
+    gv_runtime_t *rt;
+    gv_sig_verifier_t *verifier;
+    gv_sig_signer_t *signer;
+    gv_db_t *db;
+    char spool[PATH_MAX];
+};
+
+gv_intake_t *gv_intake_new(gv_runtime_t *rt, gv_err_t *err)
+{
+    const gv_conf_t *conf = rt->conf;
+    gv_intake_t *in = calloc(1, sizeof *in);
+    gv_db_opts_t opts = {
+        .login_timeout_s = conf->db_login_timeout,
+        .query_timeout_s = conf->db_query_timeout,
+        .reconnect_min_ms = conf->db_reconnect_min_ms,
+        .reconnect_max_ms = conf->db_reconnect_max_ms,
+    };
+    static const char *const subdirs[] = { "batches", "outbox", "tmp" };
+
+    if (!in) {
+        gv_err_set(err, "out of memory");
+        return NULL;
+    }
+    in->rt = gv_runtime_acquire(rt);
+    snprintf(in->spool, sizeof in->spool, "%s", conf->spool_dir);
+    if (!conf->wallet_signing_ca || !conf->signing_cert || !conf->signing_key) {
+        gv_err_set(err, "%s: [signing] wallet_ca, cert and key are needed to take in voucher "
+                        "lists",
+                    conf->path);
+        goto fail;
+    }
+    if (!(in->verifier = gv_sig_verifier_new(conf->wallet_signing_ca, err)) ||
+        !(in->signer = gv_sig_signer_new(conf->signing_cert, conf->signing_key,
+                                         conf->signing_chain, err)))
+        goto fail;
+    if (gv_mkdirs(in->spool, err) < 0)
+        goto fail;
+    for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/%s", in->spool, subdirs[i]);
+        if (gv_mkdirs(path, err) < 0)
+            goto fail;
+    }
+    if (!(in->db = gv_db_new(conf->db_connection, &opts))) {
+        gv_err_set(err, "out of memory");
+        goto fail;
+    }
+    return in;
+fail:
+    gv_intake_free(in);
+    return NULL;
+}
+
+void gv_intake_free(gv_intake_t *in)
+{
+    if (!in)
+        return;
+    gv_db_free(in->db);
+    gv_sig_verifier_free(in->verifier);
+    gv_sig_signer_free(in->signer);
+    gv_runtime_release(in->rt);
+    free(in);
+}
+
+const char *gv_intake_spool(const gv_intake_t *in)
+{
+    return in->spool;
+}
+
+gv_db_t *gv_intake_db(gv_intake_t *in)
+{
+    return in->db;
+}
+
+int gv_intake_tmpdir(gv_intake_t *in, char *out, size_t outsz, gv_err_t *err)
+{
+    if ((size_t)snprintf(out, outsz, "%s/tmp/rcv-XXXXXX", in->spool) >= outsz) {
+        gv_err_set(err, "spool path too long");
+        return -1;
+    }
+    if (!mkdtemp(out)) {
+        gv_err_set(err, "%s: %s", out, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Connects when not connected; a failure is UNAVAILABLE for the caller. */
+static int ensure_db(gv_intake_t *in, gv_db_error_t *e)
+{
+    gv_db_allow_now(in->db);
+    return gv_db_ensure(in->db, gv_monotonic_ms(), e);
+}
+
+static int refuse(gv_receipt_t *rc, gv_fault_t f)
+{
+    rc->fault = f;
+    return -1;
+}
+
+/* Removes the receipt's temporary folder and what is in it. */
+static void drop_tmp(const char *path)
+{
+    char dir[PATH_MAX];
+    char *slash;
+
+    snprintf(dir, sizeof dir, "%s", path);
+    if (!(slash = strrchr(dir, '/')))
+        return;
+    unlink(path);
+    *slash = '\0';
+    if (strstr(dir, "/tmp/rcv-"))
+        rmdir(dir);
+}
+
+static int receive(gv_intake_t *in, const char *path, gv_batch_form_t form,
+                   const unsigned char *sig, size_t siglen, const char *channel, time_t now,
+                   gv_receipt_t *rc)
+{
+    const gv_conf_t *conf = in->rt->conf;
+    gv_sig_info_t info;
+    gv_batch_row_t row, have;
+    gv_db_error_t dbe;
+    char spool_name[96], dst[PATH_MAX + 128], sigpath[PATH_MAX + 136];
+    const char *ext = form == GV_FORM_XML ? "xml" : "csv";
+    int found;
+
+    memset(rc, 0, sizeof *rc);
+    rc->received_at = now;
+    if (!sig || !siglen) {
+        gv_err_set(&rc->err, "no signature came with the batch");
+        return refuse(rc, GV_FAULT_BAD_SIGNATURE);
+    }
+    if (gv_sig_verify_file(in->verifier, path, sig, siglen, now, &info, &rc->err) < 0)
+        return refuse(rc, GV_FAULT_BAD_SIGNATURE);
+    if ((rc->fault = gv_batch_read(path, form, conf->provider_bin, &rc->head, NULL, NULL,
+                                   &rc->err)) != GV_FAULT_NONE)
+        return -1;
+    if (gv_sha256_file(path, rc->sha256, &rc->err) < 0)
+        return refuse(rc, GV_FAULT_INTERNAL);
+    if (ensure_db(in, &dbe) < 0 ||
+        (found = gv_store_batch_get(in->db, rc->head.batch_id, &have, &dbe)) < 0) {
+        gv_err_set(&rc->err, "the database is unavailable: %s", dbe.msg);
+        rc->retry_after_s = 5;
+        return refuse(rc, GV_FAULT_UNAVAILABLE);
+    }
+    for (int attempt = 0;; attempt++) {
+        if (found) {
+            if (strcmp(have.sha256, rc->sha256) == 0) {
+                rc->duplicate = 1;
+                return 0;
+            }
+            gv_err_set(&rc->err, "batch %s was received before with other bytes (sha256 %s, now %s)",
+                       rc->head.batch_id, have.sha256, rc->sha256);
+            return refuse(rc, GV_FAULT_BATCH_CONFLICT);
+        }
+        if (attempt)
+            break;
+        /* The bytes go under a name of their own content: a conflicting
+         * copy can never overwrite the one that counts. */
+        snprintf(spool_name, sizeof spool_name, "%s-%.16s.%s", rc->head.batch_id, rc->sha256, ext);
+        snprintf(dst, sizeof dst, "%s/batches/%s", in->spool, spool_name);
+        snprintf(sigpath, sizeof sigpath, "%s.p7s", dst);
+        if (gv_write_file_durably(sigpath, sig, siglen, &rc->err) < 0 ||
+            gv_move_durably(path, dst, &rc->err) < 0)
+            return refuse(rc, GV_FAULT_INTERNAL);
+        memset(&row, 0, sizeof row);
+        snprintf(row.batch_id, sizeof row.batch_id, "%s", rc->head.batch_id);
+        snprintf(row.sha256, sizeof row.sha256, "%s", rc->sha256);
+        snprintf(row.provider_bin, sizeof row.provider_bin, "%s", rc->head.provider_bin);
+        snprintf(row.period, sizeof row.period, "%s", rc->head.period_text);
+        row.part = rc->head.part;
+        row.parts = rc->head.parts;
+        row.voucher_count = rc->head.voucher_count;
+        snprintf(row.form, sizeof row.form, "%s", ext);
+        snprintf(row.channel, sizeof row.channel, "%s", channel);
+        snprintf(row.signer, sizeof row.signer, "%s", info.subject);
+        row.received_at = now;
+        snprintf(row.spool_name, sizeof row.spool_name, "%s", spool_name);
+        if (gv_store_batch_insert(in->db, &row, &dbe) == 0)
+            return 0;
+        if (dbe.action != GV_DB_DUPLICATE) {
+            gv_err_set(&rc->err, "cannot register the batch: %s", dbe.msg);
+            rc->retry_after_s = 5;
+            return refuse(rc, dbe.action == GV_DB_PERMANENT ? GV_FAULT_INTERNAL
+                                                            : GV_FAULT_UNAVAILABLE);
+        }
+        /* Someone registered it meanwhile (two deliveries at once). */
+        if ((found = gv_store_batch_get(in->db, rc->head.batch_id, &have, &dbe)) < 0) {
+            gv_err_set(&rc->err, "the database is unavailable: %s", dbe.msg);
+            return refuse(rc, GV_FAULT_UNAVAILABLE);
+        }
+    }
+    gv_err_set(&rc->err, "cannot register the batch");
+    return refuse(rc, GV_FAULT_INTERNAL);
+}
+
+int gv_intake_receive(gv_intake_t *in, const char *path, gv_batch_form_t form,
+                      const unsigned char *sig, size_t siglen, const char *channel, time_t now,
+                      gv_receipt_t *rc)
+{
+    int r = receive(in, path, form, sig, siglen, channel, now, rc);
+
+    drop_tmp(path);
+    return r;
+}
+
+int gv_intake_receive_file(gv_intake_t *in, const char *path, const char *channel, time_t now,
+                           gv_receipt_t *rc)
+{
+    char dir[PATH_MAX], copy[PATH_MAX + 64], sigpath[PATH_MAX + 8];
+    const char *base = strrchr(path, '/');
+    unsigned char *sig = NULL;
+    size_t siglen = 0;
+    gv_batch_form_t form;
+    int r;
+
+    memset(rc, 0, sizeof *rc);
+    base = base ? base + 1 : path;
+    if (gv_batch_form_of(path, &form) < 0) {
+        gv_err_set(&rc->err, "%s: a batch file is NAME.xml or NAME.csv", path);
+        return refuse(rc, GV_FAULT_UNSUPPORTED_MEDIA_TYPE);
+    }
+    snprintf(sigpath, sizeof sigpath, "%s.p7s", path);
+    if (gv_read_small_file(sigpath, 1 << 20, &sig, &siglen, &rc->err) < 0) {
+        if (errno == ENOENT)
+            gv_err_set(&rc->err, "%s: no signature beside it", sigpath);
+        return refuse(rc, GV_FAULT_BAD_SIGNATURE);
+    }
+    if (gv_intake_tmpdir(in, dir, sizeof dir, &rc->err) < 0) {
+        free(sig);
+        return refuse(rc, GV_FAULT_INTERNAL);
+    }
+    snprintf(copy, sizeof copy, "%s/%s", dir, base);
+    if (gv_copy_file(path, copy, &rc->err) < 0) {
+        free(sig);
+        drop_tmp(copy);
+        return refuse(rc, GV_FAULT_INTERNAL);
+    }
+    r = gv_intake_receive(in, copy, form, sig, siglen, channel, now, rc);
+    free(sig);
+    return r;
+}
+
+/* ---- processing ------------------------------------------------------ */
+
+struct proc_ctx {
+    gv_intake_t *in;
+    gv_store_proc_t *proc;
+    void *actx;
+    gv_db_error_t dbe;
+    long vouchers;
+};
+
+static gv_fault_t on_voucher(void *ud, const gv_batch_head_t *head, const gv_voucher_in_t *v,
+                             gv_err_t *err)
+{
+    struct proc_ctx *c = ud;
+    const gv_runtime_t *rt = c->in->rt;
+    gv_pilot_dates_t pilot = { rt->conf->pilot_start, rt->conf->pilot_end };
+    gv_occurrence_in_t o = { v, NULL, GV_REASON_NONE, GV_REASON_NONE };
+    char canonical[GV_ACCOUNT_MAX + 1], norm[sizeof v->account + 1];
+
+    o.pre_reason = gv_judge_voucher(head->period, v->id, v->activated, &pilot);
+    if (gv_account_normalise(&rt->map->account, v->account, canonical, sizeof canonical) < 0) {
+        /* Cannot be a number of this provider; kept apart from every real
+         * number so R7 never groups it with one. */
+        snprintf(norm, sizeof norm, "?%s", v->account);
+        o.account_reason = GV_REASON_UNKNOWN_ACCOUNT;
+    } else {
+        snprintf(norm, sizeof norm, "%s", canonical);
+        if (o.pre_reason == GV_REASON_NONE) {
+            gv_account_record_t rec;
+            gv_lookup_t found = rt->adapter->find_account(c->actx, canonical, head->period,
+                                                          gv_monotonic_ms(), &rec, &c->dbe);
+            if (found == GV_LOOKUP_RETRY) {
+                gv_err_set(err, "voucher %s: account lookup failed: %s", v->id, c->dbe.msg);
+                return GV_FAULT_UNAVAILABLE;
+            }
+            o.account_reason = gv_judge_account(gv_check_decide(
+                found == GV_LOOKUP_FOUND ? &rec : NULL, head->period, rt->conf));
+        }
+    }
+    o.account_norm = norm;
+    if (gv_store_proc_add(c->proc, &o, &c->dbe) < 0) {
+        gv_err_set(err, "voucher %s: cannot store: %s", v->id, c->dbe.msg);
+        return c->dbe.action == GV_DB_PERMANENT ? GV_FAULT_INTERNAL : GV_FAULT_UNAVAILABLE;
+    }
+    c->vouchers++;
+    return GV_FAULT_NONE;
+}
+
+static void head_of_row(const gv_batch_row_t *b, gv_batch_head_t *h)
+{
+    memset(h, 0, sizeof *h);
+    snprintf(h->batch_id, sizeof h->batch_id, "%s", b->batch_id);
+    snprintf(h->provider_bin, sizeof h->provider_bin, "%s", b->provider_bin);
+    snprintf(h->period_text, sizeof h->period_text, "%s", b->period);
+    gv_period_parse(b->period, &h->period);
+    h->part = b->part;
+    h->parts = b->parts;
+    h->voucher_count = b->voucher_count;
+}
+
+/* Writes, signs and queues the next result of one batch. */
+static int queue_result(gv_intake_t *in, const char *batch_id, time_t now, gv_err_t *err)
+{
+    gv_batch_row_t b;
+    gv_db_error_t dbe;
+    gv_outbox_row_t o;
+    char path[PATH_MAX + 128];
+
+    if (gv_store_batch_get(in->db, batch_id, &b, &dbe) != 1) {
+        gv_err_set(err, "batch %s: %s", batch_id, dbe.msg);
+        return -1;
+    }
+    memset(&o, 0, sizeof o);
+    snprintf(o.msg_id, sizeof o.msg_id, "VBR-%s-%ld", batch_id, b.revision + 1);
+    snprintf(o.kind, sizeof o.kind, "VoucherBatchResult");
+    snprintf(o.ref, sizeof o.ref, "%s", batch_id);
+    snprintf(o.period, sizeof o.period, "%s", b.period);
+    snprintf(o.endpoint, sizeof o.endpoint, "/v1/voucher-batch-results");
+    snprintf(o.body_name, sizeof o.body_name, "%s.xml", o.msg_id);
+    o.created_at = now;
+    snprintf(path, sizeof path, "%s/outbox/%s", in->spool, o.body_name);
+    if (gv_result_write(in->db, &b, now, path, o.sha256, err) < 0 ||
+        gv_result_sign(in->signer, path, now, err) < 0)
+        return -1;
+    if (gv_store_outbox_insert(in->db, &o, &dbe) < 0 ||
+        gv_store_batch_set_revision(in->db, batch_id, b.revision + 1, &dbe) < 0) {
+        gv_err_set(err, "batch %s: cannot queue its result: %s", batch_id, dbe.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_err_t *err)
+{
+    const gv_runtime_t *rt = in->rt;
+    struct proc_ctx c = { in, NULL, NULL, { 0 }, 0 };
+    gv_recompute_stats_t stats = { 0 };
+    gv_batch_head_t head, seen;
+    gv_batch_form_t form = strcmp(b->form, "csv") == 0 ? GV_FORM_CSV : GV_FORM_XML;
+    char path[PATH_MAX + 128];
+    gv_fault_t f;
+    int rc = -1;
+
+    head_of_row(b, &head);
+    snprintf(path, sizeof path, "%s/batches/%s", in->spool, b->spool_name);
+    if (gv_db_begin(in->db, &c.dbe) < 0) {
+        gv_err_set(err, "%s: %s", b->batch_id, c.dbe.msg);
+        return -1;
+    }
+    if (!(c.proc = gv_store_proc_new(in->db, &head, &c.dbe))) {
+        gv_err_set(err, "%s: %s", b->batch_id, c.dbe.msg);
+        goto done;
+    }
+    if (!(c.actx = rt->adapter->open_shared(rt->conf, rt->map, in->db, err)))
+        goto done;
+    if (form == GV_FORM_CSV) {
+        /* The CSV reader takes the batchId from the file's name. */
+        char link_dir[PATH_MAX], link_path[PATH_MAX + 64];
+        if (gv_intake_tmpdir(in, link_dir, sizeof link_dir, err) < 0)
+            goto done;
+        snprintf(link_path, sizeof link_path, "%s/%s.csv", link_dir, b->batch_id);
+        if (symlink(path, link_path) < 0) {
+            gv_err_set(err, "%s: %s", link_path, strerror(errno));
+            rmdir(link_dir);
+            goto done;
+        }
+        f = gv_batch_read(link_path, form, rt->conf->provider_bin, &seen, on_voucher, &c, err);
+        drop_tmp(link_path);
+    } else {
+        f = gv_batch_read(path, form, rt->conf->provider_bin, &seen, on_voucher, &c, err);
+    }
+    if (f != GV_FAULT_NONE)
+        goto done;
+    if (gv_store_proc_finish(c.proc, now, &stats, &c.dbe) < 0) {
+        gv_err_set(err, "%s: judging the period: %s", b->batch_id, c.dbe.msg);
+        goto done;
+    }
+    if (queue_result(in, b->batch_id, now, err) < 0)
+        goto done;
+    for (size_t i = 0; i < stats.nrevised; i++)
+        if (queue_result(in, stats.revised[i], now, err) < 0)
+            goto done;
+    rt->adapter->close(c.actx);
+    c.actx = NULL;
+    if (gv_db_commit(in->db, &c.dbe) < 0) {
+        gv_err_set(err, "%s: commit: %s", b->batch_id, c.dbe.msg);
+        goto done;
+    }
+    gv_log(GV_LOG_INFO,
+           "batch %s processed: %ld vouchers, period %s judged again over %ld occurrences, "
+           "%ld earlier outcomes changed, %zu earlier results sent again",
+           b->batch_id, c.vouchers, b->period, stats.occurrences, stats.changed_before,
+           stats.nrevised);
+    for (size_t i = 0; i < stats.nrevised; i++)
+        gv_log(GV_LOG_WARNING, "batch %s changed outcomes in batch %s (R7): a revised result "
+                               "is queued; see the trail",
+               b->batch_id, stats.revised[i]);
+    rc = 0;
+done:
+    if (c.actx)
+        rt->adapter->close(c.actx);
+    gv_store_proc_free(c.proc);
+    gv_recompute_stats_free(&stats);
+    if (rc < 0) {
+        gv_db_error_t ignored;
+        gv_db_rollback(in->db, &ignored);
+    }
+    return rc;
+}
+
+int gv_intake_process(gv_intake_t *in, time_t now, long *done, gv_err_t *err)
+{
+    enum { BATCH_ROWS = 64 };
+    gv_batch_row_t *rows = calloc(BATCH_ROWS, sizeof *rows);
+    char lockpath[PATH_MAX + 8];
+    gv_db_error_t dbe;
+    int fd, n, rc = -1;
+
+    *done = 0;
+    if (!rows) {
+        gv_err_set(err, "out of memory");
+        return -1;
+    }
+    snprintf(lockpath, sizeof lockpath, "%s/.lock", in->spool);
+    if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX) < 0) {
+        gv_err_set(err, "%s: %s", lockpath, strerror(errno));
+        goto out;
+    }
+    if (ensure_db(in, &dbe) < 0) {
+        gv_err_set(err, "the database is unavailable: %s", dbe.msg);
+        goto out;
+    }
+    for (;;) {
+        if ((n = gv_store_batches_pending(in->db, rows, BATCH_ROWS, &dbe)) < 0) {
+            gv_err_set(err, "listing received batches: %s", dbe.msg);
+            goto out;
+        }
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (process_one(in, &rows[i], now, err) < 0)
+                goto out;
+            (*done)++;
+        }
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(rows);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* outbox.h - delivering what the adapter owes the wallet.
+ *
+ * Every message (VoucherBatchResult, RedemptionReport) is a signed file
+ * in spool/outbox and a row in gv_outbox, committed before the first try.
+ * Delivery sends those bytes, the same on every retry, oldest first; a
+ * failure the wallet may get over (network, 5xx, 429) is retried after a
+ * capped exponential back-off, which survives restarts because it lives in
+ * the row; a refusal (4xx) stops that message as FAILED for an operator
+ * (gasvoucher outbox retry).
+ */
+#ifndef GV_OUTBOX_H
+#define GV_OUTBOX_H
+
+#include <time.h>
+
+#include "db.h"
+#include "err.h"
+#include "walletclient.h"
+
+typedef struct gv_outbox_stats {
+    long delivered;
+    long retrying;       /* failed this time, will be tried again */
+    long refused;        /* marked FAILED */
+} gv_outbox_stats_t;
+
+/* Tries every due PENDING message once, oldest first; stops at the first
+ * that cannot reach the wallet (the rest would fail the same way).
+ * 0, or -1 with err when the database fails. */
+int gv_outbox_deliver(gv_db_t *db, gv_wallet_client_t *client, const char *spool,
+                      long retry_min_s, long retry_max_s, time_t now, gv_outbox_stats_t *st,
+                      gv_err_t *err);
+
+/* Puts a FAILED (or PENDING) message back to be tried at once. */
+int gv_outbox_retry(gv_db_t *db, const char *msg_id, time_t now, gv_err_t *err);
+
+#endif

@@ -1,0 +1,985 @@
+/* store.c - the adapter's own tables. */
+#include "config.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- migrations ----------------------------------------------------- */
+
+/* One list per version.  Only types and statements every engine knows:
+ * VARCHAR, CHAR, BIGINT, SMALLINT, IF NOT EXISTS (MariaDB commits DDL at
+ * once, so a migration interrupted half-way must be safe to run again). */
+static const char *const migration_1[] = {
+    "CREATE TABLE IF NOT EXISTS gv_batch ("
+    " batch_id VARCHAR(32) NOT NULL PRIMARY KEY,"
+    " sha256 CHAR(64) NOT NULL,"
+    " provider_bin CHAR(12) NOT NULL,"
+    " period CHAR(7) NOT NULL,"
+    " part BIGINT NOT NULL,"
+    " parts BIGINT NOT NULL,"
+    " voucher_count BIGINT NOT NULL,"
+    " form VARCHAR(3) NOT NULL,"
+    " channel VARCHAR(8) NOT NULL,"
+    " signer VARCHAR(255) NOT NULL,"
+    " received_at BIGINT NOT NULL,"
+    " spool_name VARCHAR(96) NOT NULL,"
+    " state VARCHAR(12) NOT NULL,"
+    " processed_at BIGINT,"
+    " revision BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS gv_batch_by_state ON gv_batch (state, period)",
+    "CREATE TABLE IF NOT EXISTS gv_occurrence ("
+    " batch_id VARCHAR(32) NOT NULL,"
+    " item_no BIGINT NOT NULL,"
+    " period CHAR(7) NOT NULL,"
+    " part BIGINT NOT NULL,"
+    " voucher_id VARCHAR(32) NOT NULL,"
+    " account_typed VARCHAR(40) NOT NULL,"
+    " account_norm VARCHAR(48) NOT NULL,"
+    " activated_at BIGINT NOT NULL,"
+    " activated_text VARCHAR(40) NOT NULL,"
+    " channel VARCHAR(16) NOT NULL,"
+    " assistance VARCHAR(16) NOT NULL,"
+    " nominal_tiyn BIGINT,"
+    " content_sha CHAR(64) NOT NULL,"
+    " pre_reason VARCHAR(32),"
+    " account_reason VARCHAR(32),"
+    " standing SMALLINT NOT NULL,"
+    " dupv SMALLINT NOT NULL,"
+    " status VARCHAR(10),"
+    " reason VARCHAR(32),"
+    " PRIMARY KEY (batch_id, item_no))",
+    "CREATE INDEX IF NOT EXISTS gv_occurrence_by_voucher ON gv_occurrence (period, voucher_id)",
+    "CREATE INDEX IF NOT EXISTS gv_occurrence_by_account ON gv_occurrence (period, account_norm)",
+    "CREATE TABLE IF NOT EXISTS gv_trail ("
+    " trail_id VARCHAR(120) NOT NULL PRIMARY KEY,"
+    " period CHAR(7) NOT NULL,"
+    " at BIGINT NOT NULL,"
+    " voucher_id VARCHAR(32) NOT NULL,"
+    " batch_id VARCHAR(32) NOT NULL,"
+    " item_no BIGINT NOT NULL,"
+    " old_outcome VARCHAR(48) NOT NULL,"
+    " new_outcome VARCHAR(48) NOT NULL,"
+    " cause_batch VARCHAR(32) NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS gv_trail_by_period ON gv_trail (period, at)",
+    "CREATE TABLE IF NOT EXISTS gv_outbox ("
+    " msg_id VARCHAR(80) NOT NULL PRIMARY KEY,"
+    " kind VARCHAR(24) NOT NULL,"
+    " ref VARCHAR(64) NOT NULL,"
+    " period CHAR(7) NOT NULL,"
+    " endpoint VARCHAR(64) NOT NULL,"
+    " body_name VARCHAR(96) NOT NULL,"
+    " sha256 CHAR(64) NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " state VARCHAR(12) NOT NULL,"
+    " attempts BIGINT NOT NULL,"
+    " next_attempt_at BIGINT NOT NULL,"
+    " last_status BIGINT NOT NULL,"
+    " last_error VARCHAR(255) NOT NULL,"
+    " delivered_at BIGINT)",
+    "CREATE INDEX IF NOT EXISTS gv_outbox_by_state ON gv_outbox (state, next_attempt_at)",
+    NULL,
+};
+
+static const char *const *const migrations[] = { NULL, migration_1 };
+
+int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st;
+    int64_t v = 0;
+    int is_null = 1, row;
+
+    *version = 0;
+    st = gv_db_prepare(db, "SELECT MAX(version) FROM gv_schema", e);
+    if (!st) {
+        /* No table yet is version 0; anything else is an error.  Drivers
+         * disagree on the SQLSTATE (42S02, 42P01, HY000), so ask again in a
+         * way that cannot fail on a missing table. */
+        gv_db_error_t e2;
+        gv_db_stmt_t *probe = gv_db_prepare(db, "SELECT 1", &e2);
+        if (!probe)
+            return -1;
+        gv_db_stmt_free(probe);
+        return 0;
+    }
+    if (gv_db_execute(st, e) < 0) {
+        gv_db_stmt_free(st);
+        return e->action == GV_DB_PERMANENT ? 0 : -1;
+    }
+    row = gv_db_fetch(st, e);
+    if (row == 1 && gv_db_get_int64(st, 1, &v, &is_null, e) < 0)
+        row = -1;
+    gv_db_stmt_free(st);
+    if (row < 0)
+        return -1;
+    *version = is_null ? 0 : (int)v;
+    return 0;
+}
+
+int gv_store_migrate(gv_db_t *db, time_t now, int *from, int *to, gv_db_error_t *e)
+{
+    int v;
+
+    if (gv_db_exec(db,
+                   "CREATE TABLE IF NOT EXISTS gv_schema (version BIGINT NOT NULL PRIMARY KEY,"
+                   " applied_at BIGINT NOT NULL)",
+                   e) < 0 ||
+        gv_store_version(db, &v, e) < 0)
+        return -1;
+    *from = *to = v;
+    if (v > GV_SCHEMA_VERSION) {
+        e->action = GV_DB_PERMANENT;
+        snprintf(e->msg, sizeof e->msg,
+                 "the database is at schema version %d, newer than this gasvoucher (%d)", v,
+                 GV_SCHEMA_VERSION);
+        return -1;
+    }
+    for (int next = v + 1; next <= GV_SCHEMA_VERSION; next++) {
+        gv_db_stmt_t *st;
+        if (gv_db_begin(db, e) < 0)
+            return -1;
+        for (const char *const *sql = migrations[next]; *sql; sql++)
+            if (gv_db_exec(db, *sql, e) < 0)
+                goto fail;
+        st = gv_db_prepare(db, "INSERT INTO gv_schema (version, applied_at) VALUES (?, ?)", e);
+        if (!st)
+            goto fail;
+        if (gv_db_bind_int64(st, 1, next, e) < 0 || gv_db_bind_int64(st, 2, now, e) < 0 ||
+            gv_db_execute(st, e) < 0) {
+            gv_db_stmt_free(st);
+            goto fail;
+        }
+        gv_db_stmt_free(st);
+        if (gv_db_commit(db, e) < 0)
+            goto fail;
+        *to = next;
+    }
+    return 0;
+fail:
+    {
+        gv_db_error_t ignored;
+        gv_db_rollback(db, &ignored);
+    }
+    return -1;
+}
+
+/* ---- small helpers -------------------------------------------------- */
+
+static int get_text(gv_db_stmt_t *st, int col, char *buf, size_t sz, gv_db_error_t *e)
+{
+    int is_null;
+    return gv_db_get_text(st, col, buf, sz, &is_null, e);
+}
+
+static int get_long(gv_db_stmt_t *st, int col, long *v, gv_db_error_t *e)
+{
+    int64_t n;
+    int is_null;
+    if (gv_db_get_int64(st, col, &n, &is_null, e) < 0)
+        return -1;
+    *v = (long)n;
+    return 0;
+}
+
+static int get_i64(gv_db_stmt_t *st, int col, int64_t *v, gv_db_error_t *e)
+{
+    int is_null;
+    return gv_db_get_int64(st, col, v, &is_null, e);
+}
+
+static int bind_text_or_null(gv_db_stmt_t *st, int idx, const char *s, gv_db_error_t *e)
+{
+    return s && *s ? gv_db_bind_text(st, idx, s, e) : gv_db_bind_null(st, idx, e);
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+#define BATCH_COLS                                                                          \
+    "batch_id, sha256, provider_bin, period, part, parts, voucher_count, form, channel, " \
+    "signer, received_at, spool_name, state, revision"
+
+static int read_batch(gv_db_stmt_t *st, gv_batch_row_t *r, gv_db_error_t *e)
+{
+    memset(r, 0, sizeof *r);
+    return get_text(st, 1, r->batch_id, sizeof r->batch_id, e) < 0 ||
+                   get_text(st, 2, r->sha256, sizeof r->sha256, e) < 0 ||
+                   get_text(st, 3, r->provider_bin, sizeof r->provider_bin, e) < 0 ||
+                   get_text(st, 4, r->period, sizeof r->period, e) < 0 ||
+                   get_long(st, 5, &r->part, e) < 0 || get_long(st, 6, &r->parts, e) < 0 ||
+                   get_long(st, 7, &r->voucher_count, e) < 0 ||
+                   get_text(st, 8, r->form, sizeof r->form, e) < 0 ||
+                   get_text(st, 9, r->channel, sizeof r->channel, e) < 0 ||
+                   get_text(st, 10, r->signer, sizeof r->signer, e) < 0 ||
+                   get_i64(st, 11, &r->received_at, e) < 0 ||
+                   get_text(st, 12, r->spool_name, sizeof r->spool_name, e) < 0 ||
+                   get_text(st, 13, r->state, sizeof r->state, e) < 0 ||
+                   get_long(st, 14, &r->revision, e) < 0
+               ? -1
+               : 0;
+}
+
+/* Runs a prepared query with text parameters and reads up to max batch
+ * rows. */
+static int query_batches(gv_db_t *db, const char *sql, const char *p1, gv_batch_row_t *rows,
+                         int max, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
+    int n = 0, row = 0;
+
+    if (!st)
+        return -1;
+    if ((p1 && gv_db_bind_text(st, 1, p1, e) < 0) || gv_db_execute(st, e) < 0) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    while (n < max && (row = gv_db_fetch(st, e)) == 1) {
+        if (read_batch(st, &rows[n], e) < 0) {
+            row = -1;
+            break;
+        }
+        n++;
+    }
+    gv_db_stmt_free(st);
+    return row < 0 ? -1 : n;
+}
+
+int gv_store_batch_get(gv_db_t *db, const char *batch_id, gv_batch_row_t *row,
+                       gv_db_error_t *e)
+{
+    return query_batches(db, "SELECT " BATCH_COLS " FROM gv_batch WHERE batch_id = ?", batch_id,
+                         row, 1, e);
+}
+
+int gv_store_batches_pending(gv_db_t *db, gv_batch_row_t *rows, int max, gv_db_error_t *e)
+{
+    return query_batches(db,
+                         "SELECT " BATCH_COLS " FROM gv_batch WHERE state = 'RECEIVED'"
+                         " ORDER BY period, part, batch_id",
+                         NULL, rows, max, e);
+}
+
+int gv_store_batches_of_period(gv_db_t *db, const char *period, gv_batch_row_t *rows, int max,
+                               gv_db_error_t *e)
+{
+    return query_batches(db,
+                         "SELECT " BATCH_COLS " FROM gv_batch WHERE period = ?"
+                         " ORDER BY part, batch_id",
+                         period, rows, max, e);
+}
+
+int gv_store_batch_insert(gv_db_t *db, const gv_batch_row_t *r, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(
+        db,
+        "INSERT INTO gv_batch (" BATCH_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        e);
+    int rc;
+
+    if (!st)
+        return -1;
+    rc = gv_db_bind_text(st, 1, r->batch_id, e) < 0 || gv_db_bind_text(st, 2, r->sha256, e) < 0 ||
+                 gv_db_bind_text(st, 3, r->provider_bin, e) < 0 ||
+                 gv_db_bind_text(st, 4, r->period, e) < 0 ||
+                 gv_db_bind_int64(st, 5, r->part, e) < 0 ||
+                 gv_db_bind_int64(st, 6, r->parts, e) < 0 ||
+                 gv_db_bind_int64(st, 7, r->voucher_count, e) < 0 ||
+                 gv_db_bind_text(st, 8, r->form, e) < 0 ||
+                 gv_db_bind_text(st, 9, r->channel, e) < 0 ||
+                 gv_db_bind_text(st, 10, r->signer, e) < 0 ||
+                 gv_db_bind_int64(st, 11, r->received_at, e) < 0 ||
+                 gv_db_bind_text(st, 12, r->spool_name, e) < 0 ||
+                 gv_db_bind_text(st, 13, "RECEIVED", e) < 0 || gv_db_bind_int64(st, 14, 0, e) < 0 ||
+                 gv_db_execute(st, e) < 0
+             ? -1
+             : 0;
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+int gv_store_batch_set_revision(gv_db_t *db, const char *batch_id, long revision,
+                                gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, "UPDATE gv_batch SET revision = ? WHERE batch_id = ?", e);
+    int rc;
+
+    if (!st)
+        return -1;
+    rc = gv_db_bind_int64(st, 1, revision, e) < 0 || gv_db_bind_text(st, 2, batch_id, e) < 0 ||
+                 gv_db_execute(st, e) < 0
+             ? -1
+             : 0;
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+/* ---- processing ------------------------------------------------------ */
+
+enum { ST_NONE = 0, ST_ACCEPTED = 1, ST_REJECTED = 2 };
+
+/* A change found while judging, kept small: a period's occurrences are
+ * streamed from the database, and only what differs is held. */
+typedef struct change {
+    uint32_t batch;             /* index into the interned batch ids */
+    uint32_t item;
+    uint8_t flags;              /* CH_* */
+    uint8_t standing, dupv;
+    uint8_t old_status, old_reason, new_status, new_reason;
+} change_t;
+
+enum { CH_FLAGS = 1, CH_OUTCOME = 2 };
+
+struct gv_store_proc {
+    gv_db_t *db;
+    gv_batch_head_t head;
+    gv_db_stmt_t *ins;
+    char (*batches)[GV_BATCH_ID_LEN + 1];
+    size_t nbatches, capbatches, last_batch;
+    change_t *changes;
+    size_t nchanges, capchanges;
+};
+
+gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_db_error_t *e)
+{
+    gv_store_proc_t *p = calloc(1, sizeof *p);
+
+    if (!p) {
+        e->action = GV_DB_PERMANENT;
+        snprintf(e->msg, sizeof e->msg, "out of memory");
+        return NULL;
+    }
+    p->db = db;
+    p->head = *head;
+    p->ins = gv_db_prepare(
+        db,
+        "INSERT INTO gv_occurrence (batch_id, item_no, period, part, voucher_id, account_typed,"
+        " account_norm, activated_at, activated_text, channel, assistance, nominal_tiyn,"
+        " content_sha, pre_reason, account_reason, standing, dupv, status, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, NULL)",
+        e);
+    if (!p->ins) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void gv_store_proc_free(gv_store_proc_t *p)
+{
+    if (!p)
+        return;
+    gv_db_stmt_free(p->ins);
+    free(p->batches);
+    free(p->changes);
+    free(p);
+}
+
+int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, gv_db_error_t *e)
+{
+    const gv_voucher_in_t *v = o->v;
+    gv_db_stmt_t *st = p->ins;
+    char sha[65];
+
+    gv_voucher_content_hash(v, sha);
+    if (gv_db_bind_text(st, 1, p->head.batch_id, e) < 0 ||
+        gv_db_bind_int64(st, 2, v->position, e) < 0 ||
+        gv_db_bind_text(st, 3, p->head.period_text, e) < 0 ||
+        gv_db_bind_int64(st, 4, p->head.part, e) < 0 || gv_db_bind_text(st, 5, v->id, e) < 0 ||
+        gv_db_bind_text(st, 6, v->account, e) < 0 ||
+        gv_db_bind_text(st, 7, o->account_norm, e) < 0 ||
+        gv_db_bind_int64(st, 8, v->activated, e) < 0 ||
+        gv_db_bind_text(st, 9, v->activated_text, e) < 0 ||
+        gv_db_bind_text(st, 10, v->channel, e) < 0 ||
+        gv_db_bind_text(st, 11, v->assistance, e) < 0 ||
+        (v->has_nominal ? gv_db_bind_int64(st, 12, v->nominal_tiyn, e)
+                        : gv_db_bind_null(st, 12, e)) < 0 ||
+        gv_db_bind_text(st, 13, sha, e) < 0 ||
+        bind_text_or_null(st, 14, gv_reason_name(o->pre_reason), e) < 0 ||
+        bind_text_or_null(st, 15, gv_reason_name(o->account_reason), e) < 0)
+        return -1;
+    return gv_db_execute(st, e);
+}
+
+static int oom(gv_db_error_t *e)
+{
+    e->action = GV_DB_PERMANENT;
+    snprintf(e->msg, sizeof e->msg, "out of memory");
+    return -1;
+}
+
+static int intern_batch(gv_store_proc_t *p, const char *id, uint32_t *idx, gv_db_error_t *e)
+{
+    if (p->nbatches && strcmp(p->batches[p->last_batch], id) == 0) {
+        *idx = (uint32_t)p->last_batch;
+        return 0;
+    }
+    for (size_t i = 0; i < p->nbatches; i++)
+        if (strcmp(p->batches[i], id) == 0) {
+            *idx = (uint32_t)(p->last_batch = i);
+            return 0;
+        }
+    if (p->nbatches == p->capbatches) {
+        size_t cap = p->capbatches ? 2 * p->capbatches : 16;
+        void *n = realloc(p->batches, cap * sizeof *p->batches);
+        if (!n)
+            return oom(e);
+        p->batches = n;
+        p->capbatches = cap;
+    }
+    snprintf(p->batches[p->nbatches], sizeof p->batches[0], "%s", id);
+    *idx = (uint32_t)(p->last_batch = p->nbatches++);
+    return 0;
+}
+
+static int push_change(gv_store_proc_t *p, const change_t *c, gv_db_error_t *e)
+{
+    if (p->nchanges == p->capchanges) {
+        size_t cap = p->capchanges ? 2 * p->capchanges : 1024;
+        void *n = realloc(p->changes, cap * sizeof *p->changes);
+        if (!n)
+            return oom(e);
+        p->changes = n;
+        p->capchanges = cap;
+    }
+    p->changes[p->nchanges++] = *c;
+    return 0;
+}
+
+static int status_code(const char *s)
+{
+    return !strcmp(s, "ACCEPTED") ? ST_ACCEPTED : !strcmp(s, "REJECTED") ? ST_REJECTED : ST_NONE;
+}
+
+static gv_reason_t reason_code(const char *s)
+{
+    gv_reason_t r;
+    return gv_reason_parse(s, &r) < 0 ? GV_REASON_NONE : r;
+}
+
+/* Records an outcome when it differs from the stored one. */
+static void note_outcome(change_t *c, int old_status, gv_reason_t old_reason,
+                         gv_reason_t outcome)
+{
+    int new_status = outcome == GV_REASON_NONE ? ST_ACCEPTED : ST_REJECTED;
+
+    if (old_status == new_status && old_reason == outcome)
+        return;
+    c->flags |= CH_OUTCOME;
+    c->old_status = (uint8_t)old_status;
+    c->old_reason = (uint8_t)old_reason;
+    c->new_status = (uint8_t)new_status;
+    c->new_reason = (uint8_t)outcome;
+}
+
+/* Pass 1, by voucher id: which occurrence of each id stands, which are a
+ * different content under the same id (DUPLICATE_VOUCHER), and the final
+ * outcome of every occurrence that R6/R2/R4 or R7's DUPLICATE_VOUCHER
+ * decides alone. */
+static int pass_by_voucher(gv_store_proc_t *p, long *rows, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(
+        p->db,
+        "SELECT batch_id, item_no, voucher_id, content_sha, pre_reason, standing, dupv, status,"
+        " reason FROM gv_occurrence WHERE period = ? ORDER BY voucher_id, part, batch_id, item_no",
+        e);
+    char prev_id[32] = "", first_sha[65] = "";
+    int row;
+
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 || gv_db_execute(st, e) < 0)
+        goto fail;
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char batch[40], id[32], sha[65], pre[40], status[16], reason[40];
+        long item, standing, dupv;
+        change_t c = { 0 };
+        int now_standing, now_dupv;
+        if (get_text(st, 1, batch, sizeof batch, e) < 0 || get_long(st, 2, &item, e) < 0 ||
+            get_text(st, 3, id, sizeof id, e) < 0 || get_text(st, 4, sha, sizeof sha, e) < 0 ||
+            get_text(st, 5, pre, sizeof pre, e) < 0 || get_long(st, 6, &standing, e) < 0 ||
+            get_long(st, 7, &dupv, e) < 0 || get_text(st, 8, status, sizeof status, e) < 0 ||
+            get_text(st, 9, reason, sizeof reason, e) < 0)
+            goto fail;
+        (*rows)++;
+        now_standing = strcmp(id, prev_id) != 0;
+        if (now_standing) {
+            snprintf(prev_id, sizeof prev_id, "%s", id);
+            snprintf(first_sha, sizeof first_sha, "%s", sha);
+        }
+        now_dupv = !now_standing && strcmp(sha, first_sha) != 0;
+        if (intern_batch(p, batch, &c.batch, e) < 0)
+            goto fail;
+        c.item = (uint32_t)item;
+        if (now_standing != standing || now_dupv != dupv) {
+            c.flags = CH_FLAGS;
+            c.standing = (uint8_t)now_standing;
+            c.dupv = (uint8_t)now_dupv;
+        }
+        if (pre[0])
+            note_outcome(&c, status_code(status), reason_code(reason), reason_code(pre));
+        else if (now_dupv)
+            note_outcome(&c, status_code(status), reason_code(reason),
+                         GV_REASON_DUPLICATE_VOUCHER);
+        if (c.flags && push_change(p, &c, e) < 0)
+            goto fail;
+    }
+    if (row < 0)
+        goto fail;
+    gv_db_stmt_free(st);
+    return 0;
+fail:
+    gv_db_stmt_free(st);
+    return -1;
+}
+
+static int apply_flags(gv_store_proc_t *p, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = NULL;
+
+    for (size_t i = 0; i < p->nchanges; i++) {
+        const change_t *c = &p->changes[i];
+        if (!(c->flags & CH_FLAGS))
+            continue;
+        if (!st && !(st = gv_db_prepare(p->db,
+                                        "UPDATE gv_occurrence SET standing = ?, dupv = ?"
+                                        " WHERE batch_id = ? AND item_no = ?",
+                                        e)))
+            return -1;
+        if (gv_db_bind_int64(st, 1, c->standing, e) < 0 || gv_db_bind_int64(st, 2, c->dupv, e) < 0 ||
+            gv_db_bind_text(st, 3, p->batches[c->batch], e) < 0 ||
+            gv_db_bind_int64(st, 4, c->item, e) < 0 || gv_db_execute(st, e) < 0) {
+            gv_db_stmt_free(st);
+            return -1;
+        }
+    }
+    gv_db_stmt_free(st);
+    return 0;
+}
+
+/* One row of pass 2, held while its account's group is read. */
+typedef struct group_row {
+    uint32_t batch, item;
+    char voucher_id[32];
+    int64_t activated;
+    int standing;
+    gv_reason_t account_reason, old_reason;
+    int old_status;
+} group_row_t;
+
+typedef struct group {
+    group_row_t *rows;
+    gv_r7_row_t *r7;
+    size_t n, cap;
+} group_t;
+
+static int resolve_group(gv_store_proc_t *p, group_t *g, gv_db_error_t *e)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        group_row_t *r = &g->rows[i];
+        gv_reason_t account_reason = r->account_reason;
+        /* A follower is judged as its standing occurrence (same content,
+         * same account, so it is in this group). */
+        if (!r->standing)
+            for (size_t k = 0; k < g->n; k++)
+                if (g->rows[k].standing && !strcmp(g->rows[k].voucher_id, r->voucher_id)) {
+                    account_reason = g->rows[k].account_reason;
+                    break;
+                }
+        g->r7[i] = (gv_r7_row_t){ r->voucher_id, r->activated, r->standing, account_reason,
+                                  GV_REASON_NONE };
+    }
+    gv_r7_resolve(g->r7, g->n);
+    for (size_t i = 0; i < g->n; i++) {
+        change_t c = { 0 };
+        c.batch = g->rows[i].batch;
+        c.item = g->rows[i].item;
+        note_outcome(&c, g->rows[i].old_status, g->rows[i].old_reason, g->r7[i].outcome);
+        if (c.flags && push_change(p, &c, e) < 0)
+            return -1;
+    }
+    g->n = 0;
+    return 0;
+}
+
+/* Pass 2, by account: R8 and R7's one voucher per account and period,
+ * over the occurrences pass 1 left undecided. */
+static int pass_by_account(gv_store_proc_t *p, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(
+        p->db,
+        "SELECT batch_id, item_no, account_norm, voucher_id, activated_at, standing,"
+        " account_reason, status, reason FROM gv_occurrence"
+        " WHERE period = ? AND pre_reason IS NULL AND dupv = 0 ORDER BY account_norm, voucher_id",
+        e);
+    group_t g = { 0 };
+    char prev_account[64] = "";
+    int row, rc = -1, first = 1;
+
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 || gv_db_execute(st, e) < 0)
+        goto done;
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char batch[40], account[64], areason[40], status[16], reason[40];
+        long item, standing;
+        group_row_t r = { 0 };
+        if (get_text(st, 1, batch, sizeof batch, e) < 0 || get_long(st, 2, &item, e) < 0 ||
+            get_text(st, 3, account, sizeof account, e) < 0 ||
+            get_text(st, 4, r.voucher_id, sizeof r.voucher_id, e) < 0 ||
+            get_i64(st, 5, &r.activated, e) < 0 || get_long(st, 6, &standing, e) < 0 ||
+            get_text(st, 7, areason, sizeof areason, e) < 0 ||
+            get_text(st, 8, status, sizeof status, e) < 0 ||
+            get_text(st, 9, reason, sizeof reason, e) < 0)
+            goto done;
+        /* Groups are cut on the exact bytes: an engine that sorts without
+         * regard to case still keeps equal strings together. */
+        if (!first && strcmp(account, prev_account) != 0 && resolve_group(p, &g, e) < 0)
+            goto done;
+        first = 0;
+        snprintf(prev_account, sizeof prev_account, "%s", account);
+        if (intern_batch(p, batch, &r.batch, e) < 0)
+            goto done;
+        r.item = (uint32_t)item;
+        r.standing = (int)standing;
+        r.account_reason = reason_code(areason);
+        r.old_status = status_code(status);
+        r.old_reason = reason_code(reason);
+        if (g.n == g.cap) {
+            size_t cap = g.cap ? 2 * g.cap : 16;
+            void *a = realloc(g.rows, cap * sizeof *g.rows), *b;
+            if (!a) {
+                oom(e);
+                goto done;
+            }
+            g.rows = a;
+            if (!(b = realloc(g.r7, cap * sizeof *g.r7))) {
+                oom(e);
+                goto done;
+            }
+            g.r7 = b;
+            g.cap = cap;
+        }
+        g.rows[g.n++] = r;
+    }
+    if (row < 0 || (g.n && resolve_group(p, &g, e) < 0))
+        goto done;
+    rc = 0;
+done:
+    free(g.rows);
+    free(g.r7);
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+static void outcome_text(int status, gv_reason_t reason, char *out, size_t sz)
+{
+    if (status == ST_NONE)
+        snprintf(out, sz, "NONE");
+    else if (status == ST_ACCEPTED)
+        snprintf(out, sz, "ACCEPTED");
+    else
+        snprintf(out, sz, "REJECTED %s", gv_reason_name(reason));
+}
+
+static int add_revised(gv_recompute_stats_t *s, const char *batch, gv_db_error_t *e)
+{
+    void *n;
+
+    for (size_t i = 0; i < s->nrevised; i++)
+        if (!strcmp(s->revised[i], batch))
+            return 0;
+    if (!(n = realloc(s->revised, (s->nrevised + 1) * sizeof *s->revised)))
+        return oom(e);
+    s->revised = n;
+    snprintf(s->revised[s->nrevised++], sizeof s->revised[0], "%s", batch);
+    return 0;
+}
+
+static int apply_outcomes(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *stats,
+                          gv_db_error_t *e)
+{
+    gv_db_stmt_t *upd = gv_db_prepare(p->db,
+                                      "UPDATE gv_occurrence SET status = ?, reason = ?"
+                                      " WHERE batch_id = ? AND item_no = ?",
+                                      e);
+    gv_db_stmt_t *trail = NULL;
+    int rc = -1;
+
+    if (!upd)
+        return -1;
+    for (size_t i = 0; i < p->nchanges; i++) {
+        const change_t *c = &p->changes[i];
+        const char *batch = p->batches[c->batch];
+        if (!(c->flags & CH_OUTCOME))
+            continue;
+        if (gv_db_bind_text(upd, 1, c->new_status == ST_ACCEPTED ? "ACCEPTED" : "REJECTED",
+                            e) < 0 ||
+            bind_text_or_null(upd, 2, gv_reason_name((gv_reason_t)c->new_reason), e) < 0 ||
+            gv_db_bind_text(upd, 3, batch, e) < 0 || gv_db_bind_int64(upd, 4, c->item, e) < 0 ||
+            gv_db_execute(upd, e) < 0)
+            goto done;
+        if (c->old_status == ST_NONE)
+            continue;
+        /* An outcome already sent to the wallet changed: say so in the
+         * trail, and send that batch's result again. */
+        {
+            char id[160], old_o[48], new_o[48];
+            if (!trail &&
+                !(trail = gv_db_prepare(
+                      p->db,
+                      "INSERT INTO gv_trail (trail_id, period, at, voucher_id, batch_id, item_no,"
+                      " old_outcome, new_outcome, cause_batch)"
+                      " SELECT ?, ?, ?, voucher_id, batch_id, item_no, ?, ?, ? FROM gv_occurrence"
+                      " WHERE batch_id = ? AND item_no = ?",
+                      e)))
+                goto done;
+            snprintf(id, sizeof id, "%s/%s/%u", p->head.batch_id, batch, c->item);
+            outcome_text(c->old_status, (gv_reason_t)c->old_reason, old_o, sizeof old_o);
+            outcome_text(c->new_status, (gv_reason_t)c->new_reason, new_o, sizeof new_o);
+            if (gv_db_bind_text(trail, 1, id, e) < 0 ||
+                gv_db_bind_text(trail, 2, p->head.period_text, e) < 0 ||
+                gv_db_bind_int64(trail, 3, now, e) < 0 || gv_db_bind_text(trail, 4, old_o, e) < 0 ||
+                gv_db_bind_text(trail, 5, new_o, e) < 0 ||
+                gv_db_bind_text(trail, 6, p->head.batch_id, e) < 0 ||
+                gv_db_bind_text(trail, 7, batch, e) < 0 ||
+                gv_db_bind_int64(trail, 8, c->item, e) < 0 || gv_db_execute(trail, e) < 0)
+                goto done;
+            stats->changed_before++;
+            if (strcmp(batch, p->head.batch_id) != 0 && add_revised(stats, batch, e) < 0)
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    gv_db_stmt_free(upd);
+    gv_db_stmt_free(trail);
+    return rc;
+}
+
+int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *stats,
+                         gv_db_error_t *e)
+{
+    gv_db_stmt_t *st;
+    int rc;
+
+    memset(stats, 0, sizeof *stats);
+    p->nchanges = 0;
+    if (pass_by_voucher(p, &stats->occurrences, e) < 0 || apply_flags(p, e) < 0 ||
+        pass_by_account(p, e) < 0 || apply_outcomes(p, now, stats, e) < 0)
+        return -1;
+    st = gv_db_prepare(p->db,
+                       "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
+                       " WHERE batch_id = ?",
+                       e);
+    if (!st)
+        return -1;
+    rc = gv_db_bind_int64(st, 1, now, e) < 0 || gv_db_bind_text(st, 2, p->head.batch_id, e) < 0 ||
+                 gv_db_execute(st, e) < 0
+             ? -1
+             : 0;
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+void gv_recompute_stats_free(gv_recompute_stats_t *s)
+{
+    free(s->revised);
+    s->revised = NULL;
+    s->nrevised = 0;
+}
+
+/* ---- results ------------------------------------------------------- */
+
+int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long *rejected,
+                         gv_item_fn fn, void *ud, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st;
+    int row;
+
+    *accepted = *rejected = 0;
+    st = gv_db_prepare(db,
+                       "SELECT status, COUNT(*) FROM gv_occurrence WHERE batch_id = ?"
+                       " GROUP BY status",
+                       e);
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_execute(st, e) < 0)
+        goto fail;
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char status[16];
+        long n;
+        if (get_text(st, 1, status, sizeof status, e) < 0 || get_long(st, 2, &n, e) < 0)
+            goto fail;
+        if (status_code(status) == ST_ACCEPTED)
+            *accepted += n;
+        else
+            *rejected += n;
+    }
+    if (row < 0)
+        goto fail;
+    gv_db_stmt_free(st);
+    if (!fn)
+        return 0;
+    st = gv_db_prepare(db,
+                       "SELECT voucher_id, status, reason FROM gv_occurrence WHERE batch_id = ?"
+                       " ORDER BY item_no",
+                       e);
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_execute(st, e) < 0)
+        goto fail;
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char id[32], status[16], reason[40];
+        if (get_text(st, 1, id, sizeof id, e) < 0 || get_text(st, 2, status, sizeof status, e) < 0 ||
+            get_text(st, 3, reason, sizeof reason, e) < 0)
+            goto fail;
+        if (fn(ud, id, status_code(status) == ST_ACCEPTED, reason) < 0) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "cannot write the result");
+            goto fail;
+        }
+    }
+    if (row < 0)
+        goto fail;
+    gv_db_stmt_free(st);
+    return 0;
+fail:
+    gv_db_stmt_free(st);
+    return -1;
+}
+
+/* ---- outbox ------------------------------------------------------- */
+
+#define OUTBOX_COLS                                                                     \
+    "msg_id, kind, ref, period, endpoint, body_name, sha256, created_at, state, attempts," \
+    " next_attempt_at, last_status, last_error, delivered_at"
+
+int gv_store_outbox_insert(gv_db_t *db, const gv_outbox_row_t *r, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(
+        db,
+        "INSERT INTO gv_outbox (" OUTBOX_COLS ")"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, 0, '', NULL)",
+        e);
+    int rc;
+
+    if (!st)
+        return -1;
+    rc = gv_db_bind_text(st, 1, r->msg_id, e) < 0 || gv_db_bind_text(st, 2, r->kind, e) < 0 ||
+                 gv_db_bind_text(st, 3, r->ref, e) < 0 || gv_db_bind_text(st, 4, r->period, e) < 0 ||
+                 gv_db_bind_text(st, 5, r->endpoint, e) < 0 ||
+                 gv_db_bind_text(st, 6, r->body_name, e) < 0 ||
+                 gv_db_bind_text(st, 7, r->sha256, e) < 0 ||
+                 gv_db_bind_int64(st, 8, r->created_at, e) < 0 ||
+                 gv_db_bind_int64(st, 9, r->created_at, e) < 0 || gv_db_execute(st, e) < 0
+             ? -1
+             : 0;
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+int gv_store_outbox_list(gv_db_t *db, const char *state, int64_t due_before,
+                         gv_outbox_row_t *rows, int max, gv_db_error_t *e)
+{
+    char sql[512];
+    gv_db_stmt_t *st;
+    int n = 0, row = 0, idx = 1;
+
+    snprintf(sql, sizeof sql, "SELECT " OUTBOX_COLS " FROM gv_outbox WHERE 1 = 1%s%s"
+             " ORDER BY created_at, msg_id",
+             state ? " AND state = ?" : "", due_before > 0 ? " AND next_attempt_at <= ?" : "");
+    if (!(st = gv_db_prepare(db, sql, e)))
+        return -1;
+    if ((state && gv_db_bind_text(st, idx++, state, e) < 0) ||
+        (due_before > 0 && gv_db_bind_int64(st, idx++, due_before, e) < 0) ||
+        gv_db_execute(st, e) < 0) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    while (n < max && (row = gv_db_fetch(st, e)) == 1) {
+        gv_outbox_row_t *r = &rows[n];
+        memset(r, 0, sizeof *r);
+        if (get_text(st, 1, r->msg_id, sizeof r->msg_id, e) < 0 ||
+            get_text(st, 2, r->kind, sizeof r->kind, e) < 0 ||
+            get_text(st, 3, r->ref, sizeof r->ref, e) < 0 ||
+            get_text(st, 4, r->period, sizeof r->period, e) < 0 ||
+            get_text(st, 5, r->endpoint, sizeof r->endpoint, e) < 0 ||
+            get_text(st, 6, r->body_name, sizeof r->body_name, e) < 0 ||
+            get_text(st, 7, r->sha256, sizeof r->sha256, e) < 0 ||
+            get_i64(st, 8, &r->created_at, e) < 0 ||
+            get_text(st, 9, r->state, sizeof r->state, e) < 0 ||
+            get_long(st, 10, &r->attempts, e) < 0 || get_i64(st, 11, &r->next_attempt_at, e) < 0 ||
+            get_long(st, 12, &r->last_status, e) < 0 ||
+            get_text(st, 13, r->last_error, sizeof r->last_error, e) < 0 ||
+            get_i64(st, 14, &r->delivered_at, e) < 0) {
+            row = -1;
+            break;
+        }
+        n++;
+    }
+    gv_db_stmt_free(st);
+    return row < 0 ? -1 : n;
+}
+
+int gv_store_outbox_attempt(gv_db_t *db, const char *msg_id, const char *state, long attempts,
+                            int64_t next_attempt_at, long status, const char *error,
+                            int64_t delivered_at, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(
+        db,
+        "UPDATE gv_outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?,"
+        " last_error = ?, delivered_at = ? WHERE msg_id = ?",
+        e);
+    char err[256];
+    int rc;
+
+    if (!st)
+        return -1;
+    snprintf(err, sizeof err, "%s", error ? error : "");
+    rc = gv_db_bind_text(st, 1, state, e) < 0 || gv_db_bind_int64(st, 2, attempts, e) < 0 ||
+                 gv_db_bind_int64(st, 3, next_attempt_at, e) < 0 ||
+                 gv_db_bind_int64(st, 4, status, e) < 0 || gv_db_bind_text(st, 5, err, e) < 0 ||
+                 (delivered_at ? gv_db_bind_int64(st, 6, delivered_at, e)
+                               : gv_db_bind_null(st, 6, e)) < 0 ||
+                 gv_db_bind_text(st, 7, msg_id, e) < 0 || gv_db_execute(st, e) < 0
+             ? -1
+             : 0;
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+/* ---- trail --------------------------------------------------------- */
+
+int gv_store_trail(gv_db_t *db, const char *period, gv_trail_fn fn, void *ud, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(
+        db,
+        "SELECT at, voucher_id, batch_id, item_no, old_outcome, new_outcome, cause_batch"
+        " FROM gv_trail WHERE period = ? ORDER BY at, trail_id",
+        e);
+    int row;
+
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, period, e) < 0 || gv_db_execute(st, e) < 0)
+        goto fail;
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        int64_t at;
+        long item;
+        char id[32], batch[40], o[48], n[48], cause[40];
+        if (get_i64(st, 1, &at, e) < 0 || get_text(st, 2, id, sizeof id, e) < 0 ||
+            get_text(st, 3, batch, sizeof batch, e) < 0 || get_long(st, 4, &item, e) < 0 ||
+            get_text(st, 5, o, sizeof o, e) < 0 || get_text(st, 6, n, sizeof n, e) < 0 ||
+            get_text(st, 7, cause, sizeof cause, e) < 0)
+            goto fail;
+        if (fn(ud, at, id, batch, item, o, n, cause) < 0)
+            break;
+    }
+    if (row < 0)
+        goto fail;
+    gv_db_stmt_free(st);
+    return 0;
+fail:
+    gv_db_stmt_free(st);
+    return -1;
+}
