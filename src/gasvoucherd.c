@@ -16,6 +16,7 @@
 
 #include "calendar.h"
 #include "httpd.h"
+#include "jobs.h"
 #include "log.h"
 #include "runtime.h"
 #include "xmlsafe.h"
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
     int check_only = 0, c, sig, rc = 0;
     gv_runtime_t *rt;
     gv_server_t *srv;
+    gv_jobs_t *jobs;
     gv_err_t err;
     sigset_t set;
 
@@ -126,6 +128,14 @@ int main(int argc, char **argv)
         gv_xml_cleanup();
         return 1;
     }
+    if (!(jobs = gv_jobs_start(rt))) {
+        gv_log(GV_LOG_ERROR, "cannot start the background jobs");
+        gv_server_stop(srv);
+        gv_runtime_release(rt);
+        gv_xml_cleanup();
+        return 1;
+    }
+    gv_server_set_batch_hook(srv, gv_jobs_kick, jobs);
     gv_log(GV_LOG_INFO, "gasvoucherd %s: wallet listener %s %s:%d, operations %s:%d, mapping %s",
            PACKAGE_VERSION, rt->conf->wallet_tls ? "https" : "http", rt->conf->wallet_listen.host,
            rt->conf->wallet_listen.port, rt->conf->ops_listen.host, rt->conf->ops_listen.port,
@@ -141,6 +151,7 @@ int main(int argc, char **argv)
             }
             gv_log_set_level(next->conf->log_level);
             gv_server_swap(srv, next);
+            gv_jobs_swap(jobs, next);
             gv_runtime_release(rt);
             rt = next;
             gv_log(GV_LOG_INFO, "reloaded %s and mapping %s", conf_path, rt->map->path);
@@ -150,6 +161,7 @@ int main(int argc, char **argv)
         break;
     }
     gv_server_stop(srv);
+    gv_jobs_stop(jobs);
     gv_runtime_release(rt);
     gv_xml_cleanup();
     gv_log(GV_LOG_INFO, "stopped");

@@ -13,9 +13,12 @@
 #include "metrics.h"
 #include "ratelimit.h"
 #include "service.h"
+#include "sig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
+#include <limits.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -39,7 +42,7 @@ struct conn {
     char subject[160];       /* client certificate subject, for logs */
 };
 
-typedef enum { ROUTE_NONE, ROUTE_ACCOUNT_CHECK } route_t;
+typedef enum { ROUTE_NONE, ROUTE_ACCOUNT_CHECK, ROUTE_BATCH } route_t;
 
 struct request {
     route_t route;
@@ -50,6 +53,12 @@ struct request {
     size_t discarded;
     int64_t started_us;
     struct conn *conn;
+    /* A pushed batch streams to a file, never into memory. */
+    int fd;
+    char path[PATH_MAX];
+    size_t received;
+    unsigned char *sig;
+    size_t siglen;
 };
 
 struct gv_server {
@@ -65,6 +74,8 @@ struct gv_server {
     struct conn *conns;              /* under lock */
     pthread_t sweeper;
     atomic_int stopping;
+    void (*batch_hook)(void *);      /* a new batch is stored */
+    void *batch_hook_ud;
 };
 
 /* ---- time ---------------------------------------------------------- */
@@ -86,6 +97,7 @@ static int64_t mono_ms(void)
 struct worker {
     gv_runtime_t *rt;
     void *actx;
+    gv_intake_t *intake;      /* opened when a batch first comes */
 };
 
 static pthread_key_t worker_key;
@@ -98,6 +110,7 @@ static void worker_free(void *p)
         return;
     if (w->actx)
         w->rt->adapter->close(w->actx);
+    gv_intake_free(w->intake);
     gv_runtime_release(w->rt);
     free(w);
 }
@@ -130,6 +143,8 @@ static struct worker *worker_get(gv_server_t *srv)
         pthread_mutex_unlock(&srv->lock);
         if (w->actx)
             w->rt->adapter->close(w->actx);
+        gv_intake_free(w->intake);
+        w->intake = NULL;
         gv_runtime_release(w->rt);
         w->rt = cur;
         w->actx = cur->adapter->open(cur->conf, cur->map, &err);
@@ -139,6 +154,19 @@ static struct worker *worker_get(gv_server_t *srv)
         pthread_mutex_unlock(&srv->lock);
     }
     return w->actx ? w : NULL;
+}
+
+/* The calling worker's intake (spool, signatures, its own connection). */
+static gv_intake_t *worker_intake(gv_server_t *srv)
+{
+    struct worker *w = worker_get(srv);
+    gv_err_t err;
+
+    if (!w)
+        return NULL;
+    if (!w->intake && !(w->intake = gv_intake_new(w->rt, &err)))
+        gv_log(GV_LOG_ERROR, "cannot take in voucher lists: %s", err.msg);
+    return w->intake;
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -285,8 +313,12 @@ static enum MHD_Result answer(gv_server_t *srv, struct MHD_Connection *c, struct
 
     (void)srv;
     gv_metrics_request(reply->outcome, us);
-    gv_log(reply->status >= 500 ? GV_LOG_WARNING : GV_LOG_INFO,
-           "account-check client=%s subject=\"%s\" %s status=%d ms=%.2f", who, subject,
+    /* The same batchId with other bytes needs a person (spec section 2). */
+    gv_log(reply->status == 409 ? GV_LOG_ERROR
+           : reply->status >= 500 ? GV_LOG_WARNING : GV_LOG_INFO,
+           "%s%s client=%s subject=\"%s\" %s status=%d ms=%.2f",
+           reply->status == 409 ? "ALERT " : "",
+           rq->route == ROUTE_BATCH ? "voucher-batch" : "account-check", who, subject,
            reply->summary, reply->status, (double)us / 1000.0);
     ret = send_body(c, reply->status, "application/xml; charset=utf-8", reply->body.data,
                     reply->body.len, reply->retry_after_s);
@@ -377,6 +409,113 @@ static void refuse(struct request *rq, gv_fault_t f, const char *msg)
     snprintf(rq->refused_msg, sizeof rq->refused_msg, "%s", msg);
 }
 
+static size_t body_limit(const gv_conf_t *lc, const struct request *rq)
+{
+    return rq->route == ROUTE_BATCH ? lc->batch_body_limit : lc->account_check_body_limit;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Removes what a refused or finished push left in the spool's tmp. */
+static void drop_batch_file(struct request *rq)
+{
+    char *slash;
+
+    if (rq->fd >= 0)
+        close(rq->fd);
+    rq->fd = -1;
+    if (!rq->path[0])
+        return;
+    unlink(rq->path);
+    if ((slash = strrchr(rq->path, '/'))) {
+        *slash = '\0';
+        rmdir(rq->path);
+    }
+    rq->path[0] = '\0';
+}
+
+/* From the headers of a push: the signature, and a file for the body. */
+static void start_batch(gv_server_t *srv, struct MHD_Connection *c, struct request *rq)
+{
+    const char *b64 = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Signature");
+    gv_intake_t *in;
+    gv_err_t err;
+    size_t n;
+
+    if (!b64 || !*b64) {
+        refuse(rq, GV_FAULT_BAD_SIGNATURE, "no X-Signature header");
+        return;
+    }
+    if (gv_sig_base64_decode(b64, &rq->sig, &rq->siglen, &err) < 0) {
+        refuse(rq, GV_FAULT_BAD_SIGNATURE, "X-Signature is not base64");
+        return;
+    }
+    if (!(in = worker_intake(srv))) {
+        rq->retry_after_s = 5;
+        refuse(rq, GV_FAULT_UNAVAILABLE, "voucher lists cannot be taken in now");
+        return;
+    }
+    if (gv_intake_tmpdir(in, rq->path, sizeof rq->path - 16, &err) < 0) {
+        gv_log(GV_LOG_ERROR, "spooling a pushed batch: %s", err.msg);
+        refuse(rq, GV_FAULT_INTERNAL, "internal error");
+        return;
+    }
+    n = strlen(rq->path);
+    snprintf(rq->path + n, sizeof rq->path - n, "/body.xml");
+    if ((rq->fd = open(rq->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) < 0) {
+        gv_log(GV_LOG_ERROR, "spooling a pushed batch: %s: %s", rq->path, strerror(errno));
+        refuse(rq, GV_FAULT_INTERNAL, "internal error");
+        rq->path[n] = '\0';
+        rmdir(rq->path);
+        rq->path[0] = '\0';
+    }
+}
+
+static enum MHD_Result finish_batch(gv_server_t *srv, struct MHD_Connection *c,
+                                    struct request *rq)
+{
+    gv_intake_t *in = worker_intake(srv);
+    gv_reply_t reply;
+    enum MHD_Result ret;
+    int received = 0;
+
+    if (rq->fd >= 0)
+        close(rq->fd);
+    rq->fd = -1;
+    if (!in) {
+        rq->retry_after_s = 5;
+        return answer_fault(srv, c, rq, GV_FAULT_UNAVAILABLE, "voucher lists cannot be taken in now");
+    }
+    gv_reply_init(&reply);
+    /* gv_intake_receive takes the file: moved into the spool or removed. */
+    gv_service_voucher_batch(in, rq->path, rq->sig, rq->siglen, time(NULL), &reply, &received);
+    rq->path[0] = '\0';
+    ret = answer(srv, c, rq, &reply);
+    gv_reply_free(&reply);
+    if (received && srv->batch_hook)
+        srv->batch_hook(srv->batch_hook_ud);
+    return ret;
+}
+
+void gv_server_set_batch_hook(gv_server_t *srv, void (*fn)(void *), void *ud)
+{
+    srv->batch_hook = fn;
+    srv->batch_hook_ud = ud;
+}
+
 static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, const char *url,
                                          const char *method, const char *version,
                                          const char *upload, size_t *upload_size,
@@ -397,6 +536,7 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
         *req_cls = rq;
         atomic_fetch_add(&srv->inflight, 1);
         rq->started_us = mono_us();
+        rq->fd = -1;
         headers_done(c, rq);
         gv_buf_init(&rq->body, lc->account_check_body_limit);
 
@@ -404,6 +544,8 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
             refuse(rq, GV_FAULT_TOO_LARGE, "request headers over the configured limit");
         else if (!strcmp(url, "/v1/account-check") && !strcmp(method, "POST"))
             rq->route = ROUTE_ACCOUNT_CHECK;
+        else if (!strcmp(url, "/v1/voucher-batches") && !strcmp(method, "POST"))
+            rq->route = ROUTE_BATCH;
         else
             refuse(rq, GV_FAULT_NOT_FOUND, "no such path");
 
@@ -417,10 +559,12 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
             !media_type_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                        MHD_HTTP_HEADER_CONTENT_TYPE)))
             refuse(rq, GV_FAULT_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/xml");
+        if (!rq->refused && rq->route == ROUTE_BATCH)
+            start_batch(srv, c, rq);
         len_hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (len_hdr) {
             unsigned long long n = strtoull(len_hdr, NULL, 10);
-            if (!rq->refused && n > lc->account_check_body_limit)
+            if (!rq->refused && n > body_limit(lc, rq))
                 refuse(rq, GV_FAULT_TOO_LARGE, "body over the configured limit");
             /* More than we are willing to read and throw away: answer now;
              * libmicrohttpd closes the connection after the answer. */
@@ -428,6 +572,20 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
                 return answer_fault(srv, c, rq, rq->refused, rq->refused_msg);
         }
         return MHD_YES;
+    }
+    if (*upload_size && rq->route == ROUTE_BATCH && !rq->refused) {
+        if (rq->received + *upload_size > lc->batch_body_limit) {
+            refuse(rq, GV_FAULT_TOO_LARGE, "body over the configured limit");
+            drop_batch_file(rq);
+        } else if (write_all(rq->fd, upload, *upload_size) < 0) {
+            gv_log(GV_LOG_ERROR, "spooling a pushed batch: %s: %s", rq->path, strerror(errno));
+            refuse(rq, GV_FAULT_INTERNAL, "internal error");
+            drop_batch_file(rq);
+        } else {
+            rq->received += *upload_size;
+            *upload_size = 0;
+            return MHD_YES;
+        }
     }
     if (*upload_size) {
         if (!rq->refused && gv_buf_append(&rq->body, upload, *upload_size) < 0) {
@@ -444,6 +602,8 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
     }
     if (rq->refused)
         return answer_fault(srv, c, rq, rq->refused, rq->refused_msg);
+    if (rq->route == ROUTE_BATCH)
+        return finish_batch(srv, c, rq);
 
     {
         struct worker *w = worker_get(srv);
@@ -473,6 +633,8 @@ static void on_wallet_completed(void *cls, struct MHD_Connection *c, void **req_
     (void)toe;
     if (!rq)
         return;
+    drop_batch_file(rq);
+    free(rq->sig);
     gv_buf_free(&rq->body);
     free(rq);
     *req_cls = NULL;

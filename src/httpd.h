@@ -14,6 +14,9 @@ gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err);
 /* Puts a newly loaded configuration in place (SIGHUP).  Listener settings
  * (addresses, certificates, threads) take effect only at restart. */
 void gv_server_swap(gv_server_t *srv, gv_runtime_t *rt);
+/* fn(ud) is called (from a worker thread) after a pushed batch is stored,
+ * so processing can start. */
+void gv_server_set_batch_hook(gv_server_t *srv, void (*fn)(void *), void *ud);
 /* Stops accepting, waits up to drain_timeout for requests in flight, then
  * stops everything and frees srv. */
 void gv_server_stop(gv_server_t *srv);

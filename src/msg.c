@@ -123,6 +123,20 @@ int gv_msg_account_check_response(gv_buf_t *out, const char *request_id, const c
     return gv_buf_puts(out, "</AccountCheckResponse>\n");
 }
 
+int gv_msg_batch_receipt(gv_buf_t *out, const char *batch_id, const char *status,
+                         const char *sha256, time_t received_at)
+{
+    char when[32];
+
+    gv_time_format_local(received_at, when);
+    return gv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BatchReceipt xmlns=\"" NS
+                            "\" batchId=\"") ||
+           gv_buf_xml_escape(out, batch_id) || gv_buf_puts(out, "\" status=\"") ||
+           gv_buf_puts(out, status) || gv_buf_puts(out, "\" sha256=\"") ||
+           gv_buf_puts(out, sha256) || gv_buf_puts(out, "\" receivedAt=\"") ||
+           gv_buf_puts(out, when) || gv_buf_puts(out, "\"/>\n");
+}
+
 int gv_msg_fault(gv_buf_t *out, gv_fault_t code, const char *message, const char *request_id)
 {
     if (gv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Fault xmlns=\"" NS "\""))

@@ -37,6 +37,9 @@ typedef struct gv_account_info {
 /* info is NULL unless result is FOUND. */
 int gv_msg_account_check_response(gv_buf_t *out, const char *request_id, const char *result,
                                   const gv_account_info_t *info, time_t now);
+/* BatchReceipt: status RECEIVED or DUPLICATE. */
+int gv_msg_batch_receipt(gv_buf_t *out, const char *batch_id, const char *status,
+                         const char *sha256, time_t received_at);
 int gv_msg_fault(gv_buf_t *out, gv_fault_t code, const char *message, const char *request_id);
 
 #endif

@@ -101,3 +101,31 @@ internal:
     snprintf(reply->summary, sizeof reply->summary, "request=%s fault=INTERNAL (answer too large)",
              req.request_id);
 }
+
+void gv_service_voucher_batch(gv_intake_t *in, const char *path, const unsigned char *sig,
+                              size_t siglen, time_t now, gv_reply_t *reply, int *received)
+{
+    gv_receipt_t rc;
+
+    *received = 0;
+    if (gv_intake_receive(in, path, GV_FORM_XML, sig, siglen, "push", now, &rc) < 0) {
+        gv_reply_fault(reply, rc.fault, rc.fault == GV_FAULT_INTERNAL ? "internal error" : rc.err.msg,
+                       NULL);
+        reply->retry_after_s = rc.fault == GV_FAULT_UNAVAILABLE ? rc.retry_after_s : 0;
+        snprintf(reply->summary, sizeof reply->summary, "batch=%s fault=%s (%.250s)",
+                 rc.head.batch_id[0] ? rc.head.batch_id : "-", gv_fault_name(rc.fault),
+                 rc.err.msg);
+        return;
+    }
+    if (gv_msg_batch_receipt(&reply->body, rc.head.batch_id,
+                             rc.duplicate ? "DUPLICATE" : "RECEIVED", rc.sha256, now) < 0) {
+        gv_reply_fault(reply, GV_FAULT_INTERNAL, "internal error", NULL);
+        return;
+    }
+    reply->status = rc.duplicate ? 200 : 202;
+    reply->outcome = GV_OUTCOME_OF_FAULT(GV_FAULT_NONE);
+    *received = !rc.duplicate;
+    snprintf(reply->summary, sizeof reply->summary, "batch=%s vouchers=%ld sha256=%s %s",
+             rc.head.batch_id, rc.head.voucher_count, rc.sha256,
+             rc.duplicate ? "DUPLICATE" : "RECEIVED");
+}

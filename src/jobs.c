@@ -1,0 +1,312 @@
+/* jobs.c - processing, delivery, inbox and pull in the daemon. */
+#include "config.h"
+#include "jobs.h"
+#include "fsutil.h"
+#include "intake.h"
+#include "log.h"
+#include "outbox.h"
+#include "pull.h"
+#include "walletclient.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct gv_jobs {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    gv_runtime_t *rt;           /* under lock */
+    int kicked, stopping;       /* under lock */
+};
+
+/* "Now" is the clock, unless GASVOUCHER_NOW pins it (tests, the demo:
+ * R1a), in which case the pinned instant moves on with the clock. */
+static time_t now_instant(void)
+{
+    static time_t offset;
+    static int init;
+    time_t t = time(NULL);
+
+    if (!init) {
+        const char *pin = getenv("GASVOUCHER_NOW");
+        time_t p;
+        if (pin && gv_datetime_parse(pin, &p) == 0)
+            offset = p - t;
+        init = 1;
+    }
+    return t + offset;
+}
+
+int gv_jobs_due_periods(int32_t today, long pull_days, gv_period_t out[2])
+{
+    int y, m, d, n = 0;
+
+    gv_civil_from_days(today, &y, &m, &d);
+    for (int back = 1; back >= 0; back--) {
+        gv_period_t p = { y, m - back };
+        int32_t due;
+        if (p.month < 1) {
+            p.month += 12;
+            p.year--;
+        }
+        /* R5: the 30th, or the last day when the month is shorter. */
+        due = gv_period_first_day(p) + 29;
+        if (due > gv_period_last_day(p))
+            due = gv_period_last_day(p);
+        if (today >= due && today <= due + pull_days)
+            out[n++] = p;
+    }
+    return n;
+}
+
+/* Takes in what was dropped in the inbox: NAME.xml or NAME.csv with its
+ * NAME.ext.p7s, left alone until both are older than one interval (an
+ * SFTP upload in progress keeps touching them).  Done files go to
+ * inbox/done, refused ones to inbox/refused with NAME.error saying why. */
+static void scan_inbox(gv_intake_t *in, const gv_conf_t *conf, time_t now)
+{
+    DIR *d = opendir(conf->inbox_dir);
+    struct dirent *e;
+
+    if (!d) {
+        gv_log(GV_LOG_WARNING, "inbox %s: %s", conf->inbox_dir, strerror(errno));
+        return;
+    }
+    while ((e = readdir(d))) {
+        char path[PATH_MAX], sig[PATH_MAX + 8], dst[PATH_MAX + 32], dstsig[PATH_MAX + 40];
+        struct stat a, b;
+        gv_batch_form_t form;
+        gv_receipt_t rc;
+        const char *where;
+        gv_err_t err;
+
+        if (e->d_name[0] == '.' || gv_batch_form_of(e->d_name, &form) < 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", conf->inbox_dir, e->d_name);
+        snprintf(sig, sizeof sig, "%s.p7s", path);
+        if (stat(path, &a) < 0 || !S_ISREG(a.st_mode) || stat(sig, &b) < 0)
+            continue;
+        if (time(NULL) - a.st_mtime < conf->inbox_interval ||
+            time(NULL) - b.st_mtime < conf->inbox_interval)
+            continue;
+        gv_intake_receive_file(in, path, "file", now, &rc);
+        if (rc.fault == GV_FAULT_UNAVAILABLE) {
+            gv_log(GV_LOG_WARNING, "inbox %s: %s; will try again", e->d_name, rc.err.msg);
+            continue;
+        }
+        where = rc.fault == GV_FAULT_NONE ? "done" : "refused";
+        if (rc.fault == GV_FAULT_NONE)
+            gv_log(GV_LOG_INFO, "inbox %s: %s %s (%ld vouchers)", e->d_name,
+                   rc.duplicate ? "DUPLICATE" : "RECEIVED", rc.head.batch_id,
+                   rc.head.voucher_count);
+        else
+            gv_log(rc.fault == GV_FAULT_BATCH_CONFLICT ? GV_LOG_ERROR : GV_LOG_WARNING,
+                   "%sinbox %s refused: %s: %s",
+                   rc.fault == GV_FAULT_BATCH_CONFLICT ? "ALERT " : "", e->d_name,
+                   gv_fault_name(rc.fault), rc.err.msg);
+        snprintf(dst, sizeof dst, "%s/%s", conf->inbox_dir, where);
+        if (gv_mkdirs(dst, &err) < 0) {
+            gv_log(GV_LOG_ERROR, "inbox: %s", err.msg);
+            continue;
+        }
+        snprintf(dst, sizeof dst, "%s/%s/%s", conf->inbox_dir, where, e->d_name);
+        snprintf(dstsig, sizeof dstsig, "%s.p7s", dst);
+        if (rc.fault != GV_FAULT_NONE) {
+            char errpath[PATH_MAX + 48];
+            char line[sizeof rc.err.msg + 64];
+            int n = snprintf(line, sizeof line, "%s: %s\n", gv_fault_name(rc.fault), rc.err.msg);
+            snprintf(errpath, sizeof errpath, "%s.error", dst);
+            gv_write_file_durably(errpath, line, (size_t)n, &err);
+        }
+        if (rename(path, dst) < 0 || rename(sig, dstsig) < 0)
+            gv_log(GV_LOG_ERROR, "inbox: moving %s: %s", e->d_name, strerror(errno));
+    }
+    closedir(d);
+}
+
+static gv_wallet_client_t *client_for(const gv_conf_t *conf)
+{
+    gv_wallet_client_opts_t o = {
+        .base_url = conf->outbound_url,
+        .ca_file = conf->outbound_ca,
+        .cert_file = conf->outbound_cert,
+        .key_file = conf->outbound_key,
+        .connect_timeout_ms = conf->outbound_connect_timeout * 1000,
+        .timeout_ms = conf->outbound_timeout * 1000,
+        .max_body = conf->batch_body_limit,
+    };
+    gv_err_t err;
+    gv_wallet_client_t *c;
+
+    if (!conf->outbound_url)
+        return NULL;
+    if (!(c = gv_wallet_client_new(&o, &err)))
+        gv_log(GV_LOG_ERROR, "[outbound]: %s: nothing is sent to the wallet", err.msg);
+    return c;
+}
+
+static void *jobs_main(void *arg)
+{
+    gv_jobs_t *j = arg;
+    gv_runtime_t *rt = NULL;
+    gv_intake_t *in = NULL;
+    gv_wallet_client_t *client = NULL;
+    time_t next_process = 0, next_outbox = 0, next_inbox = 0, next_pull = 0;
+    int said_why = 0;
+
+    for (;;) {
+        int kicked;
+        time_t now, wake;
+        struct timespec until;
+
+        pthread_mutex_lock(&j->lock);
+        if (j->stopping) {
+            pthread_mutex_unlock(&j->lock);
+            break;
+        }
+        if (rt != j->rt) {
+            /* A new configuration: everything built on the old one goes. */
+            gv_intake_free(in);
+            gv_wallet_client_free(client);
+            in = NULL;
+            client = NULL;
+            gv_runtime_release(rt);
+            rt = gv_runtime_acquire(j->rt);
+            next_process = next_outbox = next_inbox = next_pull = 0;
+            said_why = 0;
+        }
+        kicked = j->kicked;
+        j->kicked = 0;
+        pthread_mutex_unlock(&j->lock);
+
+        if (!in) {
+            gv_err_t err;
+            if (!(in = gv_intake_new(rt, &err))) {
+                /* Said once per configuration, not every ten seconds. */
+                if (!said_why)
+                    gv_log(GV_LOG_WARNING, "voucher lists are not taken in: %s", err.msg);
+                said_why = 1;
+            } else {
+                client = client_for(rt->conf);
+            }
+        }
+        now = now_instant();
+        if (in) {
+            const gv_conf_t *conf = rt->conf;
+            gv_err_t err;
+            if (conf->inbox_dir && time(NULL) >= next_inbox) {
+                scan_inbox(in, conf, now);
+                next_inbox = time(NULL) + conf->inbox_interval;
+                kicked = 1;
+            }
+            if (client && conf->pull && time(NULL) >= next_pull) {
+                gv_period_t due[2];
+                int n = gv_jobs_due_periods(gv_time_local_day(now), conf->pull_days, due);
+                for (int i = 0; i < n; i++) {
+                    char period[8];
+                    gv_pull_stats_t ps;
+                    snprintf(period, sizeof period, "%04d-%02d", due[i].year, due[i].month);
+                    if (gv_pull_period(in, client, conf->provider_bin, period, now, &ps, &err) < 0)
+                        gv_log(GV_LOG_WARNING, "pull %s: %s", period, err.msg);
+                    else if (ps.fetched)
+                        gv_log(GV_LOG_INFO, "pull %s: %ld new batch%s", period, ps.fetched,
+                               ps.fetched == 1 ? "" : "es");
+                    kicked |= ps.fetched > 0;
+                }
+                next_pull = time(NULL) + conf->pull_interval;
+            }
+            if (kicked || time(NULL) >= next_process) {
+                long done = 0;
+                if (gv_intake_process(in, now, &done, &err) < 0)
+                    gv_log(GV_LOG_ERROR, "processing voucher lists: %s", err.msg);
+                next_process = time(NULL) + 60;
+                if (done)
+                    next_outbox = 0;
+            }
+            if (client && time(NULL) >= next_outbox) {
+                gv_outbox_stats_t st;
+                if (gv_db_ensure(gv_intake_db(in), gv_monotonic_ms(), &(gv_db_error_t){ 0 }) == 0 &&
+                    gv_outbox_deliver(gv_intake_db(in), client, gv_intake_spool(in),
+                                      conf->retry_min, conf->retry_max, time(NULL), &st, &err) < 0)
+                    gv_log(GV_LOG_WARNING, "outbox: %s", err.msg);
+                next_outbox = time(NULL) + conf->outbox_interval;
+            }
+        }
+        /* Sleep until the next job is due or a push wakes us. */
+        wake = time(NULL) + (in ? 1 : 10);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec = wake;
+        pthread_mutex_lock(&j->lock);
+        if (!j->kicked && !j->stopping)
+            pthread_cond_timedwait(&j->cond, &j->lock, &until);
+        pthread_mutex_unlock(&j->lock);
+    }
+    gv_intake_free(in);
+    gv_wallet_client_free(client);
+    gv_runtime_release(rt);
+    return NULL;
+}
+
+gv_jobs_t *gv_jobs_start(gv_runtime_t *rt)
+{
+    gv_jobs_t *j = calloc(1, sizeof *j);
+
+    if (!j)
+        return NULL;
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->cond, NULL);
+    j->rt = gv_runtime_acquire(rt);
+    if (gv_wallet_client_global_init() < 0 ||
+        pthread_create(&j->thread, NULL, jobs_main, j) != 0) {
+        gv_runtime_release(j->rt);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+void gv_jobs_swap(gv_jobs_t *j, gv_runtime_t *rt)
+{
+    gv_runtime_t *old;
+
+    pthread_mutex_lock(&j->lock);
+    old = j->rt;
+    j->rt = gv_runtime_acquire(rt);
+    j->kicked = 1;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+    gv_runtime_release(old);
+}
+
+void gv_jobs_kick(void *ud)
+{
+    gv_jobs_t *j = ud;
+
+    pthread_mutex_lock(&j->lock);
+    j->kicked = 1;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+}
+
+void gv_jobs_stop(gv_jobs_t *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_lock(&j->lock);
+    j->stopping = 1;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+    pthread_join(j->thread, NULL);
+    gv_runtime_release(j->rt);
+    pthread_mutex_destroy(&j->lock);
+    pthread_cond_destroy(&j->cond);
+    gv_wallet_client_global_cleanup();
+    free(j);
+}

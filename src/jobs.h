@@ -1,0 +1,31 @@
+/* jobs.h - the daemon's background work, in one thread of its own.
+ *
+ * Processing the batches received (woken at once by a push, and every
+ * minute anyway, so nothing waits on a lost wake-up), delivering the
+ * outbox, taking in files dropped in the inbox, and pulling a period's
+ * lists while they are due.  One thread, one database connection: the
+ * spool lock serialises it with the command line.
+ */
+#ifndef GV_JOBS_H
+#define GV_JOBS_H
+
+#include <time.h>
+
+#include "runtime.h"
+
+typedef struct gv_jobs gv_jobs_t;
+
+/* Starts the thread with rt (acquired).  NULL when it cannot start. */
+gv_jobs_t *gv_jobs_start(gv_runtime_t *rt);
+/* A new configuration (SIGHUP). */
+void gv_jobs_swap(gv_jobs_t *j, gv_runtime_t *rt);
+/* A batch was stored: process now.  Safe from any thread; ud is the jobs. */
+void gv_jobs_kick(void *ud);
+void gv_jobs_stop(gv_jobs_t *j);
+
+/* Which periods' lists are due for pulling on local day 'today' (R5: the
+ * 30th, or the last day of a shorter month, then pull_days more days).
+ * Fills up to 2 periods; returns how many.  Pure. */
+int gv_jobs_due_periods(int32_t today, long pull_days, gv_period_t out[2]);
+
+#endif
