@@ -110,9 +110,11 @@ gvt_post() {
         --cert "$GVT_CERTS/client.pem" --key "$GVT_CERTS/client.key" \
  \
         -H "Content-Type: ${GVT_CT:-application/xml}" "$@" \
-        --data-binary @"$body" "$GVT_URL/v1/account-check" > "$body.status" 2> "$body.err"
+        --data-binary @"$body" "$GVT_URL${GVT_PATH:-/v1/account-check}" > "$body.status" \
+        2> "$body.err"
     printf '%s %s\n' "$(cat "$body.status")" \
-        "$(sed -n 's:.*<\(Code\|Result\)>\([A-Z_]*\)</.*:\2:p' "$body.out" | head -1)"
+        "$(sed -n -e 's:.*<\(Code\|Result\)>\([A-Z_]*\)</.*:\2:p' \
+                  -e 's:.*<BatchReceipt .* status="\([A-Z]*\)".*:\1:p' "$body.out" | head -1)"
 }
 
 # A request body for account ACCOUNT in period PERIOD.
@@ -134,6 +136,29 @@ _gvt_cleanup() {
     else
         echo "files of the failed test kept in $dir"
     fi
+}
+
+# The [intake], [signing] and [outbound] sections for CERTDIR's keys, a
+# spool under SPOOL and the wallet (simulator) at URL.
+gvt_intake_ini() {
+    local certs=$1 spool=$2 url=${3:-https://127.0.0.1:1}
+    printf '[intake]\nspool_dir = %s\n' "$spool"
+    printf '[signing]\nwallet_ca = %s/wallet-sign-ca.pem\ncert = %s/provider-signer.pem\n' \
+        "$certs" "$certs"
+    printf 'key = %s/provider-signer.key\n' "$certs"
+    printf '[outbound]\nurl = %s\ntls_ca = %s/wallet-ca.pem\n' "$url" "$certs"
+    printf 'tls_cert = %s/provider-client.pem\ntls_key = %s/provider-client.key\n' \
+        "$certs" "$certs"
+    printf 'connect_timeout = 2\ntimeout = 5\nretry_min = 1\nretry_max = 2\n'
+    printf 'outbox_interval = 1\n'
+}
+
+# Signs FILE with the wallet's signing key (FILE.p7s), or with KEYNAME.
+gvt_wallet_sign() {
+    local file=$1 key=${2:-wallet-signer}
+    openssl cms -sign -binary -outform DER -md sha256 -nosmimecap \
+        -signer "$GVT_CERTS/$key.pem" -inkey "$GVT_CERTS/$key.key" \
+        -in "$file" -out "$file.p7s"
 }
 
 gvt_begin() {
