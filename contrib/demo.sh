@@ -2,10 +2,13 @@
 # contrib/demo.sh - the main job on the embedded SQLite default, end to end:
 # a site-a billing database with sample accounts, gasvoucherd serving the
 # wallet over mutual TLS with certificates made for the demo, and the
-# wallet's account checks for several accounts and typings, then /metrics.
+# wallet's account checks for several accounts and typings, then on the 30th
+# the month's activated-voucher list pushed by the wallet (contrib/wallet-sim
+# plays the wallet) in two parts, the later part first: every voucher judged
+# by rules R0-R8, the signed results delivered back to the wallet, and the
+# trail of what the second part changed (R7).
 # Run from a built source tree: ./configure && make && contrib/demo.sh
-# (Later versions grow this into a whole simulated month: voucher lists,
-# billing and the reconciliation report.)
+# (Billing and the reconciliation report come with the next release.)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export top_srcdir=$top top_builddir=${top_builddir:-$top}
@@ -17,7 +20,10 @@ export top_srcdir=$top top_builddir=${top_builddir:-$top}
 dir=${GASVOUCHER_DEMO_DIR:-$(mktemp -d /tmp/gasvoucher-demo.XXXXXX)}
 mkdir -p "$dir"
 chmod 755 "$dir"
-trap 'gvt_daemon_stop || true' EXIT
+sim_pid=
+trap 'gvt_daemon_stop || true; [ -z "$sim_pid" ] || kill "$sim_pid" 2> /dev/null || true' EXIT
+GV=$top_builddir/gasvoucher
+SIM="$GVT_PYTHON $top/contrib/wallet-sim"
 
 echo "== a site-a billing database (SQLite) with the sample accounts and 1000 more"
 gvt_make_certs "$dir/certs"
@@ -26,9 +32,22 @@ gvt_sqlite_create "$dir/billing.db"
 gvt_load_site a sqlite "$dir/billing.db" --random 1000 --seed 1
 echo "   $(sqlite3 "$dir/billing.db" 'SELECT COUNT(*) FROM abonent') accounts in $dir/billing.db"
 
+echo "== the wallet (contrib/wallet-sim) on https, requiring our client certificate"
+mkdir -p "$dir/wallet"
+sim_port=$(gvt_free_port)
+$SIM serve --listen "127.0.0.1:$sim_port" --cert "$dir/certs/wallet-server.pem" \
+    --key "$dir/certs/wallet-server.key" --client-ca "$dir/certs/provider-ca.pem" \
+    --store "$dir/wallet" --verify-ca "$dir/certs/provider-ca.pem" > "$dir/wallet.out" 2> "$dir/wallet.log" &
+sim_pid=$!
+for i in $(seq 1 50); do grep -q READY "$dir/wallet.out" && break; sleep 0.1; done
+echo "   listening on https://127.0.0.1:$sim_port"
+
 echo "== gasvoucherd on https with a required wallet client certificate"
-gvt_write_conf "$dir/gasvoucher.conf" "$GVT_SQLITE_CONN" "$top/mappings/site-a.ini" "$dir/certs"
-"$top_builddir/gasvoucher" -c "$dir/gasvoucher.conf" mapping check
+rm -rf "$dir/spool"
+gvt_write_conf "$dir/gasvoucher.conf" "$GVT_SQLITE_CONN" "$top/mappings/site-a.ini" "$dir/certs" \
+    "$(gvt_intake_ini "$dir/certs" "$dir/spool" "https://127.0.0.1:$sim_port")"
+"$GV" -c "$dir/gasvoucher.conf" mapping check
+"$GV" -c "$dir/gasvoucher.conf" db migrate
 gvt_daemon_start "$dir/gasvoucher.conf" "$dir/gasvoucherd.log"
 echo "   listening on $GVT_URL (operations on 127.0.0.1:$GVT_OPS_PORT)"
 
@@ -58,6 +77,32 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$dir/certs/provider-ca.p
     -H 'Content-Type: application/xml' --data-binary @"$dir/req.xml" \
     "$GVT_URL/v1/account-check" || true)
 echo "   HTTP status: $code (000 = refused at the TLS handshake)"
+
+echo "== 2025-09-30: the wallet pushes September's list in two parts, part 2 first"
+$SIM gen --bin 990340001234 --period 2025-09 --accounts "$top/tests/sites/accounts.csv" --count 24 \
+    --parts 2 --seed demo --dup-accounts 0.3 --dup-vouchers 0.2 --invalid-frac 0.1 --tz-edges \
+    --out "$dir/list" --sign-cert "$dir/certs/wallet-signer.pem" \
+    --sign-key "$dir/certs/wallet-signer.key" > /dev/null
+for part in 002 001; do
+    f=$dir/list/GVB-990340001234-202509-$part.xml
+    GVT_PATH=/v1/voucher-batches gvt_post "$f" -H "X-Signature: $(base64 -w0 "$f.p7s")" > /dev/null
+    printf -- '-- POST %s -> HTTP %s\n' "$(basename "$f")" "$(cat "$f.status")"
+    sed 's/^/   /' "$f.out" | grep BatchReceipt
+    sleep 1
+done
+for i in $(seq 1 100); do
+    [ "$("$GV" -c "$dir/gasvoucher.conf" outbox | tail -1)" = "0 messages" ] && break
+    sleep 0.2
+done
+"$GV" -c "$dir/gasvoucher.conf" batches --period 2025-09
+echo "== what part 1 changed in part 2's outcomes (R7: the earliest activation wins)"
+"$GV" -c "$dir/gasvoucher.conf" trail --period 2025-09
+echo "== the results the wallet received (signed, checked against the XSD)"
+sed -n 's/.*"root": "\([A-Za-z]*\)", "id": "\([^"]*\)".*"verified": \(true\|false\).*/   \1 \2 signature verified: \3/p' \
+    "$dir/wallet/received.jsonl"
+echo "   the newest result of part 2:"
+ls "$dir"/wallet/received/*-VoucherBatchResult-GVB-990340001234-202509-002.xml | tail -1 |
+    xargs sed -n 's/^ *<Item \(.*\)\/>/     \1/p' | head -12
 
 echo "== /metrics"
 curl -s "http://127.0.0.1:$GVT_OPS_PORT/metrics" | grep -E '_total\{outcome="(FOUND|NOT_FOUND|CLOSED|NOT_HOUSEHOLD|REGION_NOT_IN_PILOT)"|_seconds_count'
