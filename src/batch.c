@@ -166,7 +166,9 @@ static gv_fault_t xml_start(void *ud, int depth, const char *name, xmlTextReader
     struct xml_state *st = ud;
     gv_batch_head_t *h = st->head;
     char num[32];
-    long line = xmlTextReaderGetParserLineNumber(r);
+    /* The element's own line: the parser's line is where it has read
+     * ahead to. */
+    long line = xmlGetLineNo(xmlTextReaderCurrentNode(r));
 
     if (depth == 0) {
         time_t created;
@@ -429,7 +431,7 @@ static gv_fault_t read_csv(const char *path, const char *own_bin, gv_batch_head_
     long seq;
 
     base = base ? base + 1 : path;
-    if (strlen(base) != GV_BATCH_ID_LEN + 4) {
+    if (strlen(base) != GV_BATCH_ID_LEN + 4 || strcmp(base + GV_BATCH_ID_LEN, ".csv") != 0) {
         gv_err_set(err, "%s: a CSV batch is named <batchId>.csv", base);
         return GV_FAULT_SCHEMA_VIOLATION;
     }

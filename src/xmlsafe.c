@@ -246,14 +246,16 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
 }
 
 /* The checks gv_xml_scan makes on a buffer, made on a file a chunk at a
- * time so a batch of any size costs a fixed amount of memory: a sequence
- * cut by a chunk's end is carried into the next chunk, and the last bytes
- * are kept so a "<!DOCTYPE" across the cut is still seen. */
+ * time so a batch of any size costs a fixed amount of memory.  The buffer
+ * holds, in order: the last KEEP bytes already checked (so a "<!DOCTYPE"
+ * cut by a chunk's end is still seen), the start of a multi-byte sequence
+ * the last chunk cut, and the new bytes; only the last two are checked as
+ * UTF-8. */
 static gv_fault_t precheck_file(int fd, gv_err_t *err)
 {
-    enum { CHUNK = 1 << 20, KEEP = 8 };
-    char *buf = malloc(CHUNK + KEEP);
-    size_t have = 0, consumed = 0;
+    enum { CHUNK = 1 << 20, KEEP = 8, CARRY = 4 };
+    char *buf = malloc(KEEP + CARRY + CHUNK);
+    size_t tail = 0, carry = 0, consumed = 0;
     gv_fault_t f = GV_FAULT_NONE;
 
     if (!buf) {
@@ -261,35 +263,34 @@ static gv_fault_t precheck_file(int fd, gv_err_t *err)
         return GV_FAULT_INTERNAL;
     }
     for (;;) {
-        ssize_t n = read(fd, buf + have, CHUNK + KEEP - have);
-        size_t len, ok, bad;
+        ssize_t n = read(fd, buf + tail + carry, CHUNK);
+        size_t len, avail, ok, bad, end, keep;
         if (n < 0) {
             gv_err_set(err, "read: %s", strerror(errno));
             f = GV_FAULT_INTERNAL;
             break;
         }
-        len = have + (size_t)n;
+        len = tail + carry + (size_t)n;
         if (memmem(buf, len, "<!DOCTYPE", 9) || memmem(buf, len, "<!ENTITY", 8)) {
             gv_err_set(err, "a DOCTYPE or ENTITY declaration is not allowed");
             f = GV_FAULT_MALFORMED;
             break;
         }
-        ok = n == 0 ? len : gv_utf8_complete_prefix(buf, len);
-        if (!gv_utf8_valid(buf, ok, &bad)) {
+        avail = len - tail;
+        ok = n == 0 ? avail : gv_utf8_complete_prefix(buf + tail, avail);
+        if (!gv_utf8_valid(buf + tail, ok, &bad)) {
             gv_err_set(err, "not UTF-8: bad byte at offset %zu", consumed + bad);
             f = GV_FAULT_MALFORMED;
             break;
         }
         if (n == 0)
             break;
-        /* Keep the incomplete tail, and at least KEEP bytes for the
-         * declaration search. */
-        {
-            size_t keep = len - ok > KEEP ? len - ok : (len < KEEP ? len : KEEP);
-            memmove(buf, buf + len - keep, keep);
-            consumed += len - keep;
-            have = keep;
-        }
+        consumed += ok;
+        end = tail + ok;
+        keep = end < KEEP ? end : KEEP;
+        carry = avail - ok;
+        memmove(buf, buf + end - keep, keep + carry);
+        tail = keep;
     }
     free(buf);
     return f;
