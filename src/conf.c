@@ -446,3 +446,14 @@ const char *gv_conf_key_name(size_t i, char *buf, size_t bufsz)
     snprintf(buf, bufsz, "%s.%s", keys[i].section, keys[i].name);
     return buf;
 }
+
+gv_db_opts_t gv_conf_db_opts(const gv_conf_t *conf)
+{
+    gv_db_opts_t opts = {
+        .login_timeout_s = conf->db_login_timeout,
+        .query_timeout_s = conf->db_query_timeout,
+        .reconnect_min_ms = conf->db_reconnect_min_ms,
+        .reconnect_max_ms = conf->db_reconnect_max_ms,
+    };
+    return opts;
+}

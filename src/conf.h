@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "err.h"
 
 #define GV_MAX_REGIONS 32
@@ -100,6 +101,8 @@ typedef struct gv_conf {
 gv_conf_t *gv_conf_load(const char *path, gv_errlist_t *errs);
 void gv_conf_free(gv_conf_t *conf);
 
+/* The database layer's options from [database]. */
+gv_db_opts_t gv_conf_db_opts(const gv_conf_t *conf);
 int gv_conf_region_in_pilot(const gv_conf_t *conf, const char *region);
 int gv_hostport_is_loopback(const gv_hostport_t *hp);
 

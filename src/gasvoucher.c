@@ -299,27 +299,14 @@ static int cmd_process(const char *conf_path, time_t now)
 
 static gv_wallet_client_t *open_client(const gv_conf_t *conf)
 {
-    gv_wallet_client_opts_t o = {
-        .base_url = conf->outbound_url,
-        .ca_file = conf->outbound_ca,
-        .cert_file = conf->outbound_cert,
-        .key_file = conf->outbound_key,
-        .connect_timeout_ms = conf->outbound_connect_timeout * 1000,
-        .timeout_ms = conf->outbound_timeout * 1000,
-        .max_body = conf->batch_body_limit,
-    };
     gv_wallet_client_t *c;
     gv_err_t err;
 
-    if (!conf->outbound_url) {
-        fprintf(stderr, "%s: [outbound] url is not set\n", conf->path);
-        return NULL;
-    }
     if (gv_wallet_client_global_init() < 0) {
         fprintf(stderr, "cannot initialise libcurl\n");
         return NULL;
     }
-    if (!(c = gv_wallet_client_new(&o, &err)))
+    if (!(c = gv_outbox_client(conf, &err)))
         fprintf(stderr, "[outbound]: %s\n", err.msg);
     return c;
 }

@@ -30,12 +30,7 @@ gv_intake_t *gv_intake_new(gv_runtime_t *rt, gv_err_t *err)
 {
     const gv_conf_t *conf = rt->conf;
     gv_intake_t *in = calloc(1, sizeof *in);
-    gv_db_opts_t opts = {
-        .login_timeout_s = conf->db_login_timeout,
-        .query_timeout_s = conf->db_query_timeout,
-        .reconnect_min_ms = conf->db_reconnect_min_ms,
-        .reconnect_max_ms = conf->db_reconnect_max_ms,
-    };
+    gv_db_opts_t opts = gv_conf_db_opts(conf);
     static const char *const subdirs[] = { "batches", "outbox", "tmp" };
 
     if (!in) {

@@ -133,21 +133,12 @@ static void scan_inbox(gv_intake_t *in, const gv_conf_t *conf, time_t now)
 
 static gv_wallet_client_t *client_for(const gv_conf_t *conf)
 {
-    gv_wallet_client_opts_t o = {
-        .base_url = conf->outbound_url,
-        .ca_file = conf->outbound_ca,
-        .cert_file = conf->outbound_cert,
-        .key_file = conf->outbound_key,
-        .connect_timeout_ms = conf->outbound_connect_timeout * 1000,
-        .timeout_ms = conf->outbound_timeout * 1000,
-        .max_body = conf->batch_body_limit,
-    };
     gv_err_t err;
     gv_wallet_client_t *c;
 
     if (!conf->outbound_url)
         return NULL;
-    if (!(c = gv_wallet_client_new(&o, &err)))
+    if (!(c = gv_outbox_client(conf, &err)))
         gv_log(GV_LOG_ERROR, "[outbound]: %s: nothing is sent to the wallet", err.msg);
     return c;
 }

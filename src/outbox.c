@@ -149,3 +149,22 @@ int gv_outbox_retry(gv_db_t *db, const char *msg_id, time_t now, gv_err_t *err)
     free(rows);
     return 0;
 }
+
+gv_wallet_client_t *gv_outbox_client(const gv_conf_t *conf, gv_err_t *err)
+{
+    gv_wallet_client_opts_t o = {
+        .base_url = conf->outbound_url,
+        .ca_file = conf->outbound_ca,
+        .cert_file = conf->outbound_cert,
+        .key_file = conf->outbound_key,
+        .connect_timeout_ms = conf->outbound_connect_timeout * 1000,
+        .timeout_ms = conf->outbound_timeout * 1000,
+        .max_body = conf->batch_body_limit,
+    };
+
+    if (!conf->outbound_url) {
+        gv_err_set(err, "%s: [outbound] url is not set", conf->path);
+        return NULL;
+    }
+    return gv_wallet_client_new(&o, err);
+}

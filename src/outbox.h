@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "conf.h"
 #include "err.h"
 #include "walletclient.h"
 
@@ -29,6 +30,10 @@ typedef struct gv_outbox_stats {
 int gv_outbox_deliver(gv_db_t *db, gv_wallet_client_t *client, const char *spool,
                       long retry_min_s, long retry_max_s, time_t now, gv_outbox_stats_t *st,
                       gv_err_t *err);
+
+/* A client for the wallet from [outbound]; NULL with err when url is unset
+ * or the settings are unusable. */
+gv_wallet_client_t *gv_outbox_client(const gv_conf_t *conf, gv_err_t *err);
 
 /* Puts a FAILED (or PENDING) message back to be tried at once. */
 int gv_outbox_retry(gv_db_t *db, const char *msg_id, time_t now, gv_err_t *err);

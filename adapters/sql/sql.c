@@ -24,12 +24,7 @@ typedef struct sql_ctx {
 static void *sql_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *err)
 {
     sql_ctx_t *c = calloc(1, sizeof *c);
-    gv_db_opts_t opts = {
-        .login_timeout_s = conf->db_login_timeout,
-        .query_timeout_s = conf->db_query_timeout,
-        .reconnect_min_ms = conf->db_reconnect_min_ms,
-        .reconnect_max_ms = conf->db_reconnect_max_ms,
-    };
+    gv_db_opts_t opts = gv_conf_db_opts(conf);
 
     if (!c || !(c->db = gv_db_new(conf->db_connection, &opts))) {
         free(c);
