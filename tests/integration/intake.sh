@@ -183,6 +183,19 @@ push "over batch_body_limit" "413 TOO_LARGE" "$dir/big.xml"
 [ -z "$(ls "$s2/spool/batches")" ] && [ -z "$(ls "$s2/spool/tmp")" ] &&
     [ "$(sq "$s2/billing.db" 'SELECT COUNT(*) FROM gv_batch')" = 0 ] &&
     echo "ok   nothing stored after the refusals" || fail "a refused batch left something behind"
+# The billing database gone: 503 with Retry-After, nothing kept.
+mv "$s2/billing.db" "$s2/billing.db.away"
+push "the database unreachable" "503 UNAVAILABLE" "$good"
+mv "$s2/billing.db.away" "$s2/billing.db"
+# The spool unusable (batches/ is a file): 500 INTERNAL, details only in the log.
+mv "$s2/spool/batches" "$s2/spool/batches.d" && touch "$s2/spool/batches"
+push "the spool unusable" "500 INTERNAL" "$good"
+rm "$s2/spool/batches" && mv "$s2/spool/batches.d" "$s2/spool/batches"
+code=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$dir/certs/provider-ca.pem" \
+    --cert "$dir/certs/client.pem" --key "$dir/certs/client.key" "$GVT_URL/v1/voucher-batches/GVB-$BIN-202509-001")
+[ "$code" = 404 ] && echo "ok   GET of a batch: 404 NOT_FOUND" || fail "GET /v1/voucher-batches/...: $code"
+[ -z "$(ls "$s2/spool/batches")" ] && [ -z "$(ls "$s2/spool/tmp")" ] &&
+    [ "$(sq "$s2/billing.db" 'SELECT COUNT(*) FROM gv_batch')" = 0 ] || fail "a failed receipt left something behind"
 push "a good batch" "202 RECEIVED" "$good"
 push "the same again" "200 DUPLICATE" "$good"
 sed 's/2025-09-11T10:00:00+05:00/2025-09-12T10:00:00+05:00/' "$good" > "$dir/conflict.xml"; gvt_wallet_sign "$dir/conflict.xml"
@@ -198,6 +211,15 @@ done
     echo "ok   the pushed batch was processed by the daemon" || fail "the pushed batch was not processed"
 if grep -Eq 'Жумабаев|Жандосова' "$s2/gv.log"; then fail "a name or address in the log"; fi
 gvt_daemon_stop || fail "the daemon did not stop cleanly"
+
+# The rate limit applies to pushes too.
+s3=$dir/rate
+setup_site "$s3" "$(printf '[wallet]\nrate_limit = 1\nrate_burst = 2')"
+gvt_daemon_start "$s3/gv.conf" "$s3/gv.log"
+push "first push" "202 RECEIVED" "$good"
+push "second push" "200 DUPLICATE" "$good"
+push "third push within the second" "429 RATE_LIMITED" "$good"
+gvt_daemon_stop || fail "the daemon did not stop cleanly (rate)"
 unset GVT_PATH
 
 # ---- the CSV form and the file channel -----------------------------------
