@@ -45,7 +45,7 @@ build() { # name configure-flags...
     if grep -qE '^(FAIL|ERROR|SKIP|XPASS):' "_build/$name/check.log"; then
         for t in $(sed -n 's/^\(FAIL\|ERROR\|SKIP\|XPASS\): //p' "_build/$name/check.log"); do
             echo "---- $name: $t"
-            tail -40 "_build/$name/$t.log"
+            tail -40 "_build/$name/${t%.sh}.log"
         done
     fi
     count "_build/$name"
