@@ -33,6 +33,7 @@ static const key_def_t keys[] = {
     { "provider", "name", K_STRING, F(provider_name), 0, 0, NULL, 1 },
 
     { "database", "connection",       K_STRING, F(db_connection),       0, 0, NULL, 1 },
+    { "database", "intake_connection", K_STRING, F(intake_connection), 0, 0, NULL, 0 },
     { "database", "mapping",          K_PATH,   F(mapping_path),        0, 0, NULL, 1 },
     { "database", "login_timeout",    K_LONG,   F(db_login_timeout),    1, 300, "5", 0 },
     { "database", "query_timeout",    K_LONG,   F(db_query_timeout),    1, 3600, "5", 0 },

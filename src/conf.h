@@ -33,6 +33,7 @@ typedef struct gv_conf {
 
     /* [database] */
     char *db_connection;
+    char *intake_connection;    /* for voucher lists; NULL = db_connection */
     char *mapping_path;
     long db_login_timeout;      /* seconds */
     long db_query_timeout;      /* seconds */

@@ -57,7 +57,11 @@ gv_intake_t *gv_intake_new(gv_runtime_t *rt, gv_err_t *err)
         if (gv_mkdirs(path, err) < 0)
             goto fail;
     }
-    if (!(in->db = gv_db_new(conf->db_connection, &opts))) {
+    /* Batches read and write many rows: a site may give this work a
+     * connection of its own settings (see gasvoucher.conf(5)). */
+    if (!(in->db = gv_db_new(conf->intake_connection ? conf->intake_connection
+                                                     : conf->db_connection,
+                             &opts))) {
         gv_err_set(err, "out of memory");
         goto fail;
     }
