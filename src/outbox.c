@@ -115,38 +115,23 @@ int gv_outbox_deliver(gv_db_t *db, gv_wallet_client_t *client, const char *spool
 
 int gv_outbox_retry(gv_db_t *db, const char *msg_id, time_t now, gv_err_t *err)
 {
-    gv_outbox_row_t *rows = calloc(ROWS, sizeof *rows);
+    gv_outbox_row_t row;
     gv_db_error_t dbe;
-    int n, found = -1;
+    int found = gv_store_outbox_get(db, msg_id, &row, &dbe);
 
-    if (!rows) {
-        gv_err_set(err, "out of memory");
-        return -1;
-    }
-    for (const char *state = "FAILED"; state; state = strcmp(state, "FAILED") ? NULL : "PENDING") {
-        if ((n = gv_store_outbox_list(db, state, 0, rows, ROWS, &dbe)) < 0) {
-            gv_err_set(err, "outbox: %s", dbe.msg);
-            free(rows);
-            return -1;
-        }
-        for (int i = 0; i < n; i++)
-            if (!strcmp(rows[i].msg_id, msg_id))
-                found = i;
-        if (found >= 0)
-            break;
-    }
     if (found < 0) {
-        gv_err_set(err, "outbox: no pending or failed message %s", msg_id);
-        free(rows);
-        return -1;
-    }
-    if (gv_store_outbox_attempt(db, msg_id, "PENDING", rows[found].attempts, now,
-                                rows[found].last_status, rows[found].last_error, 0, &dbe) < 0) {
         gv_err_set(err, "outbox: %s", dbe.msg);
-        free(rows);
         return -1;
     }
-    free(rows);
+    if (!found || !strcmp(row.state, "DELIVERED")) {
+        gv_err_set(err, "outbox: no pending or failed message %s", msg_id);
+        return -1;
+    }
+    if (gv_store_outbox_attempt(db, msg_id, "PENDING", row.attempts, now, row.last_status,
+                                row.last_error, 0, &dbe) < 0) {
+        gv_err_set(err, "outbox: %s", dbe.msg);
+        return -1;
+    }
     return 0;
 }
 

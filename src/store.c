@@ -878,40 +878,44 @@ int gv_store_outbox_insert(gv_db_t *db, const gv_outbox_row_t *r, gv_db_error_t 
     return rc;
 }
 
-int gv_store_outbox_list(gv_db_t *db, const char *state, int64_t due_before,
-                         gv_outbox_row_t *rows, int max, gv_db_error_t *e)
+static int read_outbox_row(gv_db_stmt_t *st, gv_outbox_row_t *r, gv_db_error_t *e)
 {
-    char sql[512];
+    memset(r, 0, sizeof *r);
+    return get_text(st, 1, r->msg_id, sizeof r->msg_id, e) < 0 ||
+                   get_text(st, 2, r->kind, sizeof r->kind, e) < 0 ||
+                   get_text(st, 3, r->ref, sizeof r->ref, e) < 0 ||
+                   get_text(st, 4, r->period, sizeof r->period, e) < 0 ||
+                   get_text(st, 5, r->endpoint, sizeof r->endpoint, e) < 0 ||
+                   get_text(st, 6, r->body_name, sizeof r->body_name, e) < 0 ||
+                   get_text(st, 7, r->sha256, sizeof r->sha256, e) < 0 ||
+                   get_i64(st, 8, &r->created_at, e) < 0 ||
+                   get_text(st, 9, r->state, sizeof r->state, e) < 0 ||
+                   get_long(st, 10, &r->attempts, e) < 0 ||
+                   get_i64(st, 11, &r->next_attempt_at, e) < 0 ||
+                   get_long(st, 12, &r->last_status, e) < 0 ||
+                   get_text(st, 13, r->last_error, sizeof r->last_error, e) < 0 ||
+                   get_i64(st, 14, &r->delivered_at, e) < 0
+               ? -1
+               : 0;
+}
+
+/* Runs sql (outbox columns) with up to two bound values and reads up to
+ * max rows. */
+static int query_outbox(gv_db_t *db, const char *sql, const char *text, int64_t num,
+                        gv_outbox_row_t *rows, int max, gv_db_error_t *e)
+{
     gv_db_stmt_t *st;
     int n = 0, row = 0, idx = 1;
 
-    snprintf(sql, sizeof sql, "SELECT " OUTBOX_COLS " FROM gv_outbox WHERE 1 = 1%s%s"
-             " ORDER BY created_at, msg_id",
-             state ? " AND state = ?" : "", due_before > 0 ? " AND next_attempt_at <= ?" : "");
     if (!(st = gv_db_prepare(db, sql, e)))
         return -1;
-    if ((state && gv_db_bind_text(st, idx++, state, e) < 0) ||
-        (due_before > 0 && gv_db_bind_int64(st, idx++, due_before, e) < 0) ||
-        gv_db_execute(st, e) < 0) {
+    if ((text && gv_db_bind_text(st, idx++, text, e) < 0) ||
+        (num > 0 && gv_db_bind_int64(st, idx++, num, e) < 0) || gv_db_execute(st, e) < 0) {
         gv_db_stmt_free(st);
         return -1;
     }
     while (n < max && (row = gv_db_fetch(st, e)) == 1) {
-        gv_outbox_row_t *r = &rows[n];
-        memset(r, 0, sizeof *r);
-        if (get_text(st, 1, r->msg_id, sizeof r->msg_id, e) < 0 ||
-            get_text(st, 2, r->kind, sizeof r->kind, e) < 0 ||
-            get_text(st, 3, r->ref, sizeof r->ref, e) < 0 ||
-            get_text(st, 4, r->period, sizeof r->period, e) < 0 ||
-            get_text(st, 5, r->endpoint, sizeof r->endpoint, e) < 0 ||
-            get_text(st, 6, r->body_name, sizeof r->body_name, e) < 0 ||
-            get_text(st, 7, r->sha256, sizeof r->sha256, e) < 0 ||
-            get_i64(st, 8, &r->created_at, e) < 0 ||
-            get_text(st, 9, r->state, sizeof r->state, e) < 0 ||
-            get_long(st, 10, &r->attempts, e) < 0 || get_i64(st, 11, &r->next_attempt_at, e) < 0 ||
-            get_long(st, 12, &r->last_status, e) < 0 ||
-            get_text(st, 13, r->last_error, sizeof r->last_error, e) < 0 ||
-            get_i64(st, 14, &r->delivered_at, e) < 0) {
+        if (read_outbox_row(st, &rows[n], e) < 0) {
             row = -1;
             break;
         }
@@ -919,6 +923,23 @@ int gv_store_outbox_list(gv_db_t *db, const char *state, int64_t due_before,
     }
     gv_db_stmt_free(st);
     return row < 0 ? -1 : n;
+}
+
+int gv_store_outbox_list(gv_db_t *db, const char *state, int64_t due_before,
+                         gv_outbox_row_t *rows, int max, gv_db_error_t *e)
+{
+    char sql[512];
+
+    snprintf(sql, sizeof sql, "SELECT " OUTBOX_COLS " FROM gv_outbox WHERE 1 = 1%s%s"
+             " ORDER BY created_at, msg_id",
+             state ? " AND state = ?" : "", due_before > 0 ? " AND next_attempt_at <= ?" : "");
+    return query_outbox(db, sql, state, due_before, rows, max, e);
+}
+
+int gv_store_outbox_get(gv_db_t *db, const char *msg_id, gv_outbox_row_t *row, gv_db_error_t *e)
+{
+    return query_outbox(db, "SELECT " OUTBOX_COLS " FROM gv_outbox WHERE msg_id = ?", msg_id, 0,
+                        row, 1, e);
 }
 
 int gv_store_outbox_attempt(gv_db_t *db, const char *msg_id, const char *state, long attempts,

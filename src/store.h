@@ -123,6 +123,8 @@ int gv_store_outbox_insert(gv_db_t *db, const gv_outbox_row_t *row, gv_db_error_
  * oldest first; at most max.  Returns how many, or -1. */
 int gv_store_outbox_list(gv_db_t *db, const char *state, int64_t due_before,
                          gv_outbox_row_t *rows, int max, gv_db_error_t *e);
+/* One message: 1 found, 0 not, -1 error. */
+int gv_store_outbox_get(gv_db_t *db, const char *msg_id, gv_outbox_row_t *row, gv_db_error_t *e);
 /* Records one attempt's outcome. */
 int gv_store_outbox_attempt(gv_db_t *db, const char *msg_id, const char *state, long attempts,
                             int64_t next_attempt_at, long status, const char *error,

@@ -109,6 +109,26 @@ ls "$dir/inbox/refused"/GVB-$BIN-202509-008.csv.error > /dev/null 2>&1 &&
     fail "the tampered drop was stored"
 gvt_daemon_stop || fail "daemon exit status (2)"
 
+# A queued file changed on disk is never sent: held FAILED until an
+# operator puts it right and says so (gasvoucher outbox retry).
+$SIM gen --bin $BIN --period 2025-09 --accounts "$top_srcdir/tests/sites/accounts.csv" --count 3 \
+    --parts 1 --seq-start 9 --seed failed --out "$dir/failed" \
+    --sign-cert "$C/wallet-signer.pem" --sign-key "$C/wallet-signer.key" > /dev/null
+"$GV" -c "$dir/gv.conf" ingest "$dir/failed"/GVB-*.xml > /dev/null || fail "ingest of batch 009"
+msg=VBR-GVB-$BIN-202509-009-1
+cp "$dir/spool/outbox/$msg.xml" "$dir/$msg.keep"
+echo "<!-- changed -->" >> "$dir/spool/outbox/$msg.xml"
+if "$GV" -c "$dir/gv.conf" outbox send > "$dir/send1.out" 2>&1; then fail "a changed file was sent"; fi
+[ "$(sq "SELECT state FROM gv_outbox WHERE msg_id = '$msg'")" = FAILED ] ||
+    fail "a changed file is not held as FAILED: $(cat "$dir/send1.out")"
+"$GV" -c "$dir/gv.conf" outbox | grep -q "$msg.*FAILED" || fail "gasvoucher outbox does not list the failed message"
+cp "$dir/$msg.keep" "$dir/spool/outbox/$msg.xml"
+"$GV" -c "$dir/gv.conf" outbox retry "$msg" > /dev/null || fail "outbox retry"
+"$GV" -c "$dir/gv.conf" outbox send > "$dir/send2.out" 2>&1 || fail "outbox send: $(cat "$dir/send2.out")"
+[ "$(sq "SELECT state FROM gv_outbox WHERE msg_id = '$msg'")" = DELIVERED ] &&
+    echo "ok   a changed outbox file held FAILED, sent after 'outbox retry' once put right" ||
+    fail "after retry: $(sq "SELECT state, last_error FROM gv_outbox WHERE msg_id = '$msg'")"
+
 # Every result the wallet accepted has the bytes stored in the outbox.
 "$GVT_PYTHON" - "$store/received.jsonl" "$dir/spool/outbox" > "$dir/bytes.out" <<'PY' || fail "bytes: $(cat "$dir/bytes.out")"
 import hashlib, json, os, sys
