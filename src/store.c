@@ -199,8 +199,10 @@ static int bind_text_or_null(gv_db_stmt_t *st, int idx, const char *s, gv_db_err
     "batch_id, sha256, provider_bin, period, part, parts, voucher_count, form, channel, " \
     "signer, received_at, spool_name, state, revision"
 
-static int read_batch(gv_db_stmt_t *st, gv_batch_row_t *r, gv_db_error_t *e)
+static int read_batch(gv_db_stmt_t *st, void *row, gv_db_error_t *e)
 {
+    gv_batch_row_t *r = row;
+
     memset(r, 0, sizeof *r);
     return get_text(st, 1, r->batch_id, sizeof r->batch_id, e) < 0 ||
                    get_text(st, 2, r->sha256, sizeof r->sha256, e) < 0 ||
@@ -219,22 +221,25 @@ static int read_batch(gv_db_stmt_t *st, gv_batch_row_t *r, gv_db_error_t *e)
                : 0;
 }
 
-/* Runs a prepared query with text parameters and reads up to max batch
- * rows. */
-static int query_batches(gv_db_t *db, const char *sql, const char *p1, gv_batch_row_t *rows,
-                         int max, gv_db_error_t *e)
+typedef int (*row_reader_fn)(gv_db_stmt_t *st, void *row, gv_db_error_t *e);
+
+/* Runs sql with up to two bound values (text when not NULL, then num when
+ * positive) and reads up to max rows of rowsize bytes with read_row. */
+static int query_rows(gv_db_t *db, const char *sql, const char *text, int64_t num, void *rows,
+                      size_t rowsize, int max, row_reader_fn read_row, gv_db_error_t *e)
 {
     gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
-    int n = 0, row = 0;
+    int n = 0, row = 0, idx = 1;
 
     if (!st)
         return -1;
-    if ((p1 && gv_db_bind_text(st, 1, p1, e) < 0) || gv_db_execute(st, e) < 0) {
+    if ((text && gv_db_bind_text(st, idx++, text, e) < 0) ||
+        (num > 0 && gv_db_bind_int64(st, idx++, num, e) < 0) || gv_db_execute(st, e) < 0) {
         gv_db_stmt_free(st);
         return -1;
     }
     while (n < max && (row = gv_db_fetch(st, e)) == 1) {
-        if (read_batch(st, &rows[n], e) < 0) {
+        if (read_row(st, (char *)rows + (size_t)n * rowsize, e) < 0) {
             row = -1;
             break;
         }
@@ -242,6 +247,12 @@ static int query_batches(gv_db_t *db, const char *sql, const char *p1, gv_batch_
     }
     gv_db_stmt_free(st);
     return row < 0 ? -1 : n;
+}
+
+static int query_batches(gv_db_t *db, const char *sql, const char *p1, gv_batch_row_t *rows,
+                         int max, gv_db_error_t *e)
+{
+    return query_rows(db, sql, p1, 0, rows, sizeof *rows, max, read_batch, e);
 }
 
 int gv_store_batch_get(gv_db_t *db, const char *batch_id, gv_batch_row_t *row,
@@ -878,8 +889,10 @@ int gv_store_outbox_insert(gv_db_t *db, const gv_outbox_row_t *r, gv_db_error_t 
     return rc;
 }
 
-static int read_outbox_row(gv_db_stmt_t *st, gv_outbox_row_t *r, gv_db_error_t *e)
+static int read_outbox_row(gv_db_stmt_t *st, void *row, gv_db_error_t *e)
 {
+    gv_outbox_row_t *r = row;
+
     memset(r, 0, sizeof *r);
     return get_text(st, 1, r->msg_id, sizeof r->msg_id, e) < 0 ||
                    get_text(st, 2, r->kind, sizeof r->kind, e) < 0 ||
@@ -899,30 +912,10 @@ static int read_outbox_row(gv_db_stmt_t *st, gv_outbox_row_t *r, gv_db_error_t *
                : 0;
 }
 
-/* Runs sql (outbox columns) with up to two bound values and reads up to
- * max rows. */
 static int query_outbox(gv_db_t *db, const char *sql, const char *text, int64_t num,
                         gv_outbox_row_t *rows, int max, gv_db_error_t *e)
 {
-    gv_db_stmt_t *st;
-    int n = 0, row = 0, idx = 1;
-
-    if (!(st = gv_db_prepare(db, sql, e)))
-        return -1;
-    if ((text && gv_db_bind_text(st, idx++, text, e) < 0) ||
-        (num > 0 && gv_db_bind_int64(st, idx++, num, e) < 0) || gv_db_execute(st, e) < 0) {
-        gv_db_stmt_free(st);
-        return -1;
-    }
-    while (n < max && (row = gv_db_fetch(st, e)) == 1) {
-        if (read_outbox_row(st, &rows[n], e) < 0) {
-            row = -1;
-            break;
-        }
-        n++;
-    }
-    gv_db_stmt_free(st);
-    return row < 0 ? -1 : n;
+    return query_rows(db, sql, text, num, rows, sizeof *rows, max, read_outbox_row, e);
 }
 
 int gv_store_outbox_list(gv_db_t *db, const char *state, int64_t due_before,

@@ -282,7 +282,6 @@ accepted=$(wc -l < "$dir/r7-1/accepted")
 [ "$accepted" -gt 5 ] || fail "R7: only $accepted accepted vouchers, the test proves little"
 changes=$(cat "$dir"/r7-*/spool/outbox/*.xml | grep -c '^<VoucherBatchResult' || true)
 echo "ok   R7: 8 delivery orders (with re-deliveries) end in the same $accepted accepted vouchers; $changes results sent in all"
-grep -l 'revised result' "$dir"/r7-*/ingest.out > /dev/null 2>&1 || true
 ls "$dir"/r7-*/spool/outbox/VBR-*-2.xml > /dev/null 2>&1 ||
     fail "R7: no order made a later part change an earlier outcome (weak test data)"
 
