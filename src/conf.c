@@ -73,6 +73,11 @@ static const key_def_t keys[] = {
     { "intake", "pull_interval",  K_LONG, F(pull_interval),  10, 86400, "900", 0 },
     { "intake", "pull_days",      K_LONG, F(pull_days),      0, 60, "10", 0 },
 
+    { "billing", "program",       K_PATH, F(billing_program),   0, 0, NULL, 0 },
+    { "billing", "chunk",         K_LONG, F(billing_chunk),     1, 5000, "500", 0 },
+    { "billing", "retries",       K_LONG, F(billing_retries),   0, 100, "5", 0 },
+    { "billing", "reconnect_for", K_LONG, F(billing_reconnect_for), 0, 86400, "300", 0 },
+
     { "signing", "wallet_ca", K_PATH, F(wallet_signing_ca), 0, 0, NULL, 0 },
     { "signing", "cert",      K_PATH, F(signing_cert),      0, 0, NULL, 0 },
     { "signing", "key",       K_PATH, F(signing_key),       0, 0, NULL, 0 },

@@ -75,6 +75,11 @@ typedef struct gv_conf {
     int pull;                   /* the daemon pulls lists from the wallet */
     long pull_interval;         /* seconds between pulls while a list is due */
     long pull_days;             /* days after the due day a period is still pulled */
+    /* [billing] */
+    char *billing_program;      /* program parameters (params.h); NULL = cannot bill */
+    long billing_chunk;         /* vouchers per transaction */
+    long billing_retries;       /* tries of a chunk after a deadlock or serialisation failure */
+    long billing_reconnect_for; /* seconds a run keeps reconnecting before it gives up */
     /* [signing] */
     char *wallet_signing_ca;    /* trust anchor for the wallet's signatures */
     char *signing_cert;         /* the provider's signing certificate and key */

@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PARAMS 32
+/* A statement may carry many parameters (a multi-row INSERT of a billing
+ * chunk); they live in fixed blocks so their addresses, which the driver
+ * keeps from SQLBindParameter until execution, never move. */
+#define MAX_PARAMS 32768
+#define PARAM_BLOCK 64
 #define PARAM_CHARS 512    /* UTF-16 units per bound text parameter */
 
 struct gv_db {
@@ -27,13 +31,13 @@ struct param {
     SQLLEN ind;
     int64_t i64;
     SQLWCHAR text[PARAM_CHARS + 1];
-    char date[11];
+    char chars[40];        /* dates, timestamps, decimals */
 };
 
 struct gv_db_stmt {
     gv_db_t *db;
     SQLHSTMT h;
-    struct param params[MAX_PARAMS];
+    struct param *blocks[MAX_PARAMS / PARAM_BLOCK];
 };
 
 /* ---- the SQLSTATE table --------------------------------------------- */
@@ -397,6 +401,8 @@ void gv_db_stmt_free(gv_db_stmt_t *st)
         return;
     if (st->h && st->db->connected)
         SQLFreeHandle(SQL_HANDLE_STMT, st->h);
+    for (size_t i = 0; i < MAX_PARAMS / PARAM_BLOCK; i++)
+        free(st->blocks[i]);
     free(st);
 }
 
@@ -409,14 +415,22 @@ static struct param *param_slot(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
         }
         return NULL;
     }
-    return &st->params[idx - 1];
+    size_t b = (size_t)(idx - 1) / PARAM_BLOCK;
+    if (!st->blocks[b] && !(st->blocks[b] = calloc(PARAM_BLOCK, sizeof(struct param)))) {
+        if (e) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "out of memory for parameter %d", idx);
+        }
+        return NULL;
+    }
+    return &st->blocks[b][(size_t)(idx - 1) % PARAM_BLOCK];
 }
 
 static int bind(gv_db_stmt_t *st, int idx, struct param *p, SQLPOINTER value, SQLLEN buflen,
-                SQLULEN colsize, gv_db_error_t *e)
+                SQLULEN colsize, SQLSMALLINT digits, gv_db_error_t *e)
 {
     SQLRETURN rc = SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype,
-                                    p->sqltype, colsize, 0, value, buflen, &p->ind);
+                                    p->sqltype, colsize, digits, value, buflen, &p->ind);
     if (!ok(rc)) {
         collect(SQL_HANDLE_STMT, st->h, "bind", e);
         return -1;
@@ -442,7 +456,7 @@ int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *
     p->ctype = SQL_C_WCHAR;
     p->sqltype = SQL_WVARCHAR;
     p->ind = (SQLLEN)(n * (long)sizeof(SQLWCHAR));
-    return bind(st, idx, p, p->text, (SQLLEN)sizeof p->text, n > 0 ? (SQLULEN)n : 1, e);
+    return bind(st, idx, p, p->text, (SQLLEN)sizeof p->text, n > 0 ? (SQLULEN)n : 1, 0, e);
 }
 
 int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *ymd, gv_db_error_t *e)
@@ -451,11 +465,40 @@ int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *ymd, gv_db_error_t *e
 
     if (!p)
         return -1;
-    snprintf(p->date, sizeof p->date, "%s", ymd);
+    snprintf(p->chars, sizeof p->chars, "%s", ymd);
     p->ctype = SQL_C_CHAR;
     p->sqltype = SQL_TYPE_DATE;
     p->ind = SQL_NTS;
-    return bind(st, idx, p, p->date, sizeof p->date, 10, e);
+    return bind(st, idx, p, p->chars, sizeof p->chars, 10, 0, e);
+}
+
+int gv_db_bind_timestamp(gv_db_stmt_t *st, int idx, const char *ymd_hms, gv_db_error_t *e)
+{
+    struct param *p = param_slot(st, idx, e);
+
+    if (!p)
+        return -1;
+    snprintf(p->chars, sizeof p->chars, "%s", ymd_hms);
+    p->ctype = SQL_C_CHAR;
+    p->sqltype = SQL_TYPE_TIMESTAMP;
+    p->ind = SQL_NTS;
+    return bind(st, idx, p, p->chars, sizeof p->chars, 19, 0, e);
+}
+
+int gv_db_bind_decimal(gv_db_stmt_t *st, int idx, const char *text, int scale, gv_db_error_t *e)
+{
+    struct param *p = param_slot(st, idx, e);
+
+    if (!p)
+        return -1;
+    /* Exact decimal text, typed DECIMAL so the driver never goes through a
+     * binary floating-point number and no engine sees a string where it
+     * wants a number. */
+    snprintf(p->chars, sizeof p->chars, "%s", text);
+    p->ctype = SQL_C_CHAR;
+    p->sqltype = SQL_DECIMAL;
+    p->ind = SQL_NTS;
+    return bind(st, idx, p, p->chars, sizeof p->chars, 18, (SQLSMALLINT)scale, e);
 }
 
 int gv_db_bind_int64(gv_db_stmt_t *st, int idx, int64_t v, gv_db_error_t *e)
@@ -468,7 +511,7 @@ int gv_db_bind_int64(gv_db_stmt_t *st, int idx, int64_t v, gv_db_error_t *e)
     p->ctype = SQL_C_SBIGINT;
     p->sqltype = SQL_BIGINT;
     p->ind = 0;
-    return bind(st, idx, p, &p->i64, 0, 0, e);
+    return bind(st, idx, p, &p->i64, 0, 0, 0, e);
 }
 
 int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
@@ -480,7 +523,7 @@ int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
     p->ctype = SQL_C_CHAR;
     p->sqltype = SQL_VARCHAR;
     p->ind = SQL_NULL_DATA;
-    return bind(st, idx, p, p->date, sizeof p->date, 1, e);
+    return bind(st, idx, p, p->chars, sizeof p->chars, 1, 0, e);
 }
 
 int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e)
@@ -676,6 +719,11 @@ int gv_db_type_is_numeric(int t)
 {
     return t == SQL_INTEGER || t == SQL_SMALLINT || t == SQL_BIGINT || t == SQL_TINYINT ||
            t == SQL_NUMERIC || t == SQL_DECIMAL || t == SQL_BIT;
+}
+
+int gv_db_type_is_float(int t)
+{
+    return t == SQL_DOUBLE || t == SQL_FLOAT || t == SQL_REAL;
 }
 
 int gv_db_type_is_datetime(int t)

@@ -69,6 +69,11 @@ void gv_db_stmt_free(gv_db_stmt_t *st);
 /* Parameters are 1-based and copied at bind time. */
 int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *e);
 int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *yyyy_mm_dd, gv_db_error_t *e);
+/* "YYYY-MM-DD HH:MM:SS" as a TIMESTAMP. */
+int gv_db_bind_timestamp(gv_db_stmt_t *st, int idx, const char *ymd_hms, gv_db_error_t *e);
+/* Exact decimal text ("3713.52") as a DECIMAL with scale fraction digits. */
+int gv_db_bind_decimal(gv_db_stmt_t *st, int idx, const char *text, int scale,
+                       gv_db_error_t *e);
 int gv_db_bind_int64(gv_db_stmt_t *st, int idx, int64_t v, gv_db_error_t *e);
 int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e);
 
@@ -100,5 +105,6 @@ int gv_db_rollback(gv_db_t *db, gv_db_error_t *e);
 int gv_db_type_is_text(int sqltype);
 int gv_db_type_is_numeric(int sqltype);
 int gv_db_type_is_datetime(int sqltype);
+int gv_db_type_is_float(int sqltype);
 
 #endif

@@ -6,14 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "calendar.h"
+#include "billing.h"
 #include "check.h"
 #include "fsutil.h"
 #include "intake.h"
 #include "log.h"
 #include "mask.h"
+#include "money.h"
 #include "outbox.h"
+#include "params.h"
 #include "pull.h"
 #include "runtime.h"
 #include "store.h"
@@ -42,6 +46,11 @@ static void usage(FILE *out)
             "  pull --period YYYY-MM     fetch the period's lists from the wallet, process\n"
             "  batches [--period YYYY-MM]  list the batches received\n"
             "  trail --period YYYY-MM    outcomes a later part changed (R7)\n"
+            "  bill --period YYYY-MM     bill the period's accepted vouchers (R9-R20), send\n"
+            "                            the redemption report\n"
+            "      --dry-run             print the bills and the SQL, change nothing\n"
+            "      --allow-partial       bill although parts of the list are missing\n"
+            "      --no-send             leave the report in the outbox for the daemon\n"
             "  outbox [--all]            list messages for the wallet not yet delivered\n"
             "  outbox send               deliver what is due now\n"
             "  outbox retry MSG_ID       try a failed message again\n"
@@ -513,6 +522,136 @@ static int cmd_outbox_retry(const char *conf_path, const char *msg_id, time_t no
     return rc;
 }
 
+/* Progress on a terminal: count, rate and time left, one line redrawn. */
+typedef struct progress {
+    int64_t started_ms;
+    const char *period;
+} progress_t;
+
+static void show_progress(void *ud, long done, long total)
+{
+    progress_t *p = ud;
+    double secs = (double)(gv_monotonic_ms() - p->started_ms) / 1000.0;
+    double rate = secs > 0 ? done / secs : 0;
+    long left = rate > 0 && total > done ? (long)((total - done) / rate) : 0;
+
+    fprintf(stderr, "\rbilling %s: %ld of %ld vouchers, %.0f/s, %ldm%02lds left   ", p->period,
+            done, total, rate, left / 60, left % 60);
+    fflush(stderr);
+}
+
+static void print_money(const char *label, int64_t tiyn)
+{
+    char text[40];
+    gv_decimal_format(tiyn, 2, text, sizeof text);
+    printf("  %-22s %16s tenge (%lld tiyn)\n", label, text, (long long)tiyn);
+}
+
+/* Exit status: 0 done, 1 failed, 2 usage, 3 list incomplete, 4 done with
+ * conflicts an operator must look at. */
+static int cmd_bill(const char *conf_path, const char *period_text, time_t now, int dry_run,
+                    int allow_partial, int send)
+{
+    session_t s;
+    gv_errlist_t errs = { 0 };
+    gv_params_t *params;
+    gv_billing_env_t env;
+    gv_billing_opts_t opts;
+    gv_billing_summary_t sum;
+    gv_billing_result_t res;
+    progress_t prog;
+    gv_err_t err;
+    int rc;
+
+    memset(&opts, 0, sizeof opts);
+    if (!period_text || gv_period_parse(period_text, &opts.period) < 0) {
+        fprintf(stderr, "bill: --period YYYY-MM is needed\n");
+        return 2;
+    }
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    if (!s.rt->conf->billing_program) {
+        fprintf(stderr, "%s: [billing] program is not set: billing needs the program's "
+                        "prices, VAT, norms and discount rule\n", s.rt->conf->path);
+        close_session(&s);
+        return 1;
+    }
+    params = gv_params_load(s.rt->conf->billing_program, &errs);
+    print_errors(&errs);
+    gv_errlist_free(&errs);
+    if (!params) {
+        close_session(&s);
+        return 1;
+    }
+    env.db = gv_intake_db(s.in);
+    env.map = s.rt->map;
+    env.params = params;
+    env.provider_bin = s.rt->conf->provider_bin;
+    env.spool = gv_intake_spool(s.in);
+    env.signer = gv_intake_signer(s.in);
+    opts.now = now;
+    opts.dry_run = dry_run;
+    opts.allow_partial = allow_partial;
+    opts.chunk = s.rt->conf->billing_chunk;
+    opts.retries = s.rt->conf->billing_retries;
+    opts.reconnect_for_s = s.rt->conf->billing_reconnect_for;
+    opts.dry_out = stdout;
+    prog.started_ms = gv_monotonic_ms();
+    prog.period = period_text;
+    if (!dry_run && isatty(STDERR_FILENO)) {
+        opts.progress = show_progress;
+        opts.progress_ud = &prog;
+    }
+    res = gv_billing_run(&env, &opts, &sum, &err);
+    if (opts.progress)
+        fputc('\n', stderr);
+    if (sum.missing_parts[0] && res != GV_BILLING_INCOMPLETE)
+        fprintf(stderr, "bill: warning: billing an incomplete list (--allow-partial): %s\n",
+                sum.missing_parts);
+    if (res == GV_BILLING_FAILED || res == GV_BILLING_INCOMPLETE)
+        fprintf(stderr, "bill: %s\n", err.msg);
+    for (size_t i = 0; i < sum.conflict_msgs.count; i++)
+        fprintf(stderr, "bill: conflict: %s\n", sum.conflict_msgs.items[i]);
+    if (res != GV_BILLING_INCOMPLETE) {
+        double secs = (double)(gv_monotonic_ms() - prog.started_ms) / 1000.0;
+        printf("%s %s, run %s: %ld vouchers looked at in %.1f s\n",
+               dry_run ? "dry run of" : "billing", period_text, sum.run_id, sum.todo, secs);
+        printf("  %-22s %16ld\n  %-22s %16ld\n  %-22s %16ld\n", dry_run ? "would bill" : "billed",
+               sum.billed, "pending", sum.pending, "conflicts", sum.conflicts);
+        if (sum.deadline_passed)
+            printf("  %-22s %16ld\n", "pending, past deadline", sum.deadline_passed);
+        print_money("charge", sum.charge);
+        print_money("discount", sum.discount);
+        print_money("amount due", sum.due);
+        if (sum.tx_retries || sum.reconnects)
+            printf("  %ld chunk(s) tried again, %ld reconnection(s)\n", sum.tx_retries,
+                   sum.reconnects);
+        if (sum.report_id[0])
+            printf("  redemption report %s: %ld redeemed, %ld pending, discount %lld tiyn\n",
+                   sum.report_id, sum.report_redeemed, sum.report_pending,
+                   (long long)sum.report_discount);
+    }
+    rc = res == GV_BILLING_DONE ? 0 : res == GV_BILLING_CONFLICTS ? 4
+       : res == GV_BILLING_INCOMPLETE ? 3 : 1;
+    if (send && !dry_run && sum.report_id[0] && s.rt->conf->outbound_url) {
+        gv_wallet_client_t *c = open_client(s.rt->conf);
+        gv_outbox_stats_t ost;
+        if (c && gv_outbox_deliver(gv_intake_db(s.in), c, gv_intake_spool(s.in),
+                                   s.rt->conf->retry_min, s.rt->conf->retry_max, now, &ost,
+                                   &err) == 0)
+            printf("  outbox: %ld delivered, %ld left for the daemon to retry\n", ost.delivered,
+                   ost.retrying + ost.refused);
+        else if (c)
+            fprintf(stderr, "bill: the report stays in the outbox: %s\n", err.msg);
+        gv_wallet_client_free(c);
+        gv_wallet_client_global_cleanup();
+    }
+    gv_billing_summary_free(&sum);
+    gv_params_free(params);
+    close_session(&s);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -521,11 +660,14 @@ int main(int argc, char **argv)
         { "now", required_argument, NULL, 'n' },
         { "no-process", no_argument, NULL, 'N' },
         { "all", no_argument, NULL, 'a' },
+        { "dry-run", no_argument, NULL, 'D' },
+        { "allow-partial", no_argument, NULL, 'P' },
+        { "no-send", no_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *conf_path = DEFAULT_CONF, *period = NULL, *now_text = NULL;
-    int c, process = 1, all = 0;
+    int c, process = 1, all = 0, dry_run = 0, allow_partial = 0, send = 1;
     time_t now = time(NULL);
 
     while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -590,6 +732,9 @@ int main(int argc, char **argv)
                 break;
             case 'N': process = 0; break;
             case 'a': all = 1; break;
+            case 'D': dry_run = 1; break;
+            case 'P': allow_partial = 1; break;
+            case 'S': send = 0; break;
             default: usage(stderr); return 2;
             }
         }
@@ -609,6 +754,8 @@ int main(int argc, char **argv)
                 return cmd_batches(conf_path, period);
             if (!strcmp(cmd, "trail") && nrest == 0)
                 return cmd_trail(conf_path, period);
+            if (!strcmp(cmd, "bill") && nrest == 0)
+                return cmd_bill(conf_path, period, now, dry_run, allow_partial, send);
             if (!strcmp(cmd, "outbox") && nrest == 0)
                 return cmd_outbox_list(conf_path, all);
             if (!strcmp(cmd, "outbox") && nrest == 1 && !strcmp(rest[0], "send"))

@@ -87,6 +87,11 @@ const char *gv_intake_spool(const gv_intake_t *in)
     return in->spool;
 }
 
+const gv_sig_signer_t *gv_intake_signer(const gv_intake_t *in)
+{
+    return in->signer;
+}
+
 gv_db_t *gv_intake_db(gv_intake_t *in)
 {
     return in->db;

@@ -35,6 +35,8 @@ void gv_intake_free(gv_intake_t *in);
 
 const char *gv_intake_spool(const gv_intake_t *in);
 gv_db_t *gv_intake_db(gv_intake_t *in);
+/* The provider's signing key, for anything sent to the wallet. */
+const gv_sig_signer_t *gv_intake_signer(const gv_intake_t *in);
 
 /* A private folder under spool/tmp for one receipt's bytes; the caller
  * writes NAME into it and hands the path to gv_intake_receive, which

@@ -23,16 +23,63 @@ static const gv_col_spec_t account_columns[] = {
     { NULL, GV_COL_TEXT, 0 },
 };
 
+/* Billing reads a chunk of accounts at once: :accounts is a list. */
+static const char *const chunk_params[] = { "accounts", "period", "period_yyyymm",
+                                            "period_start", "period_end", NULL };
+static const gv_col_spec_t billing_columns[] = {
+    { "account", GV_COL_TEXT, 0 },     /* canonical form, as :accounts held it */
+    { "region", GV_COL_TEXT, 0 },      /* ISO 3166-2:KZ: selects price and norm */
+    { "metered", GV_COL_INT, 0 },      /* 1 = metered (R14), 0 = by norm (R15) */
+    { "residents", GV_COL_INT, 0 },    /* registered residents (R15) */
+    { NULL, GV_COL_TEXT, 0 },
+};
+static const gv_col_spec_t reading_columns[] = {
+    { "account", GV_COL_TEXT, 0 },
+    { "meter", GV_COL_TEXT, 0 },       /* serial or id: a new one is a replacement */
+    { "digits", GV_COL_INT, 0 },       /* register digits: rolls over at 10^n m3 */
+    { "read_on", GV_COL_DATE, 0 },
+    { "value_m3", GV_COL_DECIMAL, 0 }, /* register value, exact decimal */
+    { "kind", GV_COL_TEXT, 1 },        /* ACTUAL, INSTALL, REMOVAL, ESTIMATED; absent = ACTUAL */
+    { "seq", GV_COL_INT, 1 },          /* row order for readings of one day */
+    { NULL, GV_COL_TEXT, 0 },
+};
+static const gv_col_spec_t bill_ref_columns[] = {
+    { "account", GV_COL_TEXT, 0 },
+    { "bill_ref", GV_COL_TEXT, 0 },    /* what the site calls the bill (its id) */
+    { NULL, GV_COL_TEXT, 0 },
+};
+
+const char *const gv_bill_params[] = {
+    "account", "voucher_id", "period", "period_yyyymm", "period_start", "period_end",
+    "volume_m3", "price_tiyn", "price_tenge", "net_tiyn", "vat_tiyn", "charge_tiyn",
+    "charge_tenge", "discount_tiyn", "discount_tenge", "minus_discount_tiyn", "due_tiyn",
+    "due_tenge", "created_at", NULL
+};
+
 const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT] = {
     [GV_STMT_ACCOUNT] = { "query.account", "find an account and its attributes",
                           account_params, account_columns, 1 },
+    [GV_STMT_BILLING_ACCOUNTS] = { "query.billing_accounts",
+                                   "region, metering and residents of the accounts billed",
+                                   chunk_params, billing_columns, 0 },
+    [GV_STMT_READINGS] = { "query.readings", "meter readings of the accounts billed",
+                           chunk_params, reading_columns, 0 },
+    [GV_STMT_BILL_REF] = { "query.bill_ref", "the site's reference of the bills written",
+                           chunk_params, bill_ref_columns, 0 },
 };
+
+int gv_param_is_list(const char *name)
+{
+    return strcmp(name, "accounts") == 0;
+}
 
 struct load_state {
     gv_mapping_t *m;
     gv_errlist_t *errs;
     gv_buf_t sql[GV_STMT_COUNT];
     int sql_line[GV_STMT_COUNT];
+    gv_buf_t wvalues[GV_MAX_WRITES];
+    int winsert_line[GV_MAX_WRITES], wvalues_line[GV_MAX_WRITES];
     int seen_account[8];
 };
 
@@ -134,6 +181,67 @@ static void free_markers(gv_mapping_t *m)
     }
 }
 
+/* [write.NAME] insert = ... / values = ...; both may span lines. */
+static void on_write_key(struct load_state *st, const char *file, int line, const char *section,
+                         const char *name, const char *value, int cont)
+{
+    gv_mapping_t *m = st->m;
+    size_t i;
+
+    for (i = 0; i < m->nwrites; i++)
+        if (!strcmp(m->writes[i].name, section + 6))
+            break;
+    if (i == m->nwrites) {
+        if (m->nwrites == GV_MAX_WRITES) {
+            gv_errlist_add(st->errs, "%s:%d: [%s]: more than %d write sections", file, line,
+                           section, GV_MAX_WRITES);
+            return;
+        }
+        if (!section[6]) {
+            gv_errlist_add(st->errs, "%s:%d: [write.]: a write section needs a name", file,
+                           line);
+            return;
+        }
+        m->writes[i].name = strdup(section + 6);
+        m->writes[i].line = line;
+        gv_buf_init(&st->wvalues[i], 64 * 1024);
+        m->nwrites++;
+    }
+    gv_write_t *w = &m->writes[i];
+    if (!strcmp(name, "insert")) {
+        if (!cont && st->winsert_line[i]) {
+            gv_errlist_add(st->errs, "%s:%d: [%s] insert: set again", file, line, section);
+            return;
+        }
+        if (!cont) {
+            st->winsert_line[i] = line;
+            w->insert = strdup(value);
+        } else {
+            size_t n = strlen(w->insert) + strlen(value) + 2;
+            char *t = malloc(n);
+            if (!t)
+                abort();
+            snprintf(t, n, "%s\n%s", w->insert, value);
+            free(w->insert);
+            w->insert = t;
+        }
+    } else if (!strcmp(name, "values")) {
+        if (!cont && st->wvalues_line[i]) {
+            gv_errlist_add(st->errs, "%s:%d: [%s] values: set again", file, line, section);
+            return;
+        }
+        if (!cont)
+            st->wvalues_line[i] = line;
+        else
+            gv_buf_puts(&st->wvalues[i], "\n");
+        if (gv_buf_puts(&st->wvalues[i], value) < 0)
+            gv_errlist_add(st->errs, "%s:%d: [%s] values: too long", file, line, section);
+    } else {
+        gv_errlist_add(st->errs, "%s:%d: [%s] unknown key '%s' (expected insert or values)",
+                       file, line, section, name);
+    }
+}
+
 static void on_pair(void *user, const char *file, int line, const char *section,
                     const char *name, const char *value, int cont)
 {
@@ -157,6 +265,10 @@ static void on_pair(void *user, const char *file, int line, const char *section,
             gv_buf_puts(&st->sql[spec], "\n");
         if (gv_buf_puts(&st->sql[spec], value) < 0)
             gv_errlist_add(st->errs, "%s:%d: [%s] sql: statement too long", file, line, section);
+        return;
+    }
+    if (!strncmp(section, "write.", 6)) {
+        on_write_key(st, file, line, section, name, value, cont);
         return;
     }
     if (cont) {
@@ -247,7 +359,12 @@ int gv_sql_compile(const char *src, const char *const *allowed, gv_stmt_t *out, 
                 goto fail;
             }
             out->params[out->nparams++] = *a;
-            gv_buf_puts(&b, "?");
+            if (gv_param_is_list(*a)) {
+                char mark = GV_SQL_LIST_MARK;
+                gv_buf_append(&b, &mark, 1);
+            } else {
+                gv_buf_puts(&b, "?");
+            }
             p = e;
         } else if (c == '?') {
             gv_err_set(err, "use named parameters (:account), not '?'");
@@ -275,6 +392,12 @@ void gv_mapping_free(gv_mapping_t *m)
     for (int i = 0; i < GV_STMT_COUNT; i++) {
         free(m->stmts[i].sql);
         free(m->stmts[i].source);
+    }
+    for (size_t i = 0; i < m->nwrites; i++) {
+        free(m->writes[i].name);
+        free(m->writes[i].insert);
+        free(m->writes[i].values.sql);
+        free(m->writes[i].values.source);
     }
     free_markers(m);
     free(m->name);
@@ -323,6 +446,26 @@ gv_mapping_t *gv_mapping_load(const char *path, gv_errlist_t *errs)
             gv_errlist_add(errs, "%s:%d: [%s] sql: %s", path, st.sql_line[i], spec->section,
                            err.msg);
     }
+    for (size_t i = 0; i < st.m->nwrites; i++) {
+        gv_write_t *w = &st.m->writes[i];
+        gv_err_t err;
+        if (!w->insert || !st.wvalues_line[i]) {
+            gv_errlist_add(errs, "%s:%d: [write.%s] needs both insert and values", path,
+                           w->line, w->name);
+            continue;
+        }
+        if (strchr(w->insert, ':') || strchr(w->insert, '?'))
+            gv_errlist_add(errs, "%s:%d: [write.%s] insert: parameters belong in values", path,
+                           st.winsert_line[i], w->name);
+        w->values.line = st.wvalues_line[i];
+        w->values.source = st.wvalues[i].data;
+        st.wvalues[i].data = NULL;
+        if (gv_sql_compile(w->values.source, gv_bill_params, &w->values, &err) < 0)
+            gv_errlist_add(errs, "%s:%d: [write.%s] values: %s", path, st.wvalues_line[i],
+                           w->name, err.msg);
+    }
+    for (size_t i = 0; i < GV_MAX_WRITES; i++)
+        gv_buf_free(&st.wvalues[i]);
     for (int i = 0; i < GV_STMT_COUNT; i++)
         gv_buf_free(&st.sql[i]);
     if (errs->count != before) {
@@ -330,4 +473,31 @@ gv_mapping_t *gv_mapping_load(const char *path, gv_errlist_t *errs)
         return NULL;
     }
     return st.m;
+}
+
+int gv_stmt_expand(const gv_stmt_t *st, size_t nlist, gv_buf_t *out)
+{
+    gv_buf_reset(out);
+    for (const char *p = st->sql; *p; p++) {
+        if (*p != GV_SQL_LIST_MARK) {
+            if (gv_buf_append(out, p, 1) < 0)
+                return -1;
+            continue;
+        }
+        for (size_t i = 0; i < nlist; i++)
+            if (gv_buf_puts(out, i ? ", ?" : "?") < 0)
+                return -1;
+    }
+    return 0;
+}
+
+int gv_write_expand(const gv_write_t *w, size_t nrows, gv_buf_t *out)
+{
+    gv_buf_reset(out);
+    if (gv_buf_puts(out, w->insert) < 0 || gv_buf_puts(out, " VALUES ") < 0)
+        return -1;
+    for (size_t i = 0; i < nrows; i++)
+        if ((i && gv_buf_puts(out, ", ") < 0) || gv_buf_puts(out, w->values.sql) < 0)
+            return -1;
+    return 0;
 }

@@ -20,7 +20,10 @@
 
 #define GV_STMT_MAX_PARAMS 16
 
-typedef enum { GV_COL_TEXT, GV_COL_INT, GV_COL_DATE } gv_col_kind_t;
+/* GV_COL_DECIMAL: an exact number read as text; SQLite keeps NUMERIC
+ * columns as doubles, so a floating type is accepted too (15 significant
+ * digits carry a NUMERIC(12,3) exactly). */
+typedef enum { GV_COL_TEXT, GV_COL_INT, GV_COL_DATE, GV_COL_DECIMAL } gv_col_kind_t;
 
 typedef struct gv_col_spec {
     const char *name;
@@ -37,7 +40,29 @@ typedef struct gv_stmt_spec {
 } gv_stmt_spec_t;
 
 /* Statement kinds, indexes into gv_stmt_specs. */
-typedef enum { GV_STMT_ACCOUNT = 0, GV_STMT_COUNT } gv_stmt_kind_t;
+typedef enum {
+    GV_STMT_ACCOUNT = 0,        /* [query.account]: the account check */
+    GV_STMT_BILLING_ACCOUNTS,   /* [query.billing_accounts]: region, metered, residents */
+    GV_STMT_READINGS,           /* [query.readings]: meter readings for R14 */
+    GV_STMT_BILL_REF,           /* [query.bill_ref]: the site's reference of a bill written */
+    GV_STMT_COUNT
+} gv_stmt_kind_t;
+
+/* A list parameter (:accounts) stands for as many values as a chunk holds;
+ * gv_sql_compile leaves this byte where it stood and gv_stmt_expand turns
+ * it into "?, ?, ...". */
+#define GV_SQL_LIST_MARK '\x01'
+
+/* Columns of the billing statements, in gv_stmt_specs order. */
+enum { GV_BCOL_ACCOUNT, GV_BCOL_REGION, GV_BCOL_METERED, GV_BCOL_RESIDENTS, GV_BCOL_COUNT };
+enum {
+    GV_RCOL_ACCOUNT, GV_RCOL_METER, GV_RCOL_DIGITS, GV_RCOL_READ_ON, GV_RCOL_VALUE,
+    GV_RCOL_KIND, GV_RCOL_SEQ, GV_RCOL_COUNT
+};
+enum { GV_FCOL_ACCOUNT, GV_FCOL_BILL_REF, GV_FCOL_COUNT };
+
+/* Values a bill write may use, by name (see mapping.c bill_params). */
+extern const char *const gv_bill_params[];
 
 extern const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT];
 
@@ -57,6 +82,17 @@ typedef struct gv_stmt {
 
 typedef enum { GV_BIND_TEXT, GV_BIND_INTEGER } gv_bind_kind_t;
 
+/* One [write.NAME] section: "insert" is the statement head, "values" one
+ * voucher's row(s); a chunk's statement is head VALUES row, row, ... so
+ * every engine gets one multi-row INSERT per chunk and table. */
+#define GV_MAX_WRITES 8
+typedef struct gv_write {
+    char *name;                 /* "bill" of [write.bill] */
+    char *insert;
+    gv_stmt_t values;
+    int line;
+} gv_write_t;
+
 typedef struct gv_mapping {
     char *path;
     char *name;
@@ -64,6 +100,8 @@ typedef struct gv_mapping {
     gv_bind_kind_t account_bind;
     char **settlement_markers;              /* NULL-terminated; NULL = defaults */
     gv_stmt_t stmts[GV_STMT_COUNT];
+    gv_write_t writes[GV_MAX_WRITES];      /* in file order */
+    size_t nwrites;
 } gv_mapping_t;
 
 gv_mapping_t *gv_mapping_load(const char *path, gv_errlist_t *errs);
@@ -74,5 +112,14 @@ void gv_mapping_free(gv_mapping_t *m);
  * Returns 0, or -1 with a message in err.  Pure; exposed for tests. */
 int gv_sql_compile(const char *source, const char *const *allowed, gv_stmt_t *out,
                    gv_err_t *err);
+
+/* The statement's SQL with each list mark turned into nlist placeholders,
+ * into out (reset first).  0, or -1 when it does not fit. */
+struct gv_buf;
+int gv_stmt_expand(const gv_stmt_t *st, size_t nlist, struct gv_buf *out);
+/* "head VALUES values, values, ..." for nrows rows. */
+int gv_write_expand(const gv_write_t *w, size_t nrows, struct gv_buf *out);
+/* 1 when name is a list parameter. */
+int gv_param_is_list(const char *name);
 
 #endif

@@ -82,7 +82,49 @@ static const char *const migration_1[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { NULL, migration_1 };
+/* Billing (R18-R20): one row per account and period, written in the same
+ * transaction as the bill itself, so "billed" here and a bill in the
+ * site's tables never disagree.  report_id names the RedemptionReport
+ * that last carried the row's state; NULL = not yet reported. */
+static const char *const migration_2[] = {
+    "CREATE TABLE IF NOT EXISTS gv_bill ("
+    " period CHAR(7) NOT NULL,"
+    " account VARCHAR(48) NOT NULL,"
+    " voucher_id VARCHAR(32) NOT NULL,"
+    " status VARCHAR(10) NOT NULL,"
+    " reason VARCHAR(32),"
+    " detail VARCHAR(255),"
+    " volume_milli BIGINT,"
+    " price_tiyn BIGINT,"
+    " vat_bp BIGINT,"
+    " net_tiyn BIGINT,"
+    " vat_tiyn BIGINT,"
+    " charge_tiyn BIGINT,"
+    " discount_tiyn BIGINT,"
+    " due_tiyn BIGINT,"
+    " rule_name VARCHAR(32),"
+    " bill_ref VARCHAR(64),"
+    " run_id VARCHAR(40) NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " report_id VARCHAR(40),"
+    " PRIMARY KEY (period, account))",
+    "CREATE INDEX IF NOT EXISTS gv_bill_by_status ON gv_bill (period, status, report_id)",
+    "CREATE TABLE IF NOT EXISTS gv_run ("
+    " run_id VARCHAR(40) NOT NULL PRIMARY KEY,"
+    " period CHAR(7) NOT NULL,"
+    " started_at BIGINT NOT NULL,"
+    " finished_at BIGINT NOT NULL,"
+    " billed BIGINT NOT NULL,"
+    " pending BIGINT NOT NULL,"
+    " conflicts BIGINT NOT NULL,"
+    " charge_tiyn BIGINT NOT NULL,"
+    " discount_tiyn BIGINT NOT NULL,"
+    " due_tiyn BIGINT NOT NULL,"
+    " report_id VARCHAR(40))",
+    NULL,
+};
+
+static const char *const *const migrations[] = { NULL, migration_1, migration_2 };
 
 int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
 {

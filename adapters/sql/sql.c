@@ -6,6 +6,8 @@
  */
 #include "config.h"
 #include "adapter.h"
+#include "buf.h"
+#include "sqlrun.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,60 +72,6 @@ static void sql_close(void *ctx)
     free(c);
 }
 
-/* Maps each expected column role to its position in the result.  Missing
- * or unusable columns go to errs when given (mapping check), else fail. */
-static int resolve_columns(gv_db_stmt_t *st, const gv_stmt_spec_t *spec, int *cols,
-                           const char *where, gv_errlist_t *errs, gv_db_error_t *e)
-{
-    int n, problems = 0;
-    size_t ncols = 0;
-
-    while (spec->columns[ncols].name)
-        ncols++;
-    memset(cols, 0, ncols * sizeof *cols);
-    if (gv_db_num_cols(st, &n, e) < 0)
-        return -1;
-    for (int i = 1; i <= n; i++) {
-        char name[256];
-        int type;
-        size_t k;
-        if (gv_db_describe_col(st, i, name, sizeof name, &type, e) < 0)
-            return -1;
-        for (k = 0; k < ncols; k++)
-            if (strcmp(spec->columns[k].name, name) == 0)
-                break;
-        if (k == ncols)
-            continue;      /* a column gasvoucher does not use: harmless */
-        /* Drivers describe expressions loosely (SQLite calls most of them
-         * text), so text is accepted for every role; what can never be
-         * read as the role's kind is refused. */
-        if (!gv_db_type_is_text(type) &&
-            ((spec->columns[k].kind == GV_COL_INT && !gv_db_type_is_numeric(type)) ||
-             (spec->columns[k].kind == GV_COL_DATE && !gv_db_type_is_datetime(type)) ||
-             (spec->columns[k].kind == GV_COL_TEXT && !gv_db_type_is_numeric(type)))) {
-            if (errs)
-                gv_errlist_add(errs, "%s: column '%s' has SQL type %d, not usable as %s", where,
-                               name,
-                               type, spec->columns[k].kind == GV_COL_INT ? "a number"
-                                     : spec->columns[k].kind == GV_COL_DATE ? "a date" : "text");
-            problems++;
-        }
-        cols[k] = i;
-    }
-    for (size_t k = 0; k < ncols; k++)
-        if (!cols[k] && !spec->columns[k].optional) {
-            if (errs)
-                gv_errlist_add(errs, "%s: the statement returns no column '%s'", where,
-                               spec->columns[k].name);
-            problems++;
-        }
-    if (problems && e) {
-        e->action = GV_DB_PERMANENT;
-        snprintf(e->msg, sizeof e->msg, "%s: result columns do not match the mapping", where);
-    }
-    return problems ? -1 : 0;
-}
-
 static int prepare_account(sql_ctx_t *c, gv_db_error_t *e)
 {
     if (c->account_stmt)
@@ -131,7 +79,7 @@ static int prepare_account(sql_ctx_t *c, gv_db_error_t *e)
     c->account_stmt = gv_db_prepare(c->db, c->map->stmts[GV_STMT_ACCOUNT].sql, e);
     if (!c->account_stmt)
         return -1;
-    if (resolve_columns(c->account_stmt, &gv_stmt_specs[GV_STMT_ACCOUNT], c->account_cols,
+    if (gv_stmt_columns(c->account_stmt, &gv_stmt_specs[GV_STMT_ACCOUNT], c->account_cols,
                         "[query.account]", NULL, e) < 0) {
         drop_statements(c);
         return -1;
@@ -304,11 +252,13 @@ static int sql_check_mapping(const gv_conf_t *conf, const gv_mapping_t *map, gv_
     gv_db_error_t e;
     sql_ctx_t *c = sql_open(conf, map, &err);
     size_t before = errs->count;
+    gv_buf_t sql;
 
     if (!c) {
         gv_errlist_add(errs, "%s", err.msg);
         return -1;
     }
+    gv_buf_init(&sql, 1 << 20);
     if (gv_db_ensure(c->db, 0, &e) < 0) {
         gv_errlist_add(errs, "cannot connect to the database: %s", e.msg);
         goto done;
@@ -323,18 +273,35 @@ static int sql_check_mapping(const gv_conf_t *conf, const gv_mapping_t *map, gv_
         if (!s->sql)
             continue;
         snprintf(where, sizeof where, "%s:%d: [%s]", map->path, s->line, spec->section);
-        st = gv_db_prepare(c->db, s->sql, &e);
-        if (!st) {
+        /* A list parameter is checked as a list of one. */
+        if (gv_stmt_expand(s, 1, &sql) < 0 || !(st = gv_db_prepare(c->db, sql.data, &e))) {
             gv_errlist_add(errs, "%s: does not prepare: %s", where, e.msg);
             continue;
         }
         if (gv_db_num_params(st, &n, &e) == 0 && n != (int)s->nparams)
             gv_errlist_add(errs, "%s: the driver counts %d parameters, the mapping %zu", where, n,
                            s->nparams);
-        resolve_columns(st, spec, cols, where, errs, &e);
+        gv_stmt_columns(st, spec, cols, where, errs, &e);
+        gv_db_stmt_free(st);
+    }
+    for (size_t i = 0; i < map->nwrites; i++) {
+        const gv_write_t *w = &map->writes[i];
+        char where[300];
+        gv_db_stmt_t *st;
+        int n;
+
+        snprintf(where, sizeof where, "%s:%d: [write.%s]", map->path, w->line, w->name);
+        if (gv_write_expand(w, 1, &sql) < 0 || !(st = gv_db_prepare(c->db, sql.data, &e))) {
+            gv_errlist_add(errs, "%s: does not prepare: %s", where, e.msg);
+            continue;
+        }
+        if (gv_db_num_params(st, &n, &e) == 0 && n != (int)w->values.nparams)
+            gv_errlist_add(errs, "%s: the driver counts %d parameters, the mapping %zu", where, n,
+                           w->values.nparams);
         gv_db_stmt_free(st);
     }
 done:
+    gv_buf_free(&sql);
     sql_close(c);
     return errs->count == before ? 0 : -1;
 }

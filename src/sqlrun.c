@@ -1,0 +1,70 @@
+/* sqlrun.c - running a mapping's statements: result columns by role. */
+#include "config.h"
+#include "sqlrun.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Maps each expected column role to its position in the result.  Missing
+ * or unusable columns go to errs when given (mapping check), else fail. */
+int gv_stmt_columns(gv_db_stmt_t *st, const gv_stmt_spec_t *spec, int *cols,
+                           const char *where, gv_errlist_t *errs, gv_db_error_t *e)
+{
+    int n, problems = 0;
+    size_t ncols = 0;
+    gv_errlist_t mine = { 0 };
+
+    /* Without a caller's list the problems still go into e's message. */
+    if (!errs)
+        errs = &mine;
+
+    while (spec->columns[ncols].name)
+        ncols++;
+    memset(cols, 0, ncols * sizeof *cols);
+    if (gv_db_num_cols(st, &n, e) < 0)
+        return -1;
+    for (int i = 1; i <= n; i++) {
+        char name[256];
+        int type;
+        size_t k;
+        if (gv_db_describe_col(st, i, name, sizeof name, &type, e) < 0)
+            return -1;
+        for (k = 0; k < ncols; k++)
+            if (strcmp(spec->columns[k].name, name) == 0)
+                break;
+        if (k == ncols)
+            continue;      /* a column gasvoucher does not use: harmless */
+        /* Drivers describe expressions loosely (SQLite calls most of them
+         * text), so text is accepted for every role; what can never be
+         * read as the role's kind is refused. */
+        if (!gv_db_type_is_text(type) &&
+            ((spec->columns[k].kind == GV_COL_INT && !gv_db_type_is_numeric(type)) ||
+             (spec->columns[k].kind == GV_COL_DATE && !gv_db_type_is_datetime(type)) ||
+             (spec->columns[k].kind == GV_COL_TEXT && !gv_db_type_is_numeric(type)) ||
+             (spec->columns[k].kind == GV_COL_DECIMAL && !gv_db_type_is_numeric(type) &&
+              !gv_db_type_is_float(type)))) {
+            gv_errlist_add(errs, "%s: column '%s' has SQL type %d, not usable as %s", where,
+                           name, type,
+                           spec->columns[k].kind == GV_COL_INT    ? "a number"
+                           : spec->columns[k].kind == GV_COL_DATE ? "a date"
+                           : spec->columns[k].kind == GV_COL_DECIMAL ? "a decimal"
+                                                                   : "text");
+            problems++;
+        }
+        cols[k] = i;
+    }
+    for (size_t k = 0; k < ncols; k++)
+        if (!cols[k] && !spec->columns[k].optional) {
+            gv_errlist_add(errs, "%s: the statement returns no column '%s'", where,
+                               spec->columns[k].name);
+            problems++;
+        }
+    if (problems && e) {
+        e->action = GV_DB_PERMANENT;
+        snprintf(e->msg, sizeof e->msg, "%s", mine.count ? mine.items[0]
+                 : "result columns do not match the mapping");
+    }
+    gv_errlist_free(&mine);
+    return problems ? -1 : 0;
+}
+
