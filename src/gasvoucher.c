@@ -13,6 +13,7 @@
 #include "check.h"
 #include "fsutil.h"
 #include "intake.h"
+#include "jobs.h"
 #include "log.h"
 #include "mask.h"
 #include "money.h"
@@ -48,6 +49,8 @@ static void usage(FILE *out)
             "  trail --period YYYY-MM    outcomes a later part changed (R7)\n"
             "  bill --period YYYY-MM     bill the period's accepted vouchers (R9-R20), send\n"
             "                            the redemption report\n"
+            "  bill --due                process, then bill every period due today (R5) or\n"
+            "                            still retrying Pending vouchers (the daily timer)\n"
             "      --dry-run             print the bills and the SQL, change nothing\n"
             "      --allow-partial       bill although parts of the list are missing\n"
             "      --no-send             leave the report in the outbox for the daemon\n"
@@ -547,54 +550,35 @@ static void print_money(const char *label, int64_t tiyn)
     printf("  %-22s %16s tenge (%lld tiyn)\n", label, text, (long long)tiyn);
 }
 
-/* Exit status: 0 done, 1 failed, 2 usage, 3 list incomplete, 4 done with
- * conflicts an operator must look at. */
-static int cmd_bill(const char *conf_path, const char *period_text, time_t now, int dry_run,
-                    int allow_partial, int send)
+/* One period's run and its summary.  Exit status: 0 done, 1 failed,
+ * 3 list incomplete, 4 done with conflicts an operator must look at. */
+static int bill_period(session_t *s, const gv_params_t *params, gv_period_t period, time_t now,
+                       int dry_run, int allow_partial)
 {
-    session_t s;
-    gv_errlist_t errs = { 0 };
-    gv_params_t *params;
+    const gv_conf_t *conf = s->rt->conf;
     gv_billing_env_t env;
     gv_billing_opts_t opts;
     gv_billing_summary_t sum;
     gv_billing_result_t res;
     progress_t prog;
+    char period_text[8];
     gv_err_t err;
-    int rc;
 
+    snprintf(period_text, sizeof period_text, "%04d-%02d", period.year, period.month);
     memset(&opts, 0, sizeof opts);
-    if (!period_text || gv_period_parse(period_text, &opts.period) < 0) {
-        fprintf(stderr, "bill: --period YYYY-MM is needed\n");
-        return 2;
-    }
-    if (open_session(conf_path, &s, 1) < 0)
-        return 1;
-    if (!s.rt->conf->billing_program) {
-        fprintf(stderr, "%s: [billing] program is not set: billing needs the program's "
-                        "prices, VAT, norms and discount rule\n", s.rt->conf->path);
-        close_session(&s);
-        return 1;
-    }
-    params = gv_params_load(s.rt->conf->billing_program, &errs);
-    print_errors(&errs);
-    gv_errlist_free(&errs);
-    if (!params) {
-        close_session(&s);
-        return 1;
-    }
-    env.db = gv_intake_db(s.in);
-    env.map = s.rt->map;
+    env.db = gv_intake_db(s->in);
+    env.map = s->rt->map;
     env.params = params;
-    env.provider_bin = s.rt->conf->provider_bin;
-    env.spool = gv_intake_spool(s.in);
-    env.signer = gv_intake_signer(s.in);
+    env.provider_bin = conf->provider_bin;
+    env.spool = gv_intake_spool(s->in);
+    env.signer = gv_intake_signer(s->in);
+    opts.period = period;
     opts.now = now;
     opts.dry_run = dry_run;
     opts.allow_partial = allow_partial;
-    opts.chunk = s.rt->conf->billing_chunk;
-    opts.retries = s.rt->conf->billing_retries;
-    opts.reconnect_for_s = s.rt->conf->billing_reconnect_for;
+    opts.chunk = conf->billing_chunk;
+    opts.retries = conf->billing_retries;
+    opts.reconnect_for_s = conf->billing_reconnect_for;
     opts.dry_out = stdout;
     prog.started_ms = gv_monotonic_ms();
     prog.period = period_text;
@@ -609,9 +593,9 @@ static int cmd_bill(const char *conf_path, const char *period_text, time_t now, 
         fprintf(stderr, "bill: warning: billing an incomplete list (--allow-partial): %s\n",
                 sum.missing_parts);
     if (res == GV_BILLING_FAILED || res == GV_BILLING_INCOMPLETE)
-        fprintf(stderr, "bill: %s\n", err.msg);
+        fprintf(stderr, "bill %s: %s\n", period_text, err.msg);
     for (size_t i = 0; i < sum.conflict_msgs.count; i++)
-        fprintf(stderr, "bill: conflict: %s\n", sum.conflict_msgs.items[i]);
+        fprintf(stderr, "bill %s: conflict: %s\n", period_text, sum.conflict_msgs.items[i]);
     if (res != GV_BILLING_INCOMPLETE) {
         double secs = (double)(gv_monotonic_ms() - prog.started_ms) / 1000.0;
         printf("%s %s, run %s: %ld vouchers looked at in %.1f s\n",
@@ -631,22 +615,76 @@ static int cmd_bill(const char *conf_path, const char *period_text, time_t now, 
                    sum.report_id, sum.report_redeemed, sum.report_pending,
                    (long long)sum.report_discount);
     }
-    rc = res == GV_BILLING_DONE ? 0 : res == GV_BILLING_CONFLICTS ? 4
-       : res == GV_BILLING_INCOMPLETE ? 3 : 1;
-    if (send && !dry_run && sum.report_id[0] && s.rt->conf->outbound_url) {
+    gv_billing_summary_free(&sum);
+    return res == GV_BILLING_DONE ? 0 : res == GV_BILLING_CONFLICTS ? 4
+         : res == GV_BILLING_INCOMPLETE ? 3 : 1;
+}
+
+/* gasvoucher bill --period P, or --due: every period whose list is due
+ * and whose Pending deadline has not passed (the daily timer). */
+static int cmd_bill(const char *conf_path, const char *period_text, int due, time_t now,
+                    int dry_run, int allow_partial, int send)
+{
+    session_t s;
+    gv_errlist_t errs = { 0 };
+    gv_params_t *params;
+    gv_period_t periods[8];
+    int n = 0, rc = 0;
+    gv_err_t err;
+
+    if (due == (period_text != NULL) ||
+        (period_text && gv_period_parse(period_text, &periods[0]) < 0)) {
+        fprintf(stderr, "bill: --period YYYY-MM or --due is needed\n");
+        return 2;
+    }
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    if (!s.rt->conf->billing_program) {
+        fprintf(stderr, "%s: [billing] program is not set: billing needs the program's "
+                        "prices, VAT, norms and discount rule\n", s.rt->conf->path);
+        close_session(&s);
+        return 1;
+    }
+    params = gv_params_load(s.rt->conf->billing_program, &errs);
+    print_errors(&errs);
+    gv_errlist_free(&errs);
+    if (!params) {
+        close_session(&s);
+        return 1;
+    }
+    if (period_text) {
+        n = 1;
+    } else {
+        /* Lists received but not processed yet belong in the bills. */
+        if (!dry_run && run_processing(&s, now) != 0)
+            rc = 1;
+        n = gv_jobs_due_periods(gv_time_local_day(now),
+                                gv_params_pending_deadline_days(params), periods, 8);
+        if (n == 0)
+            printf("bill --due: no period is due today\n");
+    }
+    for (int i = 0; i < n; i++) {
+        int r = bill_period(&s, params, periods[i], now, dry_run, allow_partial);
+        /* Waiting for parts on a daily schedule is not a failure: the
+         * timer comes back tomorrow and the message is in the journal. */
+        if (due && r == 3)
+            r = 0;
+        if (r > rc)
+            rc = r;
+    }
+    if (send && !dry_run && s.rt->conf->outbound_url) {
         gv_wallet_client_t *c = open_client(s.rt->conf);
         gv_outbox_stats_t ost;
         if (c && gv_outbox_deliver(gv_intake_db(s.in), c, gv_intake_spool(s.in),
                                    s.rt->conf->retry_min, s.rt->conf->retry_max, now, &ost,
                                    &err) == 0)
-            printf("  outbox: %ld delivered, %ld left for the daemon to retry\n", ost.delivered,
+            printf("outbox: %ld delivered, %ld left for the daemon to retry\n", ost.delivered,
                    ost.retrying + ost.refused);
         else if (c)
-            fprintf(stderr, "bill: the report stays in the outbox: %s\n", err.msg);
+            fprintf(stderr, "bill: reports stay in the outbox: %s\n", err.msg);
         gv_wallet_client_free(c);
         gv_wallet_client_global_cleanup();
     }
-    gv_billing_summary_free(&sum);
     gv_params_free(params);
     close_session(&s);
     return rc;
@@ -663,11 +701,12 @@ int main(int argc, char **argv)
         { "dry-run", no_argument, NULL, 'D' },
         { "allow-partial", no_argument, NULL, 'P' },
         { "no-send", no_argument, NULL, 'S' },
+        { "due", no_argument, NULL, 'U' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *conf_path = DEFAULT_CONF, *period = NULL, *now_text = NULL;
-    int c, process = 1, all = 0, dry_run = 0, allow_partial = 0, send = 1;
+    int c, process = 1, all = 0, dry_run = 0, allow_partial = 0, send = 1, due = 0;
     time_t now = time(NULL);
 
     while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
@@ -735,6 +774,7 @@ int main(int argc, char **argv)
             case 'D': dry_run = 1; break;
             case 'P': allow_partial = 1; break;
             case 'S': send = 0; break;
+            case 'U': due = 1; break;
             default: usage(stderr); return 2;
             }
         }
@@ -755,7 +795,7 @@ int main(int argc, char **argv)
             if (!strcmp(cmd, "trail") && nrest == 0)
                 return cmd_trail(conf_path, period);
             if (!strcmp(cmd, "bill") && nrest == 0)
-                return cmd_bill(conf_path, period, now, dry_run, allow_partial, send);
+                return cmd_bill(conf_path, period, due, now, dry_run, allow_partial, send);
             if (!strcmp(cmd, "outbox") && nrest == 0)
                 return cmd_outbox_list(conf_path, all);
             if (!strcmp(cmd, "outbox") && nrest == 1 && !strcmp(rest[0], "send"))

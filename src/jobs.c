@@ -44,15 +44,17 @@ static time_t now_instant(void)
     return t + offset;
 }
 
-int gv_jobs_due_periods(int32_t today, long pull_days, gv_period_t out[2])
+int gv_jobs_due_periods(int32_t today, long days_after, gv_period_t *out, int max)
 {
     int y, m, d, n = 0;
 
     gv_civil_from_days(today, &y, &m, &d);
-    for (int back = 1; back >= 0; back--) {
-        gv_period_t p = { y, m - back };
+    /* Oldest first; a period can be due at most days_after/28 + 1 months
+     * back. */
+    for (long back = days_after / 28 + 1; back >= 0 && n < max; back--) {
+        gv_period_t p = { y, m - (int)back };
         int32_t due;
-        if (p.month < 1) {
+        while (p.month < 1) {
             p.month += 12;
             p.year--;
         }
@@ -60,7 +62,7 @@ int gv_jobs_due_periods(int32_t today, long pull_days, gv_period_t out[2])
         due = gv_period_first_day(p) + 29;
         if (due > gv_period_last_day(p))
             due = gv_period_last_day(p);
-        if (today >= due && today <= due + pull_days)
+        if (today >= due && today <= due + days_after)
             out[n++] = p;
     }
     return n;
@@ -199,7 +201,7 @@ static void *jobs_main(void *arg)
             }
             if (client && conf->pull && time(NULL) >= next_pull) {
                 gv_period_t due[2];
-                int n = gv_jobs_due_periods(gv_time_local_day(now), conf->pull_days, due);
+                int n = gv_jobs_due_periods(gv_time_local_day(now), conf->pull_days, due, 2);
                 for (int i = 0; i < n; i++) {
                     char period[8];
                     gv_pull_stats_t ps;

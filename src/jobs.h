@@ -23,9 +23,10 @@ void gv_jobs_swap(gv_jobs_t *j, gv_runtime_t *rt);
 void gv_jobs_kick(void *ud);
 void gv_jobs_stop(gv_jobs_t *j);
 
-/* Which periods' lists are due for pulling on local day 'today' (R5: the
- * 30th, or the last day of a shorter month, then pull_days more days).
- * Fills up to 2 periods; returns how many.  Pure. */
-int gv_jobs_due_periods(int32_t today, long pull_days, gv_period_t out[2]);
+/* Which periods are due on local day 'today': from the day their list is
+ * due (R5: the 30th, or the last day of a shorter month) for days_after
+ * more days (pulling: pull_days; billing: the Pending deadline).  Fills
+ * up to max periods, oldest first; returns how many.  Pure. */
+int gv_jobs_due_periods(int32_t today, long days_after, gv_period_t *out, int max);
 
 #endif

@@ -41,16 +41,21 @@ static const struct { const char *today; long days; const char *want; } cases[] 
     { "2026-01-05", 10, "2025-12" },
     /* a long tail reaches the next month's due day: both are due */
     { "2025-10-30", 31, "2025-09 2025-10" },
+    /* billing's Pending deadline may reach two months back (oldest first) */
+    { "2025-11-30", 61, "2025-09 2025-10 2025-11" },
+    { "2025-11-29", 60, "2025-09 2025-10" },
+    { "2025-11-30", 60, "2025-10 2025-11" },
+    { "2026-03-01", 30, "2026-01 2026-02" },
 };
 
 static void test_due_periods(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        gv_period_t due[2];
-        char got[32] = "";
+        gv_period_t due[4];
+        char got[64] = "";
         size_t len = 0;
-        int n = gv_jobs_due_periods(day(cases[i].today), cases[i].days, due);
+        int n = gv_jobs_due_periods(day(cases[i].today), cases[i].days, due, 4);
         for (int k = 0; k < n; k++)
             len += (size_t)snprintf(got + len, sizeof got - len, "%s%04d-%02d", k ? " " : "",
                                     due[k].year, due[k].month);
