@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "params.h"
 #include "pull.h"
+#include "reconcile.h"
 #include "runtime.h"
 #include "store.h"
 #include "walletclient.h"
@@ -47,6 +48,8 @@ static void usage(FILE *out)
             "  pull --period YYYY-MM     fetch the period's lists from the wallet, process\n"
             "  batches [--period YYYY-MM]  list the batches received\n"
             "  trail --period YYYY-MM    outcomes a later part changed (R7)\n"
+            "  report --period YYYY-MM   the period's reconciliation: lists, outcomes,\n"
+            "                            bills, pending, conflicts, reports\n"
             "  bill --period YYYY-MM     bill the period's accepted vouchers (R9-R20), send\n"
             "                            the redemption report\n"
             "  bill --due                process, then bill every period due today (R5) or\n"
@@ -421,6 +424,27 @@ static int print_trail(void *ud, int64_t at, const char *voucher_id, const char 
     return 0;
 }
 
+static int cmd_report(const char *conf_path, const char *period)
+{
+    session_t s;
+    gv_db_error_t dbe;
+    gv_period_t p;
+    int rc = 0;
+
+    if (!period || gv_period_parse(period, &p) < 0) {
+        fprintf(stderr, "report: --period YYYY-MM is needed\n");
+        return 2;
+    }
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    if (gv_reconcile_print(gv_intake_db(s.in), period, stdout, &dbe) < 0) {
+        fprintf(stderr, "report: %s\n", dbe.msg);
+        rc = 1;
+    }
+    close_session(&s);
+    return rc;
+}
+
 static int cmd_trail(const char *conf_path, const char *period)
 {
     session_t s;
@@ -792,6 +816,8 @@ int main(int argc, char **argv)
                 return cmd_pull(conf_path, period, now);
             if (!strcmp(cmd, "batches") && nrest == 0)
                 return cmd_batches(conf_path, period);
+            if (!strcmp(cmd, "report") && nrest == 0)
+                return cmd_report(conf_path, period);
             if (!strcmp(cmd, "trail") && nrest == 0)
                 return cmd_trail(conf_path, period);
             if (!strcmp(cmd, "bill") && nrest == 0)
