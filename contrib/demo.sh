@@ -6,9 +6,12 @@
 # the month's activated-voucher list pushed by the wallet (contrib/wallet-sim
 # plays the wallet) in two parts, the later part first: every voucher judged
 # by rules R0-R8, the signed results delivered back to the wallet, and the
-# trail of what the second part changed (R7).
+# trail of what the second part changed (R7); then the billing run (R9-R20):
+# meter readings in the site's own table, a dry run, the bills written with
+# the signed redemption report delivered to the wallet, a late reading that
+# turns a Pending voucher into a bill on the next day's run, and the
+# reconciliation report a billing clerk reads.
 # Run from a built source tree: ./configure && make && contrib/demo.sh
-# (Billing and the reconciliation report come with the next release.)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export top_srcdir=$top top_builddir=${top_builddir:-$top}
@@ -30,7 +33,10 @@ gvt_make_certs "$dir/certs"
 rm -f "$dir/billing.db"
 gvt_sqlite_create "$dir/billing.db"
 gvt_load_site a sqlite "$dir/billing.db" --random 1000 --seed 1
-echo "   $(sqlite3 "$dir/billing.db" 'SELECT COUNT(*) FROM abonent') accounts in $dir/billing.db"
+"$GVT_PYTHON" "$top/tests/sites/readings.py" --site a --engine sqlite --period 2025-09 \
+    --random 1000 --seed 1 --program "$top/contrib/program.ini" | sqlite3 "$dir/billing.db"
+echo "   $(sqlite3 "$dir/billing.db" 'SELECT COUNT(*) FROM abonent') accounts," \
+     "$(sqlite3 "$dir/billing.db" 'SELECT COUNT(*) FROM pokazaniya') meter readings in $dir/billing.db"
 
 echo "== the wallet (contrib/wallet-sim) on https, requiring our client certificate"
 mkdir -p "$dir/wallet"
@@ -45,7 +51,10 @@ echo "   listening on https://127.0.0.1:$sim_port"
 echo "== gasvoucherd on https with a required wallet client certificate"
 rm -rf "$dir/spool"
 gvt_write_conf "$dir/gasvoucher.conf" "$GVT_SQLITE_CONN" "$top/mappings/site-a.ini" "$dir/certs" \
-    "$(gvt_intake_ini "$dir/certs" "$dir/spool" "https://127.0.0.1:$sim_port")"
+    "$(gvt_intake_ini "$dir/certs" "$dir/spool" "https://127.0.0.1:$sim_port")
+[billing]
+program = $top/contrib/program.ini
+chunk = 100"
 "$GV" -c "$dir/gasvoucher.conf" mapping check
 "$GV" -c "$dir/gasvoucher.conf" db migrate
 gvt_daemon_start "$dir/gasvoucher.conf" "$dir/gasvoucherd.log"
@@ -103,6 +112,33 @@ sed -n 's/.*"root": "\([A-Za-z]*\)", "id": "\([^"]*\)".*"verified": \(true\|fals
 echo "   the newest result of part 2:"
 ls "$dir"/wallet/received/*-VoucherBatchResult-GVB-990340001234-202509-002.xml | tail -1 |
     xargs sed -n 's/^ *<Item \(.*\)\/>/     \1/p' | head -12
+
+NOW=(--now 2025-09-30T18:00:00+05:00)
+echo "== 2025-09-30 18:00: billing September, first a dry run (the first lines)"
+"$GV" -c "$dir/gasvoucher.conf" "${NOW[@]}" bill --period 2025-09 --dry-run > "$dir/dry-run.out"
+grep -m 3 '^BILL' "$dir/dry-run.out" | sed 's/^/   /'
+grep -m 2 '^PENDING' "$dir/dry-run.out" | sed 's/^/   /'
+echo "== the billing run: bills in nachislenie, the redemption report to the wallet"
+"$GV" -c "$dir/gasvoucher.conf" "${NOW[@]}" bill --period 2025-09
+sqlite3 -header "$dir/billing.db" \
+    "SELECT lic_schet, period, obem, tarif, summa, skidka, k_oplate, vaucher FROM nachislenie LIMIT 3" |
+    sed 's/^/   /'
+echo "== a reading that came late: the next day's run bills that Pending voucher (R20)"
+late=$(sqlite3 "$dir/billing.db" "SELECT account FROM gv_bill WHERE period = '2025-09'
+    AND status = 'PENDING' AND reason = 'NO_METER_READING' ORDER BY account LIMIT 1")
+if [ -n "$late" ]; then
+    sqlite3 "$dir/billing.db" "INSERT INTO pokazaniya (lic_schet, zavod_nomer, razryadnost,
+        data_pokaz, znachenie) SELECT lic_schet, zavod_nomer, razryadnost, '2025-09-30',
+        znachenie + 42.5 FROM pokazaniya WHERE lic_schet = '$late'
+        ORDER BY data_pokaz DESC, id DESC LIMIT 1"
+    echo "   account $late: a closing reading for 2025-09-30 entered"
+fi
+"$GV" -c "$dir/gasvoucher.conf" --now 2025-10-01T06:00:00+05:00 bill --due
+echo "== the reconciliation report for September"
+"$GV" -c "$dir/gasvoucher.conf" report --period 2025-09 | sed -n '1,40p'
+echo "== the reports the wallet received (signed, checked against the XSD)"
+sed -n 's/.*"root": "\(RedemptionReport\)", "id": "\([^"]*\)".*"verified": \(true\|false\).*/   \1 \2 signature verified: \3/p' \
+    "$dir/wallet/received.jsonl"
 
 echo "== /metrics"
 curl -s "http://127.0.0.1:$GVT_OPS_PORT/metrics" | grep -E '_total\{outcome="(FOUND|NOT_FOUND|CLOSED|NOT_HOUSEHOLD|REGION_NOT_IN_PILOT)"|_seconds_count'
