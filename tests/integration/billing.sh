@@ -216,4 +216,4 @@ for site in a b; do
         esac
     done
 done
-gvt_end
+gvt_end "billing on every engine and site: bills equal the independent computation, reports equal the bills, R20 retried"
