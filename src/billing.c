@@ -423,8 +423,40 @@ static int bind_bill_param(run_t *r, gv_db_stmt_t *st, int pos, const char *name
     return -1;
 }
 
-/* One multi-row INSERT per [write.*] section for the items idx[0..n). */
+/* Parameters one statement may carry: libpq refuses a parameter
+ * description over 30000 bytes (about 7500 parameters) and psqlODBC
+ * prepares on the server, so a chunk's rows are split into statements of
+ * at most this many parameters, all in the chunk's one transaction. */
+#define MAX_STMT_PARAMS 7000
+
+static size_t rows_per_stmt(size_t params_per_row)
+{
+    size_t rows = params_per_row ? MAX_STMT_PARAMS / params_per_row : 1000;
+    return rows ? rows : 1;
+}
+
+static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
+                            gv_db_error_t *e);
+
+/* One multi-row INSERT per [write.*] section for the items idx[0..n),
+ * split where a statement would carry too many parameters. */
 static int write_bills(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_error_t *e)
+{
+    size_t most = (size_t)-1;
+
+    for (size_t w = 0; w < r->env->map->nwrites; w++) {
+        size_t k = rows_per_stmt(r->env->map->writes[w].values.nparams);
+        if (k < most)
+            most = k;
+    }
+    for (size_t done = 0; done < n; done += most)
+        if (write_bills_part(r, c, idx + done, n - done < most ? n - done : most, e) < 0)
+            return -1;
+    return 0;
+}
+
+static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
+                            gv_db_error_t *e)
 {
     const gv_mapping_t *map = r->env->map;
 
@@ -495,8 +527,22 @@ static int bind_text_or_null(gv_db_stmt_t *st, int pos, const char *s, gv_db_err
     return s && *s ? gv_db_bind_text(st, pos, s, e) : gv_db_bind_null(st, pos, e);
 }
 
-/* gasvoucher's own record of the items idx[0..n): one multi-row INSERT. */
+static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
+                          gv_db_error_t *e);
+
+/* gasvoucher's own record of the items idx[0..n): multi-row INSERTs. */
 static int write_own(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_error_t *e)
+{
+    size_t most = rows_per_stmt(OWN_NCOLS);
+
+    for (size_t done = 0; done < n; done += most)
+        if (write_own_part(r, c, idx + done, n - done < most ? n - done : most, e) < 0)
+            return -1;
+    return 0;
+}
+
+static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
+                          gv_db_error_t *e)
 {
     static const char *const status_name[] = { "BILLED", "PENDING", "CONFLICT" };
     gv_db_stmt_t *st;
