@@ -52,6 +52,10 @@ typedef struct state_rule {
 static const state_rule_t state_rules[] = {
     /* MariaDB/MySQL reports a lost server as HY000 with these codes:
      * 2002/2003 cannot connect, 2006 gone away, 2013 lost during query. */
+    /* MariaDB Connector/ODBC 3.1 says HY001 for the same losses when it
+     * notices them at the start of a transaction. */
+    { "HY001", 2006, GV_DB_RECONNECT },
+    { "HY001", 2013, GV_DB_RECONNECT },
     { "HY000", 2002, GV_DB_RECONNECT },
     { "HY000", 2003, GV_DB_RECONNECT },
     { "HY000", 2006, GV_DB_RECONNECT },

@@ -32,6 +32,8 @@ static const state_case_t cases[] = {
     { "HY000", 2003, GV_DB_RECONNECT, "MariaDB cannot connect (TCP)" },
     { "HY000", 2006, GV_DB_RECONNECT, "MariaDB server has gone away" },
     { "HY000", 2013, GV_DB_RECONNECT, "MariaDB lost connection during query" },
+    { "HY001", 2013, GV_DB_RECONNECT, "MariaDB lost connection, seen at BEGIN" },
+    { "HY001", 2006, GV_DB_RECONNECT, "MariaDB server gone away, seen at BEGIN" },
     { "57P01", 0, GV_DB_RECONNECT, "PostgreSQL admin shutdown" },
     { "57P02", 0, GV_DB_RECONNECT, "PostgreSQL crash shutdown" },
     { "57P03", 0, GV_DB_RECONNECT, "PostgreSQL cannot connect now" },
