@@ -1278,10 +1278,11 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
     new_uuid(sum->run_id);
     gv_buf_init(&r.sql, 64u << 20);
 
-    for (size_t k = 0; k < GV_STMT_COUNT; k++)
-        if ((k == GV_STMT_BILLING_ACCOUNTS || k == GV_STMT_READINGS) && !env->map->stmts[k].sql) {
+    static const gv_stmt_kind_t needed[] = { GV_STMT_BILLING_ACCOUNTS, GV_STMT_READINGS };
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
+        if (!env->map->stmts[needed[i]].sql) {
             gv_err_set(err, "%s: [%s] is needed for billing (%s)", env->map->path,
-                       gv_stmt_specs[k].section, gv_stmt_specs[k].purpose);
+                       gv_stmt_specs[needed[i]].section, gv_stmt_specs[needed[i]].purpose);
             goto out;
         }
     if (env->map->nwrites == 0) {

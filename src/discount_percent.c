@@ -16,6 +16,7 @@
 #include "calendar.h"
 #include "discount.h"
 #include "money.h"
+#include "params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,42 +55,6 @@ static void cap_free(void *params)
     }
 }
 
-static int region_ok(const char *s)
-{
-    return strcmp(s, "*") == 0 ||
-           (strlen(s) == 5 && s[0] == 'K' && s[1] == 'Z' && s[2] == '-' && s[3] >= '0' &&
-            s[3] <= '9' && s[4] >= '0' && s[4] <= '9');
-}
-
-/* Splits "a b" at white space into exactly two words of bounded size. */
-static int two_words(const char *s, char *a, size_t asz, char *b, size_t bsz)
-{
-    const char *p = s, *e;
-    size_t n;
-
-    while (*p == ' ' || *p == '\t')
-        p++;
-    for (e = p; *e && *e != ' ' && *e != '\t'; e++)
-        ;
-    n = (size_t)(e - p);
-    if (n == 0 || n >= asz)
-        return -1;
-    memcpy(a, p, n);
-    a[n] = '\0';
-    for (p = e; *p == ' ' || *p == '\t'; p++)
-        ;
-    for (e = p; *e && *e != ' ' && *e != '\t'; e++)
-        ;
-    n = (size_t)(e - p);
-    if (n == 0 || n >= bsz)
-        return -1;
-    memcpy(b, p, n);
-    b[n] = '\0';
-    while (*e == ' ' || *e == '\t')
-        e++;
-    return *e ? -1 : 0;
-}
-
 static void cap_add(void *params, const char *file, int line, const char *key,
                     const char *value, gv_errlist_t *errs)
 {
@@ -100,12 +65,12 @@ static void cap_add(void *params, const char *file, int line, const char *key,
 
     memset(&row, 0, sizeof row);
     row.line = line;
-    if (two_words(key, region, sizeof region, date, sizeof date) < 0) {
+    if (gv_params_two_words(key, region, sizeof region, date, sizeof date) < 0) {
         gv_errlist_add(errs, "%s:%d: " SECTION " '%s': expected 'REGION YYYY-MM-DD' "
                        "(region KZ-NN or *, effective-from date)", file, line, key);
         return;
     }
-    if (!region_ok(region)) {
+    if (!gv_params_region_ok(region, 1)) {
         gv_errlist_add(errs, "%s:%d: " SECTION " '%s': region must be of the form KZ-NN "
                        "or *, got '%s'", file, line, key, region);
         bad = 1;
@@ -115,7 +80,7 @@ static void cap_add(void *params, const char *file, int line, const char *key,
                        "YYYY-MM-DD)", file, line, key, date);
         bad = 1;
     }
-    if (two_words(value, pct, sizeof pct, capm, sizeof capm) < 0) {
+    if (gv_params_two_words(value, pct, sizeof pct, capm, sizeof capm) < 0) {
         gv_errlist_add(errs, "%s:%d: " SECTION " %s: expected 'percent cap_m3' (say "
                        "'24 631'), got '%s'", file, line, key, value);
         return;

@@ -91,7 +91,7 @@ static void *table_push(struct load_state *st, table_t *t, size_t size, const ch
     return (char *)t->rows + size * t->n++;
 }
 
-static int region_ok(const char *s, int star)
+int gv_params_region_ok(const char *s, int star)
 {
     if (star && strcmp(s, "*") == 0)
         return 1;
@@ -99,8 +99,7 @@ static int region_ok(const char *s, int star)
            s[3] <= '9' && s[4] >= '0' && s[4] <= '9';
 }
 
-/* Splits key into exactly two words separated by white space. */
-static int two_words(const char *s, char *a, size_t asz, char *b, size_t bsz)
+int gv_params_two_words(const char *s, char *a, size_t asz, char *b, size_t bsz)
 {
     const char *p = s, *e;
     size_t n;
@@ -210,12 +209,12 @@ static void on_price(struct load_state *st, const char *file, int line, const ch
 
     memset(&row, 0, sizeof row);
     row.line = line;
-    if (two_words(name, region, sizeof region, date, sizeof date) < 0) {
+    if (gv_params_two_words(name, region, sizeof region, date, sizeof date) < 0) {
         gv_errlist_add(st->errs, "%s:%d: [prices] '%s': expected 'REGION YYYY-MM-DD' (region "
                        "KZ-NN, effective-from date)", file, line, name);
         return;
     }
-    if (!region_ok(region, 0)) {
+    if (!gv_params_region_ok(region, 0)) {
         gv_errlist_add(st->errs, "%s:%d: [prices] '%s': region must be of the form KZ-NN, "
                        "got '%s'", file, line, name, region);
         bad = 1;
@@ -263,12 +262,12 @@ static void on_norm(struct load_state *st, const char *file, int line, const cha
 
     memset(&row, 0, sizeof row);
     row.line = line;
-    if (two_words(name, region, sizeof region, month, sizeof month) < 0) {
+    if (gv_params_two_words(name, region, sizeof region, month, sizeof month) < 0) {
         gv_errlist_add(st->errs, "%s:%d: [norms] '%s': expected 'REGION MM' (region KZ-NN "
                        "or *, month 01..12)", file, line, name);
         return;
     }
-    if (!region_ok(region, 1)) {
+    if (!gv_params_region_ok(region, 1)) {
         gv_errlist_add(st->errs, "%s:%d: [norms] '%s': region must be of the form KZ-NN or "
                        "*, got '%s'", file, line, name, region);
         bad = 1;

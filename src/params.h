@@ -17,6 +17,7 @@
 #ifndef GV_PARAMS_H
 #define GV_PARAMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "discount.h"
@@ -40,5 +41,12 @@ const gv_discount_rule_t *gv_params_rule(const gv_params_t *p, int32_t day,
                                          const void **rule_params);
 int64_t gv_params_plausibility_milli(const gv_params_t *p);
 int gv_params_pending_deadline_days(const gv_params_t *p);
+
+/* Helpers for every parser of program-file lines, the rules' included:
+ * an ISO 3166-2:KZ region code ("KZ-NN"; "*" too when star), and a key or
+ * value split at white space into exactly two words of bounded size
+ * (0, or -1 when there are not exactly two or one is too long). */
+int gv_params_region_ok(const char *s, int star);
+int gv_params_two_words(const char *s, char *a, size_t asz, char *b, size_t bsz);
 
 #endif

@@ -135,6 +135,9 @@ chunk = 37"
             ORDER BY b.account")
     fi
     late=$(echo "$late" | head -1)
+    # The readings give some NO_METER_READING vouchers with an earlier
+    # reading; without one this step would prove nothing.
+    [ -n "$late" ] || fail "$label: no Pending NO_METER_READING voucher to bill late (R20 untested)"
     if [ -n "$late" ]; then
         if [ "$site" = a ]; then
             $q "INSERT INTO pokazaniya (lic_schet, zavod_nomer, razryadnost, data_pokaz, znachenie)
