@@ -30,6 +30,7 @@ typedef struct item {
     char voucher_id[33];
     int64_t nominal;                /* -1 = none */
     int found;                      /* the site still has the account */
+    int done;                       /* billed by an earlier run */
     char region[8];
     int metered, residents;
     size_t rfirst, rcount;          /* its readings in the chunk's array */
@@ -46,6 +47,7 @@ typedef struct chunk {
     gv_reading_t *reads;
     size_t *read_owner;
     size_t nreads, capreads;
+    size_t prior;                   /* earlier non-BILLED gv_bill rows in the chunk's range */
 } chunk_t;
 
 typedef struct run {
@@ -59,9 +61,27 @@ typedef struct run {
     gv_buf_t sql;
     int printed_sql;
     char last_account[64];          /* of the last chunk, in the engine's order */
+    size_t fetched;                 /* rows the last chunk query returned */
+    /* Prepared INSERTs kept from chunk to chunk (most chunks have the
+     * same number of rows, and preparing costs a round trip and a plan). */
+    gv_db_stmt_t *write_st[GV_MAX_WRITES];
+    size_t write_rows[GV_MAX_WRITES];
+    gv_db_stmt_t *own_st;
+    size_t own_rows;
+    char unsure_report[40];         /* report whose COMMIT went unanswered */
 } run_t;
 
 /* ---- small helpers ---------------------------------------------------- */
+
+static void drop_cached(run_t *r)
+{
+    for (size_t i = 0; i < GV_MAX_WRITES; i++) {
+        gv_db_stmt_free(r->write_st[i]);
+        r->write_st[i] = NULL;
+    }
+    gv_db_stmt_free(r->own_st);
+    r->own_st = NULL;
+}
 
 static void new_uuid(char out[37])
 {
@@ -465,24 +485,31 @@ static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
         gv_db_stmt_t *st;
         int pos = 1;
 
-        if (gv_write_expand(wr, n, &r->sql) < 0) {
-            permanent(e, "[write.%s]: statement too long", wr->name);
-            return -1;
+        if (r->write_st[w] && r->write_rows[w] == n) {
+            st = r->write_st[w];
+        } else {
+            gv_db_stmt_free(r->write_st[w]);
+            r->write_st[w] = NULL;
+            if (gv_write_expand(wr, n, &r->sql) < 0) {
+                permanent(e, "[write.%s]: statement too long", wr->name);
+                return -1;
+            }
+            if (!(st = gv_db_prepare(r->env->db, r->sql.data, e)))
+                return -1;
+            r->write_st[w] = st;
+            r->write_rows[w] = n;
         }
-        if (!(st = gv_db_prepare(r->env->db, r->sql.data, e)))
-            return -1;
         for (size_t k = 0; k < n; k++)
             for (size_t p = 0; p < wr->values.nparams; p++)
                 if (bind_bill_param(r, st, pos++, wr->values.params[p], &c->items[idx[k]],
                                     e) < 0) {
-                    gv_db_stmt_free(st);
+                    drop_cached(r);
                     return -1;
                 }
         if (gv_db_execute(st, e) < 0) {
-            gv_db_stmt_free(st);
+            drop_cached(r);
             return -1;
         }
-        gv_db_stmt_free(st);
     }
     return 0;
 }
@@ -548,13 +575,21 @@ static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
     gv_db_stmt_t *st;
     int pos = 1;
 
-    gv_buf_reset(&r->sql);
-    gv_buf_puts(&r->sql, "INSERT INTO gv_bill (" OWN_COLUMNS ") VALUES ");
-    for (size_t k = 0; k < n; k++)
-        gv_buf_puts(&r->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                               : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!(st = gv_db_prepare(r->env->db, r->sql.data, e)))
-        return -1;
+    if (r->own_st && r->own_rows == n) {
+        st = r->own_st;
+    } else {
+        gv_db_stmt_free(r->own_st);
+        r->own_st = NULL;
+        gv_buf_reset(&r->sql);
+        gv_buf_puts(&r->sql, "INSERT INTO gv_bill (" OWN_COLUMNS ") VALUES ");
+        for (size_t k = 0; k < n; k++)
+            gv_buf_puts(&r->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                   : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        if (!(st = gv_db_prepare(r->env->db, r->sql.data, e)))
+            return -1;
+        r->own_st = st;
+        r->own_rows = n;
+    }
     for (size_t k = 0; k < n; k++) {
         const item_t *it = &c->items[idx[k]];
         const gv_charge_t *ch = &it->calc.charge;
@@ -578,15 +613,14 @@ static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
             gv_db_bind_text(st, pos++, r->sum->run_id, e) < 0 ||
             gv_db_bind_int64(st, pos++, (int64_t)r->opts->now, e) < 0 ||
             bind_text_or_null(st, pos++, it->old_report, e) < 0) {
-            gv_db_stmt_free(st);
+            drop_cached(r);
             return -1;
         }
     }
     if (gv_db_execute(st, e) < 0) {
-        gv_db_stmt_free(st);
+        drop_cached(r);
         return -1;
     }
-    gv_db_stmt_free(st);
     return 0;
 }
 
@@ -597,6 +631,8 @@ static int replace_own(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_
     gv_db_stmt_t *st;
     int pos = 1, row;
 
+    if (c->prior == 0)
+        return 0;   /* no earlier Pending or conflict rows in this chunk's range */
     for (int pass = 0; pass < 2; pass++) {
         gv_buf_reset(&r->sql);
         gv_buf_puts(&r->sql, pass == 0 ? "SELECT account, status, reason, report_id FROM gv_bill"
@@ -705,6 +741,7 @@ static int reconnect(run_t *r, gv_db_error_t *e)
     int64_t give_up = gv_monotonic_ms() + r->opts->reconnect_for_s * 1000;
 
     r->sum->reconnects++;
+    drop_cached(r);
     gv_db_disconnect(r->env->db, gv_monotonic_ms());
     for (;;) {
         int64_t now = gv_monotonic_ms();
@@ -721,6 +758,45 @@ static int reconnect(run_t *r, gv_db_error_t *e)
     }
 }
 
+/* After a failed step: whether to try it again, having waited (a
+ * deadlock or serialisation failure, [billing] retries times) or
+ * reconnected (for up to [billing] reconnect_for). */
+static int again(run_t *r, gv_db_error_t *e, long *tries)
+{
+    switch (e->action) {
+    case GV_DB_RETRY:
+        if ((*tries)++ >= r->opts->retries)
+            return 0;
+        r->sum->tx_retries++;
+        sleep_ms(50L << (*tries < 6 ? *tries : 6));
+        return 1;
+    case GV_DB_RECONNECT:
+        return reconnect(r, e) == 0;
+    default:
+        return 0;
+    }
+}
+
+/* Whether the transaction for idx[0..n) committed although the
+ * connection went before its COMMIT was answered.  Every item gets a
+ * gv_bill row in that transaction, so one row of this run decides. */
+static int committed_before_loss(run_t *r, chunk_t *c, const size_t *idx, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(
+        r->env->db, "SELECT COUNT(*) FROM gv_bill WHERE period = ? AND account = ? AND run_id = ?",
+        e);
+    int64_t v = 0;
+    int row = -1;
+
+    if (st && gv_db_bind_text(st, 1, r->period, e) == 0 &&
+        gv_db_bind_text(st, 2, c->items[idx[0]].account, e) == 0 &&
+        gv_db_bind_text(st, 3, r->sum->run_id, e) == 0 && gv_db_execute(st, e) == 0 &&
+        (row = gv_db_fetch(st, e)) == 1 && get_int(st, 1, &v, e) < 0)
+        row = -1;
+    gv_db_stmt_free(st);
+    return row < 0 ? -1 : v > 0;
+}
+
 /* Commits items idx[0..n) with retries.  A unique key the site's own
  * bill holds refuses the whole statement, so the chunk is split down to
  * the voucher that collides, which is recorded as a conflict. */
@@ -730,40 +806,38 @@ static int commit_with_retries(run_t *r, chunk_t *c, const size_t *idx, size_t n
     long tries = 0;
 
     for (;;) {
+        int lost;
         if (commit_items(r, c, idx, n, e) == 0) {
             count_outcomes(r, c, idx, n);
             return 0;
         }
-        switch (e->action) {
-        case GV_DB_RETRY:
-            if (tries++ >= r->opts->retries)
-                return -1;
-            r->sum->tx_retries++;
-            sleep_ms(50L << (tries < 6 ? tries : 6));
-            continue;
-        case GV_DB_RECONNECT:
-            if (reconnect(r, e) < 0)
-                return -1;
-            continue;
-        case GV_DB_DUPLICATE:
+        if (e->action == GV_DB_DUPLICATE) {
+            item_t *it = &c->items[idx[0]];
             if (n > 1) {
                 for (size_t k = 0; k < n; k++)
                     if (commit_with_retries(r, c, idx + k, 1, e) < 0)
                         return -1;
                 return 0;
-            } else {
-                item_t *it = &c->items[idx[0]];
-                if (it->outcome == OUT_CONFLICT)
-                    return -1;      /* our own row collides: a bug, stop */
-                it->outcome = OUT_CONFLICT;
-                snprintf(it->reason, sizeof it->reason, "SITE_DUPLICATE");
-                snprintf(it->detail, sizeof it->detail,
-                         "the billing database already holds a bill for this account and "
-                         "period that gasvoucher did not write: %.150s", e->msg);
-                continue;
             }
-        default:
+            if (it->outcome == OUT_CONFLICT)
+                return -1;      /* our own row collides: a bug, stop */
+            it->outcome = OUT_CONFLICT;
+            snprintf(it->reason, sizeof it->reason, "SITE_DUPLICATE");
+            snprintf(it->detail, sizeof it->detail,
+                     "the billing database already holds a bill for this account and "
+                     "period that gasvoucher did not write: %.150s", e->msg);
+            continue;
+        }
+        lost = e->action == GV_DB_RECONNECT;
+        if (!again(r, e, &tries))
             return -1;
+        /* The COMMIT may have been carried out just before the loss. */
+        while (lost && (lost = committed_before_loss(r, c, idx, e)) < 0)
+            if (!again(r, e, &tries))
+                return -1;
+        if (lost) {
+            count_outcomes(r, c, idx, n);
+            return 0;
         }
     }
 }
@@ -841,6 +915,55 @@ static int count_work(run_t *r, int past_deadline, long *todo, long *skipped, gv
     return 0;
 }
 
+/* gasvoucher's earlier rows in the chunk's account range, read as one
+ * range of gv_bill's primary key whatever the planner's statistics say (an
+ * anti-join in the chunk query was planned on an empty gv_bill and cost
+ * n^2).  Accounts billed (or Pending past the deadline) leave the chunk;
+ * the others' rows are counted so that replace_own runs only when needed. */
+static int drop_done(run_t *r, int past_deadline, const char *after, chunk_t *c,
+                     gv_db_error_t *e)
+{
+    gv_db_stmt_t *st;
+    size_t kept = 0;
+    int row;
+
+    c->prior = 0;
+    st = gv_db_prepare(r->env->db,
+                       "SELECT account, status FROM gv_bill WHERE period = ?"
+                       " AND account > ? AND account <= ?",
+                       e);
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, r->period, e) < 0 || gv_db_bind_text(st, 2, after, e) < 0 ||
+        gv_db_bind_text(st, 3, r->last_account, e) < 0 || gv_db_execute(st, e) < 0) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char account[64], status[16];
+        item_t *it;
+        if (get_text(st, 1, account, sizeof account, e) < 0 ||
+            get_text(st, 2, status, sizeof status, e) < 0) {
+            row = -1;
+            break;
+        }
+        if (!(it = find_item(c, account)))
+            continue;   /* a row whose voucher a later part withdrew */
+        if (!strcmp(status, "BILLED") || (past_deadline && !strcmp(status, "PENDING")))
+            it->done = 1;
+        else
+            c->prior++;
+    }
+    gv_db_stmt_free(st);
+    if (row < 0)
+        return -1;
+    for (size_t k = 0; k < c->n; k++)
+        if (!c->items[k].done)
+            c->items[kept++] = c->items[k];
+    c->n = kept;
+    return 0;
+}
+
 /* The next chunk after account `after`, in the engine's order. */
 static int next_chunk(run_t *r, int past_deadline, const char *after, chunk_t *c,
                       gv_db_error_t *e)
@@ -849,8 +972,9 @@ static int next_chunk(run_t *r, int past_deadline, const char *after, chunk_t *c
     int row;
 
     gv_buf_reset(&r->sql);
-    gv_buf_puts(&r->sql, "SELECT o.account_norm, o.voucher_id, o.nominal_tiyn");
-    gv_buf_printf(&r->sql, work_where, past_deadline ? " OR b.status = 'PENDING'" : "");
+    gv_buf_puts(&r->sql, "SELECT o.account_norm, o.voucher_id, o.nominal_tiyn"
+                " FROM gv_occurrence o WHERE o.period = ? AND o.status = 'ACCEPTED'"
+                " AND o.standing = 1");
     gv_buf_printf(&r->sql, " AND o.account_norm > ? ORDER BY o.account_norm LIMIT %ld",
                   r->opts->chunk);
     c->n = 0;
@@ -886,7 +1010,11 @@ static int next_chunk(run_t *r, int past_deadline, const char *after, chunk_t *c
         c->n++;
     }
     gv_db_stmt_free(st);
-    return row < 0 ? -1 : 0;
+    r->fetched = c->n;
+    if (row < 0)
+        return -1;
+    qsort(c->items, c->n, sizeof *c->items, cmp_item);
+    return c->n ? drop_done(r, past_deadline, after, c, e) : 0;
 }
 
 /* Every part of the period's list must be in and processed (R5). */
@@ -1113,16 +1241,38 @@ static int record_run(run_t *r, time_t started, gv_db_error_t *e)
 }
 
 /* The report of everything not yet reported, its outbox row, the rows
- * marked as carried and the run's record: one transaction. */
-static int report_and_record(run_t *r, gv_err_t *err)
+ * marked as carried and the run's record: one transaction.  On failure
+ * e->action says whether trying again may help; a report file whose
+ * transaction failed is removed (its rows stay unreported). */
+static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
 {
     gv_billing_summary_t *s = r->sum;
     gv_db_t *db = r->env->db;
     gv_outbox_row_t o;
-    gv_db_error_t e, ignore;
-    char path[PATH_MAX + 128];
-    int wrote;
+    gv_db_error_t ignore;
+    char path[PATH_MAX + 128], sig[PATH_MAX + 136];
+    int wrote = 0;
 
+    permanent(e, "%s", "");
+    err->msg[0] = '\0';
+    if (r->unsure_report[0]) {
+        /* The last try's COMMIT may have been carried out before the
+         * connection went: its outbox row tells. */
+        int found;
+        snprintf(path, sizeof path, "RR-%s", r->unsure_report);
+        if ((found = gv_store_outbox_get(db, path, &o, e)) < 0)
+            goto dbfail;
+        if (found) {
+            snprintf(s->report_id, sizeof s->report_id, "%s", r->unsure_report);
+            r->unsure_report[0] = '\0';
+            return 0;
+        }
+        snprintf(path, sizeof path, "%s/outbox/RR-%s.xml", r->env->spool, r->unsure_report);
+        snprintf(sig, sizeof sig, "%s.p7s", path);
+        unlink(sig);
+        unlink(path);
+        r->unsure_report[0] = '\0';
+    }
     new_uuid(s->report_id);
     memset(&o, 0, sizeof o);
     snprintf(o.msg_id, sizeof o.msg_id, "RR-%s", s->report_id);
@@ -1135,37 +1285,51 @@ static int report_and_record(run_t *r, gv_err_t *err)
     snprintf(o.state, sizeof o.state, "PENDING");
     o.next_attempt_at = r->opts->now;
     snprintf(path, sizeof path, "%s/outbox/%s", r->env->spool, o.body_name);
+    snprintf(sig, sizeof sig, "%s.p7s", path);
 
-    if (gv_db_begin(db, &e) < 0)
+    if (gv_db_begin(db, e) < 0)
         goto dbfail;
-    if ((wrote = write_report(r, path, o.sha256, err, &e)) < 0) {
+    if ((wrote = write_report(r, path, o.sha256, err, e)) < 0) {
         gv_db_rollback(db, &ignore);
         if (err->msg[0])
-            return -1;
+            goto fail;
         goto dbfail;
     }
     if (wrote == 0) {
         s->report_id[0] = '\0';
     } else if (gv_result_sign(r->env->signer, path, r->opts->now, err) < 0) {
         gv_db_rollback(db, &ignore);
-        return -1;
+        goto fail;
     } else if (exec_period(r,
                            "UPDATE gv_bill SET report_id = ? WHERE period = ? AND"
                            " report_id IS NULL AND status IN ('BILLED', 'PENDING')",
-                           s->report_id, &e) < 0 ||
-               gv_store_outbox_insert(db, &o, &e) < 0) {
+                           s->report_id, e) < 0 ||
+               gv_store_outbox_insert(db, &o, e) < 0) {
         gv_db_rollback(db, &ignore);
         goto dbfail;
     }
-    if (record_run(r, r->opts->now, &e) < 0 || gv_db_commit(db, &e) < 0) {
+    if (record_run(r, r->opts->now, e) < 0) {
         gv_db_rollback(db, &ignore);
+        goto dbfail;
+    }
+    if (gv_db_commit(db, e) < 0) {
+        gv_db_rollback(db, &ignore);
+        if (wrote > 0 && e->action == GV_DB_RECONNECT) {
+            snprintf(r->unsure_report, sizeof r->unsure_report, "%s", s->report_id);
+            wrote = 0;      /* keep its files until the outcome is known */
+        }
         goto dbfail;
     }
     return 0;
 dbfail:
-    s->report_id[0] = '\0';
     gv_err_set(err, "the redemption report could not be recorded (the next run will send "
-                    "it): %s", e.msg);
+                    "it): %s", e->msg);
+fail:
+    s->report_id[0] = '\0';
+    if (wrote > 0) {
+        unlink(sig);
+        unlink(path);
+    }
     return -1;
 }
 
@@ -1200,10 +1364,9 @@ static gv_billing_result_t bill_chunks(run_t *r, int past_deadline, gv_err_t *er
 
     for (;;) {
         int ok = 0;
-        for (long tries = 0;; tries++) {
+        for (long tries = 0;;) {
             e.msg[0] = '\0';
             if (next_chunk(r, past_deadline, after, &c, &e) == 0) {
-                qsort(c.items, c.n, sizeof *c.items, cmp_item);
                 free(all);
                 if (!(all = malloc((c.n ? c.n : 1) * sizeof *all)))
                     abort();
@@ -1215,21 +1378,20 @@ static gv_billing_result_t bill_chunks(run_t *r, int past_deadline, gv_err_t *er
                     break;
                 }
             }
-            if (e.action == GV_DB_RECONNECT && reconnect(r, &e) == 0)
-                continue;
-            if (e.action == GV_DB_RETRY && tries < r->opts->retries)
-                continue;
-            break;
+            if (!again(r, &e, &tries))
+                break;
         }
         if (!ok) {
             gv_err_set(err, "reading the vouchers to bill: %s", e.msg);
             goto out;
         }
-        if (c.n == 0)
+        if (r->fetched == 0)
             break;
         /* The keyset resumes after the chunk's last account in the
          * engine's own order (its collation may not be strcmp's). */
         snprintf(after, sizeof after, "%s", r->last_account);
+        if (c.n == 0)
+            continue;
         if (compute(r, &c, err) < 0)
             goto out;
         if (r->opts->dry_run) {
@@ -1295,10 +1457,11 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
         gv_err_set(err, "cannot connect to the database: %s", e.msg);
         goto out;
     }
-    if (check_complete(&r, &e) < 0) {
-        gv_err_set(err, "reading the period's batches: %s", e.msg);
-        goto out;
-    }
+    for (long tries = 0; check_complete(&r, &e) < 0;)
+        if (!again(&r, &e, &tries)) {
+            gv_err_set(err, "reading the period's batches: %s", e.msg);
+            goto out;
+        }
     if (sum->missing_parts[0] && !opts->allow_partial) {
         gv_err_set(err, "the list for %s is incomplete: %s (--allow-partial bills what is "
                         "there)", r.period, sum->missing_parts);
@@ -1309,17 +1472,23 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
     today = gv_time_local_day(opts->now);
     past_deadline = today > gv_period_last_day(opts->period) +
                                 gv_params_pending_deadline_days(env->params);
-    if (count_work(&r, past_deadline, &sum->todo, &skipped, &e) < 0) {
-        gv_err_set(err, "counting the vouchers to bill: %s", e.msg);
-        goto out;
-    }
+    for (long tries = 0; count_work(&r, past_deadline, &sum->todo, &skipped, &e) < 0;)
+        if (!again(&r, &e, &tries)) {
+            gv_err_set(err, "counting the vouchers to bill: %s", e.msg);
+            goto out;
+        }
     sum->deadline_passed = past_deadline ? skipped : 0;
     res = bill_chunks(&r, past_deadline, err);
     if (res == GV_BILLING_FAILED || opts->dry_run)
         goto out;
-    if (report_and_record(&r, err) < 0)
-        res = GV_BILLING_FAILED;
+    drop_cached(&r);
+    for (long tries = 0; report_and_record(&r, &e, err) < 0;)
+        if (!again(&r, &e, &tries)) {
+            res = GV_BILLING_FAILED;
+            break;
+        }
 out:
+    drop_cached(&r);
     if (lock >= 0)
         close(lock);
     gv_buf_free(&r.sql);

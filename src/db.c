@@ -148,6 +148,41 @@ static int ok(SQLRETURN rc)
     return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO;
 }
 
+/* psqlODBC reports a lost connection under HY000 with only words to tell
+ * it apart (the server's FATAL, libpq's own text, its own). */
+static const char *const lost_words[] = {
+    "terminating connection",           /* FATAL: ... due to administrator command */
+    "server closed the connection",     /* libpq: ... unexpectedly */
+    "connection has been lost",         /* psqlODBC */
+    "no connection to the server",      /* libpq */
+};
+
+int gv_db_message_means_lost(const char *msg)
+{
+    for (size_t i = 0; i < sizeof lost_words / sizeof lost_words[0]; i++)
+        if (strstr(msg, lost_words[i]))
+            return 1;
+    return 0;
+}
+
+/* collect() and what the driver knows of the connection: whatever the
+ * diagnostics say (psqlODBC: HY000 "internal SAVEPOINT failed" after the
+ * server ended the session), a connection the driver found dead means
+ * reconnect. */
+static void collect_db(gv_db_t *db, SQLSMALLINT type, SQLHANDLE h, const char *what,
+                       gv_db_error_t *e)
+{
+    SQLUINTEGER dead = SQL_CD_FALSE;
+
+    collect(type, h, what, e);
+    if (!e || e->action == GV_DB_RECONNECT || !db || !db->dbc)
+        return;
+    if (gv_db_message_means_lost(e->msg) ||
+        (ok(SQLGetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
+         dead == SQL_CD_TRUE))
+        e->action = GV_DB_RECONNECT;
+}
+
 /* ---- UTF-8 <-> UTF-16 ------------------------------------------------ */
 
 static long utf8_to_utf16(const char *s, SQLWCHAR *out, size_t outmax)
@@ -376,14 +411,14 @@ gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
     }
     st->db = db;
     if (!ok(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &st->h))) {
-        collect(SQL_HANDLE_DBC, db->dbc, "allocate statement", e);
+        collect_db(db, SQL_HANDLE_DBC, db->dbc, "allocate statement", e);
         st->h = NULL;
         goto fail;
     }
     SQLSetStmtAttr(st->h, SQL_ATTR_QUERY_TIMEOUT, (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s,
                    0);
     if (!ok(SQLPrepareW(st->h, wsql, (SQLINTEGER)n))) {
-        collect(SQL_HANDLE_STMT, st->h, "prepare", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "prepare", e);
         goto fail;
     }
     free(wsql);
@@ -436,7 +471,7 @@ static int bind(gv_db_stmt_t *st, int idx, struct param *p, SQLPOINTER value, SQ
     SQLRETURN rc = SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype,
                                     p->sqltype, colsize, digits, value, buflen, &p->ind);
     if (!ok(rc)) {
-        collect(SQL_HANDLE_STMT, st->h, "bind", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "bind", e);
         return -1;
     }
     return 0;
@@ -535,7 +570,7 @@ int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e)
     SQLRETURN rc = SQLExecute(st->h);
 
     if (!ok(rc) && rc != SQL_NO_DATA) {
-        collect(SQL_HANDLE_STMT, st->h, "execute", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "execute", e);
         return -1;
     }
     return 0;
@@ -548,7 +583,7 @@ int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e)
     if (rc == SQL_NO_DATA)
         return 0;
     if (!ok(rc)) {
-        collect(SQL_HANDLE_STMT, st->h, "fetch", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "fetch", e);
         return -1;
     }
     return 1;
@@ -562,7 +597,7 @@ int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_n
     SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_WCHAR, w, sizeof w, &ind);
 
     if (!ok(rc)) {
-        collect(SQL_HANDLE_STMT, st->h, "get data", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "get data", e);
         return -1;
     }
     if (ind == SQL_NULL_DATA) {
@@ -596,7 +631,7 @@ int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_e
     SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_SBIGINT, &n, sizeof n, &ind);
 
     if (!ok(rc)) {
-        collect(SQL_HANDLE_STMT, st->h, "get data", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "get data", e);
         return -1;
     }
     *is_null = ind == SQL_NULL_DATA;
@@ -609,7 +644,7 @@ int gv_db_row_count(gv_db_stmt_t *st, int64_t *n, gv_db_error_t *e)
     SQLLEN rows = 0;
 
     if (!ok(SQLRowCount(st->h, &rows))) {
-        collect(SQL_HANDLE_STMT, st->h, "row count", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "row count", e);
         return -1;
     }
     *n = rows;
@@ -638,7 +673,7 @@ int gv_db_num_params(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
     SQLSMALLINT c;
 
     if (!ok(SQLNumParams(st->h, &c))) {
-        collect(SQL_HANDLE_STMT, st->h, "count parameters", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "count parameters", e);
         return -1;
     }
     *n = c;
@@ -650,7 +685,7 @@ int gv_db_num_cols(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
     SQLSMALLINT c;
 
     if (!ok(SQLNumResultCols(st->h, &c))) {
-        collect(SQL_HANDLE_STMT, st->h, "count result columns", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "count result columns", e);
         return -1;
     }
     *n = c;
@@ -666,7 +701,7 @@ int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int
 
     if (!ok(SQLDescribeCol(st->h, (SQLUSMALLINT)col, n, sizeof n, &nlen, &type, &size, &digits,
                            &nullable))) {
-        collect(SQL_HANDLE_STMT, st->h, "describe column", e);
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "describe column", e);
         return -1;
     }
     snprintf(name, namesz, "%s", (const char *)n);
@@ -683,7 +718,7 @@ int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int
 int gv_db_begin(gv_db_t *db, gv_db_error_t *e)
 {
     if (!ok(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0))) {
-        collect(SQL_HANDLE_DBC, db->dbc, "begin", e);
+        collect_db(db, SQL_HANDLE_DBC, db->dbc, "begin", e);
         return -1;
     }
     return 0;
@@ -694,7 +729,7 @@ static int end_tx(gv_db_t *db, SQLSMALLINT how, gv_db_error_t *e)
     int rc = 0;
 
     if (!ok(SQLEndTran(SQL_HANDLE_DBC, db->dbc, how))) {
-        collect(SQL_HANDLE_DBC, db->dbc, how == SQL_COMMIT ? "commit" : "rollback", e);
+        collect_db(db, SQL_HANDLE_DBC, db->dbc, how == SQL_COMMIT ? "commit" : "rollback", e);
         rc = -1;
     }
     SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON, 0);
@@ -703,6 +738,24 @@ static int end_tx(gv_db_t *db, SQLSMALLINT how, gv_db_error_t *e)
 
 int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
 {
+    SQLUINTEGER dead = SQL_CD_FALSE;
+
+    /* A driver that has already seen the connection go (psqlODBC notices
+     * it in calls whose failure nobody reads, e.g. SQLFreeHandle) has
+     * nothing left to commit and reports the COMMIT as a success: the
+     * server rolled the transaction back. */
+    if (ok(SQLGetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
+        dead == SQL_CD_TRUE) {
+        SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON, 0);
+        if (e) {
+            e->action = GV_DB_RECONNECT;
+            e->native = 0;
+            snprintf(e->sqlstate, sizeof e->sqlstate, "08S01");
+            snprintf(e->msg, sizeof e->msg,
+                     "commit: the connection was lost before the commit (nothing committed)");
+        }
+        return -1;
+    }
     return end_tx(db, SQL_COMMIT, e);
 }
 

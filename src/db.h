@@ -32,6 +32,9 @@ typedef struct gv_db_error {
 /* The one table from SQLSTATE (and, for drivers that say only HY000, the
  * native error code) to action.  Pure. */
 gv_db_action_t gv_sqlstate_action(const char *sqlstate, long native);
+/* Whether a driver's message says the connection is gone although its
+ * SQLSTATE is the general HY000 (psqlODBC).  Pure. */
+int gv_db_message_means_lost(const char *msg);
 
 typedef struct gv_db_opts {
     long login_timeout_s;

@@ -4,9 +4,9 @@
 #      pg_terminate_backend; MariaDB: KILL CONNECTION), each time while a
 #      chunk's INSERT is running (a trigger makes it take a while): the run
 #      reconnects, ends 0, counts the reconnections, and every billed voucher
-#      has exactly one bill with the right amounts. With
-#      GVT_BILLING_CUT_ANYWHERE=1 also cut at any moment of the run
-#      (between statements and chunks, while reporting);
+#      has exactly one bill with the right amounts; then cut at any moment
+#      of a run (between statements and chunks, while reporting);
+#      GVT_BILLING_CUT_ANYWHERE=0 leaves that second part out;
 #   b. a deadlock / serialisation failure raised by a trigger on the site's
 #      bill table for the first 2 statements: the chunks are tried again,
 #      the run ends 0; then a trigger that fails with 40001 on every insert
@@ -36,9 +36,8 @@ NOW=2025-09-30T12:00:00+05:00
 NACC=200
 SEED=4711
 RETRIES=2
-# Cuts at any moment of a run (a.2) fail until gasvoucher reconnects
-# whatever statement the cut hits: GVT_BILLING_CUT_ANYWHERE=1 runs them.
-ANYWHERE=${GVT_BILLING_CUT_ANYWHERE:-0}
+# Cuts at any moment of a run (a.2); 0 leaves them out.
+ANYWHERE=${GVT_BILLING_CUT_ANYWHERE:-1}
 t_start=$(date +%s)
 
 gvt_pg_start "$dir"

@@ -118,6 +118,30 @@ static void test_class_08(void **state)
     }
 }
 
+/* psqlODBC's words for a lost connection under HY000, as seen in the
+ * fault tests, and messages that must not be taken for one. */
+static void test_lost_messages(void **state)
+{
+    static const char *const lost[] = {
+        "execute: [HY000/1] FATAL:  terminating connection due to administrator command",
+        "fetch: [HY000/1] server closed the connection unexpectedly",
+        "commit: [HY000/1] The connection has been lost",
+        "prepare: [HY000/1] no connection to the server",
+    };
+    static const char *const not_lost[] = {
+        "execute: [HY000/7] ERROR:  column \"x\" does not exist",
+        "execute: [HY000/1] ERROR:  connection limit exceeded for non-superusers",
+        "prepare: [HY000/8] internal SAVEPOINT failed",
+        "",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof lost / sizeof lost[0]; i++)
+        assert_true(gv_db_message_means_lost(lost[i]));
+    for (size_t i = 0; i < sizeof not_lost / sizeof not_lost[0]; i++)
+        assert_false(gv_db_message_means_lost(not_lost[i]));
+}
+
 static void test_action_names(void **state)
 {
     (void)state;
@@ -135,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_sqlstate_table),
         cmocka_unit_test(test_unknown_native_codes),
         cmocka_unit_test(test_class_08),
+        cmocka_unit_test(test_lost_messages),
         cmocka_unit_test(test_action_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
