@@ -68,7 +68,8 @@ typedef struct run {
     size_t write_rows[GV_MAX_WRITES];
     gv_db_stmt_t *own_st;
     size_t own_rows;
-    char unsure_report[40];         /* report whose COMMIT went unanswered */
+    char report_id[37];             /* the id this run's report will have */
+    int report_unsure;              /* its COMMIT went unanswered */
 } run_t;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -612,7 +613,10 @@ static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
             bind_text_or_null(st, pos++, billed ? it->bill_ref : NULL, e) < 0 ||
             gv_db_bind_text(st, pos++, r->sum->run_id, e) < 0 ||
             gv_db_bind_int64(st, pos++, (int64_t)r->opts->now, e) < 0 ||
-            bind_text_or_null(st, pos++, it->old_report, e) < 0) {
+            bind_text_or_null(st, pos++, it->outcome == OUT_CONFLICT ? NULL
+                                         : it->old_report[0]   ? it->old_report
+                                                               : r->report_id,
+                              e) < 0) {
             drop_cached(r);
             return -1;
         }
@@ -1082,8 +1086,13 @@ static void xml_attr(FILE *f, const char *name, const char *v)
     fputc('"', f);
 }
 
+/* Rows no recorded report carries: those of this run (written with the
+ * id its report will have), of a run killed before its report was
+ * recorded, and Pending rows whose state changed.  Binds the period twice. */
 static const char unreported[] =
-    " FROM gv_bill WHERE period = ? AND report_id IS NULL AND status IN ('BILLED', 'PENDING')";
+    " FROM gv_bill WHERE period = ? AND status IN ('BILLED', 'PENDING') AND (report_id IS NULL"
+    " OR report_id NOT IN (SELECT report_id FROM gv_run WHERE period = ?"
+    " AND report_id IS NOT NULL))";
 
 static gv_db_stmt_t *query_period(run_t *r, const char *head, const char *tail, gv_db_error_t *e)
 {
@@ -1095,7 +1104,8 @@ static gv_db_stmt_t *query_period(run_t *r, const char *head, const char *tail, 
     gv_buf_puts(&r->sql, tail);
     if (!(st = gv_db_prepare(r->env->db, r->sql.data, e)))
         return NULL;
-    if (gv_db_bind_text(st, 1, r->period, e) < 0 || gv_db_execute(st, e) < 0) {
+    if (gv_db_bind_text(st, 1, r->period, e) < 0 || gv_db_bind_text(st, 2, r->period, e) < 0 ||
+        gv_db_execute(st, e) < 0) {
         gv_db_stmt_free(st);
         return NULL;
     }
@@ -1203,18 +1213,6 @@ static int write_report(run_t *r, const char *path, char sha256[65], gv_err_t *e
     return 1;
 }
 
-static int exec_period(run_t *r, const char *sql, const char *text, gv_db_error_t *e)
-{
-    gv_db_stmt_t *st = gv_db_prepare(r->env->db, sql, e);
-    int rc = -1;
-
-    if (st && gv_db_bind_text(st, 1, text, e) == 0 && gv_db_bind_text(st, 2, r->period, e) == 0 &&
-        gv_db_execute(st, e) == 0)
-        rc = 0;
-    gv_db_stmt_free(st);
-    return rc;
-}
-
 static int record_run(run_t *r, time_t started, gv_db_error_t *e)
 {
     gv_billing_summary_t *s = r->sum;
@@ -1240,42 +1238,36 @@ static int record_run(run_t *r, time_t started, gv_db_error_t *e)
     return rc;
 }
 
-/* The report of everything not yet reported, its outbox row, the rows
- * marked as carried and the run's record: one transaction.  On failure
- * e->action says whether trying again may help; a report file whose
- * transaction failed is removed (its rows stay unreported). */
+/* The report of everything not yet reported, its outbox row, the
+ * leftover rows marked as carried and the run's record: one transaction.
+ * The run's own rows already name its report, so only rows of a run killed
+ * before reporting (or unreported Pending) are updated here.  On failure
+ * e->action says whether trying again may help. */
 static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
 {
     gv_billing_summary_t *s = r->sum;
     gv_db_t *db = r->env->db;
     gv_outbox_row_t o;
     gv_db_error_t ignore;
+    gv_db_stmt_t *st;
     char path[PATH_MAX + 128], sig[PATH_MAX + 136];
     int wrote = 0;
 
     permanent(e, "%s", "");
     err->msg[0] = '\0';
-    if (r->unsure_report[0]) {
-        /* The last try's COMMIT may have been carried out before the
-         * connection went: its outbox row tells. */
-        int found;
-        snprintf(path, sizeof path, "RR-%s", r->unsure_report);
-        if ((found = gv_store_outbox_get(db, path, &o, e)) < 0)
-            goto dbfail;
-        if (found) {
-            snprintf(s->report_id, sizeof s->report_id, "%s", r->unsure_report);
-            r->unsure_report[0] = '\0';
-            return 0;
-        }
-        snprintf(path, sizeof path, "%s/outbox/RR-%s.xml", r->env->spool, r->unsure_report);
-        snprintf(sig, sizeof sig, "%s.p7s", path);
-        unlink(sig);
-        unlink(path);
-        r->unsure_report[0] = '\0';
-    }
-    new_uuid(s->report_id);
+    snprintf(s->report_id, sizeof s->report_id, "%s", r->report_id);
     memset(&o, 0, sizeof o);
     snprintf(o.msg_id, sizeof o.msg_id, "RR-%s", s->report_id);
+    if (r->report_unsure) {
+        /* The last try's COMMIT may have been carried out before the
+         * connection went: its outbox row tells. */
+        int found = gv_store_outbox_get(db, o.msg_id, &o, e);
+        if (found < 0)
+            goto dbfail;
+        if (found)
+            return 0;
+        r->report_unsure = 0;
+    }
     snprintf(o.kind, sizeof o.kind, "RedemptionReport");
     snprintf(o.ref, sizeof o.ref, "%s", s->report_id);
     snprintf(o.period, sizeof o.period, "%s", r->period);
@@ -1300,13 +1292,23 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
     } else if (gv_result_sign(r->env->signer, path, r->opts->now, err) < 0) {
         gv_db_rollback(db, &ignore);
         goto fail;
-    } else if (exec_period(r,
-                           "UPDATE gv_bill SET report_id = ? WHERE period = ? AND"
-                           " report_id IS NULL AND status IN ('BILLED', 'PENDING')",
-                           s->report_id, e) < 0 ||
-               gv_store_outbox_insert(db, &o, e) < 0) {
-        gv_db_rollback(db, &ignore);
-        goto dbfail;
+    } else {
+        st = gv_db_prepare(db,
+                           "UPDATE gv_bill SET report_id = ? WHERE period = ?"
+                           " AND status IN ('BILLED', 'PENDING') AND (report_id IS NULL"
+                           " OR (report_id <> ? AND report_id NOT IN (SELECT report_id FROM gv_run"
+                           " WHERE period = ? AND report_id IS NOT NULL)))",
+                           e);
+        if (!st || gv_db_bind_text(st, 1, s->report_id, e) < 0 ||
+            gv_db_bind_text(st, 2, r->period, e) < 0 ||
+            gv_db_bind_text(st, 3, s->report_id, e) < 0 ||
+            gv_db_bind_text(st, 4, r->period, e) < 0 || gv_db_execute(st, e) < 0 ||
+            gv_store_outbox_insert(db, &o, e) < 0) {
+            gv_db_stmt_free(st);
+            gv_db_rollback(db, &ignore);
+            goto dbfail;
+        }
+        gv_db_stmt_free(st);
     }
     if (record_run(r, r->opts->now, e) < 0) {
         gv_db_rollback(db, &ignore);
@@ -1315,7 +1317,7 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
     if (gv_db_commit(db, e) < 0) {
         gv_db_rollback(db, &ignore);
         if (wrote > 0 && e->action == GV_DB_RECONNECT) {
-            snprintf(r->unsure_report, sizeof r->unsure_report, "%s", s->report_id);
+            r->report_unsure = 1;
             wrote = 0;      /* keep its files until the outcome is known */
         }
         goto dbfail;
@@ -1438,6 +1440,7 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
     gv_time_format_local(opts->now, when);
     snprintf(r.created_at, sizeof r.created_at, "%.10s %.8s", when, when + 11);
     new_uuid(sum->run_id);
+    new_uuid(r.report_id);
     gv_buf_init(&r.sql, 64u << 20);
 
     static const gv_stmt_kind_t needed[] = { GV_STMT_BILLING_ACCOUNTS, GV_STMT_READINGS };

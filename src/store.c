@@ -85,7 +85,9 @@ static const char *const migration_1[] = {
 /* Billing (R18-R20): one row per account and period, written in the same
  * transaction as the bill itself, so "billed" here and a bill in the
  * site's tables never disagree.  report_id names the RedemptionReport
- * that last carried the row's state; NULL = not yet reported. */
+ * meant to carry the row's state: a run writes its rows with the id its
+ * report will have, and the row counts as reported once gv_run holds that
+ * id (recorded in the report's own transaction); NULL = not yet reported. */
 static const char *const migration_2[] = {
     "CREATE TABLE IF NOT EXISTS gv_bill ("
     " period CHAR(7) NOT NULL,"
