@@ -3,6 +3,7 @@
 #include "billing.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -48,7 +49,21 @@ typedef struct chunk {
     size_t *read_owner;
     size_t nreads, capreads;
     size_t prior;                   /* earlier non-BILLED gv_bill rows in the chunk's range */
+    size_t *all, capall;            /* 0..n-1: every item */
 } chunk_t;
+
+static void chunk_free(chunk_t *c)
+{
+    free(c->items);
+    free(c->reads);
+    free(c->read_owner);
+    free(c->all);
+}
+
+typedef struct kept {
+    gv_db_stmt_t *st;
+    size_t rows;
+} kept_t;
 
 typedef struct run {
     const gv_billing_env_t *env;
@@ -63,25 +78,44 @@ typedef struct run {
     char last_account[64];          /* of the last chunk, in the engine's order */
     size_t fetched;                 /* rows the last chunk query returned */
     /* Prepared INSERTs kept from chunk to chunk (most chunks have the
-     * same number of rows, and preparing costs a round trip and a plan). */
-    gv_db_stmt_t *write_st[GV_MAX_WRITES];
-    size_t write_rows[GV_MAX_WRITES];
-    gv_db_stmt_t *own_st;
-    size_t own_rows;
+     * same number of rows, and preparing costs a round trip and a plan):
+     * per statement, one of a full part and one of a chunk's remainder. */
+    kept_t write_st[GV_MAX_WRITES][2];
+    kept_t own_st[2];
     char report_id[37];             /* the id this run's report will have */
     int report_unsure;              /* its COMMIT went unanswered */
 } run_t;
 
 /* ---- small helpers ---------------------------------------------------- */
 
+static void drop_kept(kept_t pair[2])
+{
+    for (int i = 0; i < 2; i++) {
+        gv_db_stmt_free(pair[i].st);
+        pair[i].st = NULL;
+    }
+}
+
 static void drop_cached(run_t *r)
 {
-    for (size_t i = 0; i < GV_MAX_WRITES; i++) {
-        gv_db_stmt_free(r->write_st[i]);
-        r->write_st[i] = NULL;
-    }
-    gv_db_stmt_free(r->own_st);
-    r->own_st = NULL;
+    for (size_t w = 0; w < GV_MAX_WRITES; w++)
+        drop_kept(r->write_st[w]);
+    drop_kept(r->own_st);
+}
+
+/* The kept statement for a part of `rows` rows (parts are `full` rows but
+ * for a chunk's last); NULL when it has to be prepared, into *slot. */
+static gv_db_stmt_t *kept_for(kept_t pair[2], size_t rows, size_t full, kept_t **slot)
+{
+    kept_t *k = &pair[rows == full ? 0 : 1];
+
+    if (k->st && k->rows == rows)
+        return k->st;
+    gv_db_stmt_free(k->st);
+    k->st = NULL;
+    k->rows = rows;
+    *slot = k;
+    return NULL;
 }
 
 static void new_uuid(char out[37])
@@ -456,7 +490,7 @@ static size_t rows_per_stmt(size_t params_per_row)
     return rows ? rows : 1;
 }
 
-static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
+static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n, size_t most,
                             gv_db_error_t *e);
 
 /* One multi-row INSERT per [write.*] section for the items idx[0..n),
@@ -471,12 +505,12 @@ static int write_bills(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_
             most = k;
     }
     for (size_t done = 0; done < n; done += most)
-        if (write_bills_part(r, c, idx + done, n - done < most ? n - done : most, e) < 0)
+        if (write_bills_part(r, c, idx + done, n - done < most ? n - done : most, most, e) < 0)
             return -1;
     return 0;
 }
 
-static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
+static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n, size_t most,
                             gv_db_error_t *e)
 {
     const gv_mapping_t *map = r->env->map;
@@ -486,19 +520,14 @@ static int write_bills_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
         gv_db_stmt_t *st;
         int pos = 1;
 
-        if (r->write_st[w] && r->write_rows[w] == n) {
-            st = r->write_st[w];
-        } else {
-            gv_db_stmt_free(r->write_st[w]);
-            r->write_st[w] = NULL;
+        kept_t *slot;
+        if (!(st = kept_for(r->write_st[w], n, most, &slot))) {
             if (gv_write_expand(wr, n, &r->sql) < 0) {
                 permanent(e, "[write.%s]: statement too long", wr->name);
                 return -1;
             }
-            if (!(st = gv_db_prepare(r->env->db, r->sql.data, e)))
+            if (!(st = slot->st = gv_db_prepare(r->env->db, r->sql.data, e)))
                 return -1;
-            r->write_st[w] = st;
-            r->write_rows[w] = n;
         }
         for (size_t k = 0; k < n; k++)
             for (size_t p = 0; p < wr->values.nparams; p++)
@@ -576,20 +605,16 @@ static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
     gv_db_stmt_t *st;
     int pos = 1;
 
-    if (r->own_st && r->own_rows == n) {
-        st = r->own_st;
-    } else {
-        gv_db_stmt_free(r->own_st);
-        r->own_st = NULL;
+    kept_t *slot;
+
+    if (!(st = kept_for(r->own_st, n, rows_per_stmt(OWN_NCOLS), &slot))) {
         gv_buf_reset(&r->sql);
         gv_buf_puts(&r->sql, "INSERT INTO gv_bill (" OWN_COLUMNS ") VALUES ");
         for (size_t k = 0; k < n; k++)
             gv_buf_puts(&r->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                                    : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        if (!(st = gv_db_prepare(r->env->db, r->sql.data, e)))
+        if (!(st = slot->st = gv_db_prepare(r->env->db, r->sql.data, e)))
             return -1;
-        r->own_st = st;
-        r->own_rows = n;
     }
     for (size_t k = 0; k < n; k++) {
         const item_t *it = &c->items[idx[k]];
@@ -1355,64 +1380,198 @@ static int take_lock(const char *spool, int *fd, gv_err_t *err)
     return 0;
 }
 
+/* ---- reading ahead --------------------------------------------------------
+ * A chunk is read and computed on a second connection, by a second thread,
+ * while the one before it is written: the chunks' account ranges are
+ * disjoint, so what the reader sees of gv_bill cannot depend on the write
+ * in flight.  Two chunk buffers go back and forth between the threads. */
+
+typedef enum { READ_CHUNK, READ_EMPTY, READ_END, READ_FAILED } read_result_t;
+
+/* The next chunk after `after` (advanced), read and computed. */
+static read_result_t read_chunk(run_t *r, int past_deadline, char after[64], chunk_t *c,
+                                gv_err_t *err)
+{
+    gv_db_error_t e;
+
+    for (long tries = 0;;) {
+        e.msg[0] = '\0';
+        if (next_chunk(r, past_deadline, after, c, &e) == 0) {
+            if (c->n > c->capall) {
+                free(c->all);
+                if (!(c->all = malloc(c->n * sizeof *c->all)))
+                    abort();
+                c->capall = c->n;
+            }
+            for (size_t i = 0; i < c->n; i++)
+                c->all[i] = i;
+            if (c->n == 0 || (read_accounts(r, c, c->all, c->n, &e) == 0 &&
+                              read_readings(r, c, c->all, c->n, &e) == 0))
+                break;
+        }
+        if (!again(r, &e, &tries)) {
+            gv_err_set(err, "reading the vouchers to bill: %s", e.msg);
+            return READ_FAILED;
+        }
+    }
+    if (r->fetched == 0)
+        return READ_END;
+    /* The keyset resumes after the chunk's last account in the engine's
+     * own order (its collation may not be strcmp's). */
+    snprintf(after, 64, "%s", r->last_account);
+    if (c->n == 0)
+        return READ_EMPTY;
+    return compute(r, c, err) < 0 ? READ_FAILED : READ_CHUNK;
+}
+
+typedef struct reader {
+    run_t r;                        /* the run, on the reader's connection */
+    gv_billing_env_t env;
+    gv_billing_summary_t sum;       /* the reader's retries and reconnects */
+    int past_deadline;
+    char after[64];
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    chunk_t buf[2];
+    int full[2];                    /* buf[k] is the writer's until it empties it */
+    read_result_t result[2];
+    int stop;                       /* the writer has given up */
+    gv_err_t err;
+} reader_t;
+
+static void *reader_main(void *arg)
+{
+    reader_t *rd = arg;
+
+    for (int k = 0;; k ^= 1) {
+        read_result_t res;
+        int stop;
+        pthread_mutex_lock(&rd->mu);
+        while (rd->full[k] && !rd->stop)
+            pthread_cond_wait(&rd->cv, &rd->mu);
+        stop = rd->stop;
+        pthread_mutex_unlock(&rd->mu);
+        if (stop)
+            break;
+        do
+            res = read_chunk(&rd->r, rd->past_deadline, rd->after, &rd->buf[k], &rd->err);
+        while (res == READ_EMPTY);
+        pthread_mutex_lock(&rd->mu);
+        rd->result[k] = res;
+        rd->full[k] = 1;
+        pthread_cond_broadcast(&rd->cv);
+        pthread_mutex_unlock(&rd->mu);
+        if (res != READ_CHUNK)
+            break;
+    }
+    return NULL;
+}
+
+static int reader_start(reader_t *rd, const run_t *r, int past_deadline, gv_err_t *err)
+{
+    gv_db_error_t e;
+
+    memset(rd, 0, sizeof *rd);
+    rd->env = *r->env;
+    if (!(rd->env.db = gv_db_new_like(r->env->db)))
+        abort();
+    rd->r = *r;
+    rd->r.env = &rd->env;
+    rd->r.sum = &rd->sum;
+    memset(rd->r.write_st, 0, sizeof rd->r.write_st);
+    memset(rd->r.own_st, 0, sizeof rd->r.own_st);
+    gv_buf_init(&rd->r.sql, 64u << 20);
+    rd->past_deadline = past_deadline;
+    pthread_mutex_init(&rd->mu, NULL);
+    pthread_cond_init(&rd->cv, NULL);
+    if (gv_db_ensure(rd->env.db, gv_monotonic_ms(), &e) < 0 && reconnect(&rd->r, &e) < 0) {
+        gv_err_set(err, "cannot open the reading connection: %s", e.msg);
+        return -1;
+    }
+    if (pthread_create(&rd->thread, NULL, reader_main, rd) != 0) {
+        gv_err_set(err, "cannot start the reading thread: %s", strerror(errno));
+        return -1;
+    }
+    rd->started = 1;
+    return 0;
+}
+
+/* Waits for buf[k]; the result says what is in it. */
+static read_result_t reader_take(reader_t *rd, int k)
+{
+    read_result_t res;
+
+    pthread_mutex_lock(&rd->mu);
+    while (!rd->full[k])
+        pthread_cond_wait(&rd->cv, &rd->mu);
+    res = rd->result[k];
+    pthread_mutex_unlock(&rd->mu);
+    return res;
+}
+
+static void reader_give_back(reader_t *rd, int k)
+{
+    pthread_mutex_lock(&rd->mu);
+    rd->full[k] = 0;
+    pthread_cond_broadcast(&rd->cv);
+    pthread_mutex_unlock(&rd->mu);
+}
+
+/* Stops the reader (after its statement in flight) and adds its counts. */
+static void reader_end(reader_t *rd, run_t *r)
+{
+    if (rd->started) {
+        pthread_mutex_lock(&rd->mu);
+        rd->stop = 1;
+        pthread_cond_broadcast(&rd->cv);
+        pthread_mutex_unlock(&rd->mu);
+        pthread_join(rd->thread, NULL);
+    }
+    pthread_mutex_destroy(&rd->mu);
+    pthread_cond_destroy(&rd->cv);
+    r->sum->reconnects += rd->sum.reconnects;
+    r->sum->tx_retries += rd->sum.tx_retries;
+    for (int k = 0; k < 2; k++)
+        chunk_free(&rd->buf[k]);
+    gv_buf_free(&rd->r.sql);
+    gv_db_free(rd->env.db);
+}
+
 static gv_billing_result_t bill_chunks(run_t *r, int past_deadline, gv_err_t *err)
 {
-    chunk_t c = { 0 };
-    char after[64] = "";
-    size_t *all = NULL;
+    reader_t rd;
     gv_db_error_t e;
     long done = 0;
     gv_billing_result_t res = GV_BILLING_FAILED;
 
-    for (;;) {
-        int ok = 0;
-        for (long tries = 0;;) {
-            e.msg[0] = '\0';
-            if (next_chunk(r, past_deadline, after, &c, &e) == 0) {
-                free(all);
-                if (!(all = malloc((c.n ? c.n : 1) * sizeof *all)))
-                    abort();
-                for (size_t i = 0; i < c.n; i++)
-                    all[i] = i;
-                if (c.n == 0 || (read_accounts(r, &c, all, c.n, &e) == 0 &&
-                                 read_readings(r, &c, all, c.n, &e) == 0)) {
-                    ok = 1;
-                    break;
-                }
-            }
-            if (!again(r, &e, &tries))
-                break;
-        }
-        if (!ok) {
-            gv_err_set(err, "reading the vouchers to bill: %s", e.msg);
-            goto out;
-        }
-        if (r->fetched == 0)
+    if (reader_start(&rd, r, past_deadline, err) < 0)
+        goto out;
+    for (int k = 0;; k ^= 1) {
+        chunk_t *c = &rd.buf[k];
+        read_result_t got = reader_take(&rd, k);
+        if (got == READ_END)
             break;
-        /* The keyset resumes after the chunk's last account in the
-         * engine's own order (its collation may not be strcmp's). */
-        snprintf(after, sizeof after, "%s", r->last_account);
-        if (c.n == 0)
-            continue;
-        if (compute(r, &c, err) < 0)
+        if (got == READ_FAILED) {
+            *err = rd.err;
             goto out;
+        }
         if (r->opts->dry_run) {
-            print_dry(r, &c);
-            count_outcomes(r, &c, all, c.n);
-        } else if (commit_with_retries(r, &c, all, c.n, &e) < 0) {
+            print_dry(r, c);
+            count_outcomes(r, c, c->all, c->n);
+        } else if (commit_with_retries(r, c, c->all, c->n, &e) < 0) {
             gv_err_set(err, "writing bills (%s): %s", gv_db_action_name(e.action), e.msg);
             goto out;
         }
-        done += (long)c.n;
+        done += (long)c->n;
+        reader_give_back(&rd, k);
         if (r->opts->progress)
             r->opts->progress(r->opts->progress_ud, done, r->sum->todo);
     }
     res = r->sum->conflicts ? GV_BILLING_CONFLICTS : GV_BILLING_DONE;
 out:
-    free(all);
-    free(c.items);
-    free(c.reads);
-    free(c.read_owner);
+    reader_end(&rd, r);
     return res;
 }
 

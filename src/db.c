@@ -272,6 +272,11 @@ gv_db_t *gv_db_new(const char *connstr, const gv_db_opts_t *opts)
     return db;
 }
 
+gv_db_t *gv_db_new_like(const gv_db_t *db)
+{
+    return gv_db_new(db->connstr, &db->opts);
+}
+
 static void release_handles(gv_db_t *db)
 {
     if (db->dbc) {

@@ -48,6 +48,8 @@ typedef struct gv_db_stmt gv_db_stmt_t;
 
 /* Creates a handle; does not connect.  Copies connstr. */
 gv_db_t *gv_db_new(const char *connstr, const gv_db_opts_t *opts);
+/* A second, unconnected handle to the same database (another thread's). */
+gv_db_t *gv_db_new_like(const gv_db_t *db);
 void gv_db_free(gv_db_t *db);
 
 /* Connects unless connected.  After a failure, further attempts within the

@@ -12,9 +12,9 @@ protocol v3 messages (a type byte, then an int32 big-endian length that
 counts itself). The first time on a connection that the server answers a
 COMMIT (CommandComplete "COMMIT"), the proxy does not pass that answer on:
 it resets both sockets at once, so the server has carried out the COMMIT
-but the client never learns it. Later COMMITs on a connection would pass
-(the connection is gone by then anyway), so every connection loses exactly
-one COMMIT answer.
+but the client never learns it. Only a connection's first COMMIT is
+considered (one spared by the options below is passed on, and so are the
+ones after it), so every connection loses at most one COMMIT answer.
 
 Options:
   --from-connection K   cut only on connections numbered K and up (the
@@ -22,10 +22,11 @@ Options:
   --max-cuts M          cut at most M times in all (0: no limit)
   --ready FILE          written (with the pid) once the proxy listens
 
-The log gets one line per connection, per cut ("cut COMMIT answer on
-connection N (cut C): last statement: ...", the last statement the client
-sent in that transaction other than BEGIN/SAVEPOINT/RELEASE/COMMIT), and at
-exit (SIGTERM, SIGINT) a line "connections N, cuts C". Startup: an
+The log gets a line when a connection opens and closes, one per cut
+("cut COMMIT answer on connection N (cut C): wrote T1 T2; last statement:
+S": the tables the transaction's INSERT/UPDATE/DELETE statements named, and
+its last statement other than BEGIN, SAVEPOINT, RELEASE, DEALLOCATE...), and
+at exit (SIGTERM, SIGINT) a line "connections N, cuts C". Startup: an
 SSLRequest or GSSENCRequest gets a single raw byte from the server ('N',
 or 'S'/'G' when it will encrypt: such a connection is passed through
 untouched, as its messages cannot be read).
@@ -35,6 +36,7 @@ Python 3 standard library only.
 
 import argparse
 import os
+import re
 import selectors
 import signal
 import socket
@@ -51,7 +53,11 @@ class Stop(Exception):
     """SIGTERM or SIGINT."""
 
 
-SKIPPED = ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK", "START", "END")
+# Statements that say nothing of what a transaction is (psqlODBC sends its
+# own SAVEPOINTs and DEALLOCATEs inside the application's transactions).
+SKIPPED = ("BEGIN", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK", "START", "END",
+           "DEALLOCATE", "SET", "SHOW")
+WRITE = re.compile(r'^(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+("[^"]+"|[\w.]+)', re.I)
 
 
 class Proxy:
@@ -151,10 +157,15 @@ class Relay:
         self.opaque = False        # encrypted or unknown: pass bytes through
         self.cut_done = False
         self.tx_last = ""          # last statement of the current transaction
+        self.tx_writes = []        # tables it wrote, in order
         self.pending_out = b""     # passed on before a cut
+        self.up = 0                # bytes client -> server
+        self.down = 0              # bytes server -> client
+        self.messages = 0          # server messages read
 
     # -- client -> server ---------------------------------------------------
     def from_client(self, data):
+        self.up += len(data)
         if self.opaque:
             return data
         self.cbuf += data
@@ -201,10 +212,14 @@ class Relay:
             stmt = stmt.strip()
             if stmt and stmt.split(None, 1)[0].upper() not in SKIPPED:
                 self.tx_last = stmt
+                m = WRITE.match(stmt)
+                if m and m.group(1) not in self.tx_writes:
+                    self.tx_writes.append(m.group(1))
 
     # -- server -> client ---------------------------------------------------
     def from_server(self, data):
         """Bytes to pass to the client, or None: cut the connection now."""
+        self.down += len(data)
         if self.opaque:
             return data
         self.sbuf += data
@@ -240,6 +255,7 @@ class Relay:
             msg = self.sbuf[:1 + length]
             self.sbuf = self.sbuf[1 + length:]
             kind = msg[:1]
+            self.messages += 1
             if kind == b"C" and msg[5:] == b"COMMIT\0" and not self.cut_done:
                 self.cut_done = True
                 cut = self.proxy.take_cut(self.n)
@@ -247,11 +263,14 @@ class Relay:
                     # What came before the COMMIT's answer goes on (it is
                     # already answered); the answer and all after it do not.
                     self.pending_out = b"".join(out)
-                    self.proxy.log("cut COMMIT answer on connection %d (cut %d): last "
-                                   "statement: %s" % (self.n, cut, self.tx_last[:160]))
+                    self.proxy.log("cut COMMIT answer on connection %d (cut %d): wrote %s; "
+                                   "last statement: %s"
+                                   % (self.n, cut, " ".join(self.tx_writes) or "-",
+                                      self.tx_last[:100]))
                     return None
             if kind == b"Z" and msg[5:6] == b"I":
                 self.tx_last = ""
+                self.tx_writes = []
             out.append(msg)
         return b"".join(out)
 
@@ -299,7 +318,8 @@ class Relay:
                 s.close()
             except OSError:
                 pass
-        self.proxy.log("connection %d closed by the %s" % (self.n, who))
+        self.proxy.log("connection %d closed by the %s (%d bytes sent, %d received, "
+                       "%d messages)" % (self.n, who, self.up, self.down, self.messages))
 
 
 def main():

@@ -1,0 +1,390 @@
+#!/usr/bin/env bash
+# Billing through COMMITs whose answer is lost, on PostgreSQL through
+# psqlODBC, site-a and site-b (~200 accounts): gasvoucher reaches the
+# server through tests/lib/pg-commit-cut.py, a proxy that lets PostgreSQL
+# carry out the first COMMIT of every connection but never passes its
+# answer on (it resets the connection instead). Every chunk's COMMIT and the
+# redemption report's COMMIT is lost in this way, so each time gasvoucher
+# has to reconnect and find out from its own gv_bill rows (run_id of the
+# run) or outbox row that the transaction did commit, instead of writing it
+# again. The run ends 0, counts a reconnection for every cut, and then:
+# every billed voucher has exactly one bill with the right amounts
+# (tests/sites/readings.py's independent computation), the recorded report
+# carries every bill exactly once and its total equals the bills, no report
+# file is left beside it; a second run through the proxy bills nothing new
+# and records no new report.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/db.sh"
+. "$here/../lib/certs.sh"
+. "$here/../lib/daemon.sh"
+
+gvt_begin billing-lost-commit
+GV=$top_builddir/gasvoucher
+SIM="$GVT_PYTHON $top_srcdir/contrib/wallet-sim"
+PROXY=$top_srcdir/tests/lib/pg-commit-cut.py
+BIN=990340001234
+NOW=2025-09-30T12:00:00+05:00
+NACC=200
+SEED=4711
+CHUNK=10
+t_start=$(date +%s)
+proxy_pid=
+
+# The proxy goes first, then the daemon (none here) and the servers.
+proxy_stop() {
+    local rc=0
+    [ -n "$proxy_pid" ] || return 0
+    kill -TERM "$proxy_pid" 2> /dev/null || true
+    { wait "$proxy_pid"; } 2> /dev/null || rc=$?
+    proxy_pid=
+    return "$rc"
+}
+trap 'proxy_stop || true; _gvt_cleanup' EXIT
+
+gvt_pg_start "$dir"
+
+# ---- helpers ---------------------------------------------------------------
+
+q() { gvt_pg_sql "$dir" -c "$1"; }
+qin() { gvt_pg_sql "$dir" > /dev/null; }
+txt() { echo "COALESCE(($1)::text, '')"; }
+
+# proxy_start LOG: the proxy on a free port in front of the server's TCP
+# port; sets proxy_pid, proxy_port, proxy_log.
+proxy_start() {
+    local attempt i
+    proxy_log=$1
+    for attempt in 1 2 3 4 5; do
+        proxy_port=$(gvt_free_port)
+        rm -f "$proxy_log.ready"
+        "$GVT_PYTHON" "$PROXY" --listen-port "$proxy_port" --server-host 127.0.0.1 \
+            --server-port "$GVT_PG_PORT" --log "$proxy_log" --ready "$proxy_log.ready" \
+            2>> "$proxy_log.err" &
+        proxy_pid=$!
+        for ((i = 0; i < 100; i++)); do
+            [ -e "$proxy_log.ready" ] && return 0
+            kill -0 "$proxy_pid" 2> /dev/null || break
+            sleep 0.05
+        done
+        proxy_stop || true
+        grep -q 'cannot listen' "$proxy_log.err" 2> /dev/null || break
+    done
+    echo "the proxy did not start: $(cat "$proxy_log.err" 2> /dev/null)" >&2
+    return 1
+}
+
+# prepare SITE: the site's accounts and readings, gasvoucher's tables, the
+# vouchers taken in (directly); conf (direct) and pconf (through the proxy,
+# whose port is filled in by run_cut).
+prepare() {
+    site=$1
+    d=$dir/postgresql-$site
+    mkdir -p "$d"
+    gvt_load_site "$site" postgresql "$dir" --random $NACC --seed $SEED
+    "$GVT_PYTHON" "$top_srcdir/tests/sites/readings.py" --site "$site" --engine postgresql \
+        --period 2025-09 --random $NACC --seed $SEED --program "$top_srcdir/contrib/program.ini" \
+        --expect "$d/expect.csv" | qin
+    conf=$d/gv.conf
+    gvt_write_conf "$conf" "$GVT_PG_CONN" "$top_srcdir/mappings/site-$site.ini" \
+        "$dir/certs" "$(gvt_intake_ini "$dir/certs" "$d/spool")
+[billing]
+program = $top_srcdir/contrib/program.ini
+chunk = $CHUNK
+retries = 2
+reconnect_for = 20"
+    "$GV" -c "$conf" --now "$NOW" db migrate > /dev/null || fail "site-$site: migrate"
+    # At the machine's clock: certs.sh's certificates are valid from today.
+    "$GV" -c "$conf" ingest "$dir"/xml/*.xml > "$d/ingest.out" 2>&1 ||
+        fail "site-$site: ingest: $(cat "$d/ingest.out")"
+    pconf=$d/gv-proxy.conf
+    bills_table=nachislenie
+    [ "$site" = a ] || bills_table=invoices
+}
+
+# run_cut NAME: the bill command through a new proxy (under `timeout 60`);
+# sets rc, ms, cuts, reconnects, out, plog.
+run_cut() {
+    local name=$1 t0 t1
+    out=$d/$name.out
+    plog=$d/$name.proxy.log
+    proxy_start "$plog" || { fail "site-$site $name: no proxy"; return 1; }
+    # Through the proxy, without TLS (the proxy reads the messages).
+    sed "s|^connection = .*|connection = Driver=PostgreSQL Unicode;Servername=127.0.0.1;Port=$proxy_port;Database=gv;UID=postgres;PWD=;SSLMode=disable|" \
+        "$conf" > "$pconf"
+    t0=$(date +%s%N)
+    rc=0
+    timeout 60 "$GV" -c "$pconf" --now "$NOW" bill --period 2025-09 --no-send > "$out" 2>&1 || rc=$?
+    t1=$(date +%s%N)
+    ms=$(((t1 - t0) / 1000000))
+    proxy_stop || fail "site-$site $name: the proxy ended $?: $(cat "$plog.err")"
+    cuts=$(grep -c '^cut COMMIT answer' "$plog" || true)
+    reconnects=$(sed -n 's/.* \([0-9]*\) reconnection(s)$/\1/p' "$out")
+    grep -q "^connections [0-9]*, cuts $cuts\$" "$plog" ||
+        fail "site-$site $name: the proxy's closing count is missing or differs: $(tail -1 "$plog")"
+    [ ! -s "$plog.err" ] || fail "site-$site $name: the proxy said: $(cat "$plog.err")"
+    if grep -q 'proxy error\|unreadable\|passed through uncut' "$plog"; then
+        fail "site-$site $name: the proxy could not follow a connection: $(grep 'proxy error\|unreadable\|uncut' "$plog" | head -3)"
+    fi
+}
+
+# check LABEL: the database against readings.py's expectation: every
+# accepted voucher has its outcome, each billed one exactly one bill with
+# the right amounts, and the recorded reports carry every bill once.
+check() {
+    local label=$1 out=$d/check-$1
+    mkdir -p "$out"
+    q "SELECT voucher_id, account_norm FROM gv_occurrence WHERE period = '2025-09'
+        AND status = 'ACCEPTED' AND standing = 1" > "$out/accepted.tsv"
+    q "SELECT voucher_id, account, status, COALESCE(reason, ''),
+        $(txt volume_milli), $(txt price_tiyn), $(txt vat_bp), $(txt net_tiyn), $(txt vat_tiyn),
+        $(txt charge_tiyn), $(txt discount_tiyn), $(txt due_tiyn), COALESCE(bill_ref, '')
+        FROM gv_bill WHERE period = '2025-09'" > "$out/gv_bill.tsv"
+    if [ "$site" = a ]; then
+        # id, account, voucher, volume, price, charge, discount, due, lines
+        q "SELECT $(txt id), lic_schet, COALESCE(vaucher, ''), $(txt obem), $(txt tarif),
+            $(txt summa), $(txt skidka), $(txt k_oplate), 2 FROM nachislenie" > "$out/bills.tsv"
+    else
+        q "SELECT $(txt i.id), $(txt c.account_no), COALESCE(dl.reference, ''),
+            $(txt gl.quantity_m3), $(txt gl.unit_price_tiyn), $(txt gl.amount_tiyn),
+            $(txt -dl.amount_tiyn), $(txt i.total_tiyn),
+            (SELECT COUNT(*) FROM invoice_lines l WHERE l.invoice_id = i.id)
+            FROM invoices i JOIN customers c ON c.id = i.customer_id
+            LEFT JOIN invoice_lines gl ON gl.invoice_id = i.id AND gl.line_type = 'GAS'
+            LEFT JOIN invoice_lines dl ON dl.invoice_id = i.id
+                AND dl.line_type = 'VOUCHER_DISCOUNT'" > "$out/bills.tsv"
+    fi
+    q "SELECT msg_id, body_name FROM gv_outbox WHERE kind = 'RedemptionReport'
+        AND period = '2025-09'" > "$out/outbox.tsv"
+    local f
+    for f in "$d"/spool/outbox/RR-*.xml; do
+        [ -e "$f" ] || continue
+        grep -q "	$(basename "$f")\$" "$out/outbox.tsv" ||
+            fail "site-$site $label: $(basename "$f") is in the spool but has no outbox row"
+        xmllint --noout --schema "$top_srcdir/src/wallet-gas-voucher-v1.xsd" "$f" 2> "$out/xmllint.err" ||
+            fail "site-$site $label: $(basename "$f") is not valid: $(head -3 "$out/xmllint.err")"
+    done
+    if "$GVT_PYTHON" - "$out" "$d/expect.csv" "$d/spool/outbox" "$site" > "$out/result" <<'PY'; then
+import csv, os, sys
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+out, expect_csv, outbox, site = sys.argv[1:5]
+NS = "{urn:socialwallet:gas-voucher:v1}"
+MONEY = 2 if site == "a" else 0     # site-a: tenge with 2 decimals; site-b: tiyn
+errors = []
+
+def err(msg):
+    errors.append(msg)
+
+def tsv(name):
+    with open(os.path.join(out, name), encoding="utf-8") as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+def scaled(text, scale):
+    """Exact: '1234.5' -> 123450 for scale 2; no floats."""
+    v = Decimal(text) * (10 ** scale)
+    if v != v.to_integral_value():
+        raise ValueError("%r has more than %d decimals" % (text, scale))
+    return int(v)
+
+accepted = dict(tsv("accepted.tsv"))
+gvb = {}
+for r in tsv("gv_bill.tsv"):
+    if r[0] in gvb:
+        err("voucher %s has two gv_bill rows" % r[0])
+    gvb[r[0]] = r
+expect = {}
+with open(expect_csv, encoding="utf-8") as f:
+    for row in csv.DictReader(f):
+        expect[row["number"]] = row
+bills_by_voucher, bills_by_account = {}, {}
+for r in tsv("bills.tsv"):
+    r[1] = r[1].strip()
+    bills_by_account.setdefault(r[1], []).append(r)
+    bills_by_voucher.setdefault(r[2], []).append(r)
+
+KEYS = ("volume_milli", "price_tiyn", "vat_bp", "net_tiyn", "vat_tiyn", "charge_tiyn",
+        "discount_tiyn", "due_tiyn")
+billed = {}
+n = {"BILLED": 0, "PENDING": 0, "CONFLICT": 0}
+for v in gvb:
+    if v not in accepted:
+        err("gv_bill holds %s, not an accepted voucher" % v)
+for v, acc in sorted(accepted.items()):
+    b = gvb.get(v)
+    if b is None:
+        err("accepted voucher %s (account %s) has no gv_bill row" % (v, acc))
+        continue
+    status, reason = b[2], b[3]
+    n[status] = n.get(status, 0) + 1
+    if b[1] != acc:
+        err("gv_bill of %s is for account %s, not %s" % (v, b[1], acc))
+    x = expect.get(acc)
+    if x is None:
+        err("account %s is not in the expectation" % acc)
+        continue
+    if status != x["status"] or (status == "PENDING" and reason != x["reason"]):
+        err("voucher %s account %s: %s %s, expected %s %s"
+            % (v, acc, status, reason, x["status"], x["reason"]))
+        continue
+    rows = bills_by_voucher.get(v, [])
+    if status == "PENDING":
+        if rows:
+            err("Pending voucher %s has %d bill(s)" % (v, len(rows)))
+        continue
+    billed[v] = b
+    want = {k: int(x[k]) for k in KEYS}
+    got = {k: int(val) for k, val in zip(KEYS, b[4:12])}
+    if got != want:
+        err("gv_bill of %s (account %s): %s, expected %s" % (v, acc, got, want))
+    if len(rows) != 1:
+        err("billed voucher %s (account %s) has %d bills" % (v, acc, len(rows)))
+        continue
+    bid, bacc, _, vol, price, charge, disc, due, lines = rows[0]
+    site_got = {"volume_milli": scaled(vol, 3), "price_tiyn": scaled(price, MONEY),
+                "charge_tiyn": scaled(charge, MONEY), "discount_tiyn": scaled(disc, MONEY),
+                "due_tiyn": scaled(due, MONEY)}
+    for k, val in site_got.items():
+        if val != want[k]:
+            err("bill %s of voucher %s (account %s): %s %d, expected %d" % (bid, v, acc, k, val, want[k]))
+    if bacc != acc:
+        err("bill %s of voucher %s is for account %s" % (bid, v, bacc))
+    if lines != "2":
+        err("invoice %s of voucher %s has %s lines" % (bid, v, lines))
+    if len(bills_by_account.get(acc, [])) != 1:
+        err("account %s has %d bills" % (acc, len(bills_by_account[acc])))
+    if b[12] != bid:
+        err("gv_bill of %s: bill_ref %r, the bill's id is %s" % (v, b[12], bid))
+for v, rows in bills_by_voucher.items():
+    if v not in billed:
+        for r in rows:
+            err("bill %s (account %s, voucher %r) has no BILLED gv_bill row" % (r[0], r[1], v))
+
+nbills = sum(len(r) for r in bills_by_voucher.values())
+discount = sum(scaled(r[6], MONEY) for rows in bills_by_voucher.values() for r in rows)
+redeemed, total = {}, 0
+reports = tsv("outbox.tsv")
+for _, body in reports:
+    root = ET.parse(os.path.join(outbox, body)).getroot()
+    total += int(root.get("totalDiscountTiyn"))
+    for e in root.iter(NS + "Redeemed"):
+        redeemed.setdefault(e.get("voucherId"), []).append(body)
+        b = billed.get(e.get("voucherId"))
+        if b is None:
+            err("%s: Redeemed %s is not a billed voucher" % (body, e.get("voucherId")))
+        elif (int(e.get("discountTiyn")), int(e.get("amountDueTiyn"))) != (int(b[10]), int(b[11])):
+            err("%s: Redeemed %s: amounts differ from gv_bill" % (body, e.get("voucherId")))
+for v in billed:
+    if len(redeemed.get(v, [])) != 1:
+        err("billed voucher %s is Redeemed in %d recorded reports" % (v, len(redeemed.get(v, []))))
+if total != discount:
+    err("reports' totalDiscountTiyn add up to %d, the bills' discounts to %d" % (total, discount))
+if not billed:
+    err("nothing billed: the test proves nothing")
+if errors:
+    print("\n".join(errors[:20]) + ("\n... %d more" % (len(errors) - 20) if len(errors) > 20 else ""))
+    sys.exit(1)
+print("%d billed, %d pending, %d bills, discount %d tiyn in %d report(s)"
+      % (n["BILLED"], n["PENDING"], nbills, discount, len(reports)))
+PY
+        echo "   ok $label: $(cat "$out/result")"
+    else
+        fail "site-$site $label: $(cat "$out/result")"
+    fi
+}
+
+count_bills() { q "SELECT COUNT(*) FROM $bills_table"; }
+
+# ---- vouchers: one for every FOUND account -----------------------------------
+"$GVT_PYTHON" "$top_srcdir/tests/sites/gen.py" --site a --engine sqlite --random $NACC --seed $SEED \
+    --expect "$dir/accounts.csv" > /dev/null
+grep ',FOUND$' "$dir/accounts.csv" | cut -d, -f1 > "$dir/found.csv"
+nfound=$(wc -l < "$dir/found.csv")
+$SIM gen --bin $BIN --period 2025-09 --accounts "$dir/found.csv" --count "$nfound" --parts 1 \
+    --seed lost-commit --out "$dir/xml" --sign-cert "$dir/certs/wallet-signer.pem" \
+    --sign-key "$dir/certs/wallet-signer.key" > /dev/null
+echo "== $nfound vouchers for the FOUND accounts of $NACC random ones and the fixture"
+
+# ---- the runs ----------------------------------------------------------------
+
+# The proxy's cut lines, one per line, for failure messages.
+cut_lines() { grep '^cut COMMIT answer' "$plog" | sed 's/; last statement:.*//'; }
+
+lost_commits() {
+    local nb run_id report chunk_cuts report_cuts last
+    echo "== postgresql site-$site: the answer to every connection's first COMMIT lost (chunk $CHUNK)"
+    run_cut lost1
+    echo "   exit $rc in $ms ms; $cuts COMMIT answer(s) cut; ${reconnects:-no} reconnection(s)"
+    if [ "$rc" != 0 ]; then
+        fail "site-$site: the run whose COMMIT answers were lost ended $rc: $(head -c 2000 "$out")"
+        return
+    fi
+    [ "$cuts" -ge 3 ] || fail "site-$site: only $cuts COMMIT answer(s) cut (the test wants at least 3): $(cut_lines)"
+    [ "${reconnects:-0}" -ge "$cuts" ] ||
+        fail "site-$site: $cuts COMMIT answer(s) cut but ${reconnects:-no} reconnection(s) counted: $(cat "$out")"
+    # Which transactions lost their answer: a chunk's writes gv_bill (and
+    # the site's bills), the report's also gv_outbox and gv_run.
+    chunk_cuts=$(cut_lines | grep ' wrote .*gv_bill' | grep -vc 'gv_run' || true)
+    report_cuts=$(cut_lines | grep -c ' wrote .*gv_outbox.*gv_run\| wrote .*gv_run.*gv_outbox' || true)
+    last=$(cut_lines | tail -1)
+    echo "   cut: $chunk_cuts chunk COMMIT(s), $report_cuts report COMMIT(s)"
+    [ "$chunk_cuts" -ge 3 ] || fail "site-$site: only $chunk_cuts chunk COMMIT(s) lost: $(cut_lines)"
+    case $report_cuts:$last in
+        1:*gv_run*) ;;
+        *) fail "site-$site: the report's COMMIT was not the last one cut: $(cut_lines)" ;;
+    esac
+    # One run wrote every row, and its report is the one recorded.
+    run_id=$(sed -n 's/^billing 2025-09, run \([0-9a-f-]*\):.*/\1/p' "$out")
+    [ "$(q "SELECT COUNT(*) FROM gv_bill WHERE period = '2025-09' AND run_id <> '$run_id'")" = 0 ] ||
+        fail "site-$site: gv_bill rows of another run than $run_id"
+    report=$(sed -n 's/^  redemption report \([0-9a-f-]*\):.*/\1/p' "$out")
+    [ -n "$report" ] || fail "site-$site: the run names no redemption report: $(cat "$out")"
+    [ "$(q "SELECT ref FROM gv_outbox WHERE kind = 'RedemptionReport'")" = "$report" ] ||
+        fail "site-$site: the outbox holds report(s) $(q "SELECT ref FROM gv_outbox WHERE kind = 'RedemptionReport'" | tr '\n' ' '), the run said $report"
+    [ "$(q "SELECT COUNT(*) FROM gv_run WHERE run_id = '$run_id' AND report_id = '$report'")" = 1 ] ||
+        fail "site-$site: no gv_run row for run $run_id with report $report"
+    grep -Eq "^  billed +$(q "SELECT COUNT(*) FROM gv_bill WHERE status = 'BILLED'")\$" "$out" ||
+        fail "site-$site: the summary's billed count differs from gv_bill: $(cat "$out")"
+    check lost-commits
+    nb=$(count_bills)
+
+    # The Pending vouchers are tried again (R20): their chunks' COMMITs are
+    # lost too, then the run's record (no new report).
+    echo "== postgresql site-$site: again, through the proxy: nothing new"
+    run_cut lost2
+    echo "   exit $rc in $ms ms; $cuts COMMIT answer(s) cut; ${reconnects:-no} reconnection(s)"
+    run_id=$(sed -n 's/^billing 2025-09, run \([0-9a-f-]*\):.*/\1/p' "$out")
+    if [ "$rc" != 0 ]; then
+        local why=""
+        if [ -n "$run_id" ] && grep -q 'gv_run_pkey' "$out" &&
+                [ "$(q "SELECT COUNT(*) FROM gv_run WHERE run_id = '$run_id'")" = 1 ]; then
+            why=" [the run's own gv_run row ($run_id) is in the database: the COMMIT whose answer was lost ($(cut_lines | tail -1)) had carried it out, and the retry inserted it again]"
+        fi
+        fail "site-$site: the second run ended $rc: $(grep -v '^ ' "$out" | head -4)$why"
+    fi
+    grep -Eq '^  billed +0$' "$out" || fail "site-$site: the second run billed: $(cat "$out")"
+    grep -q '^  redemption report' "$out" && fail "site-$site: the second run made a report: $(cat "$out")"
+    [ "$cuts" -ge 3 ] || fail "site-$site: only $cuts COMMIT answer(s) cut in the second run: $(cut_lines)"
+    [ "${reconnects:-0}" -ge "$cuts" ] ||
+        fail "site-$site: $cuts COMMIT answer(s) cut but ${reconnects:-no} reconnection(s) counted: $(cat "$out")"
+    [ "$(count_bills)" = "$nb" ] || fail "site-$site: the second run changed the number of bills ($nb, now $(count_bills))"
+    [ "$(q "SELECT COUNT(*) FROM gv_outbox WHERE kind = 'RedemptionReport'")" = 1 ] ||
+        fail "site-$site: the second run recorded another report"
+    [ "$(q "SELECT COUNT(*) FROM gv_run WHERE run_id = '$run_id'")" = 1 ] ||
+        fail "site-$site: the second run ($run_id) has no gv_run row"
+    check again
+}
+
+# Site-a and site-b share the database (different tables); gasvoucher's
+# own tables are emptied between the sites.
+clear_gv="DELETE FROM gv_bill; DELETE FROM gv_run; DELETE FROM gv_outbox; DELETE FROM gv_trail;
+DELETE FROM gv_occurrence; DELETE FROM gv_batch;"
+
+prepare a
+lost_commits
+q "$clear_gv" > /dev/null
+prepare b
+lost_commits
+
+gvt_end "billing-lost-commit: COMMIT answers lost on every connection, each chunk and report found committed, bills and reports whole on postgresql site-a and site-b ($(( $(date +%s) - t_start )) s)"
