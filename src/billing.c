@@ -83,7 +83,7 @@ typedef struct run {
     kept_t write_st[GV_MAX_WRITES][2];
     kept_t own_st[2];
     char report_id[37];             /* the id this run's report will have */
-    int report_unsure;              /* its COMMIT went unanswered */
+    int report_unsure;              /* the report step's COMMIT went unanswered */
 } run_t;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -1263,6 +1263,20 @@ static int record_run(run_t *r, time_t started, gv_db_error_t *e)
     return rc;
 }
 
+/* Whether this run's gv_run row is in (1; report_id set to what it
+ * records, "" for none), 0 when not, -1 on error. */
+static int run_recorded(run_t *r, char *report_id, size_t sz, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(r->env->db, "SELECT report_id FROM gv_run WHERE run_id = ?", e);
+    int row = -1;
+
+    if (st && gv_db_bind_text(st, 1, r->sum->run_id, e) == 0 && gv_db_execute(st, e) == 0 &&
+        (row = gv_db_fetch(st, e)) == 1 && get_text(st, 1, report_id, sz, e) < 0)
+        row = -1;
+    gv_db_stmt_free(st);
+    return row;
+}
+
 /* The report of everything not yet reported, its outbox row, the
  * leftover rows marked as carried and the run's record: one transaction.
  * The run's own rows already name its report, so only rows of a run killed
@@ -1285,13 +1299,14 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
     snprintf(o.msg_id, sizeof o.msg_id, "RR-%s", s->report_id);
     if (r->report_unsure) {
         /* The last try's COMMIT may have been carried out before the
-         * connection went: its outbox row tells. */
-        int found = gv_store_outbox_get(db, o.msg_id, &o, e);
+         * connection went: the run's gv_run row, written in it, tells. */
+        int found = run_recorded(r, s->report_id, sizeof s->report_id, e);
         if (found < 0)
             goto dbfail;
         if (found)
             return 0;
         r->report_unsure = 0;
+        snprintf(s->report_id, sizeof s->report_id, "%s", r->report_id);
     }
     snprintf(o.kind, sizeof o.kind, "RedemptionReport");
     snprintf(o.ref, sizeof o.ref, "%s", s->report_id);
@@ -1341,7 +1356,7 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
     }
     if (gv_db_commit(db, e) < 0) {
         gv_db_rollback(db, &ignore);
-        if (wrote > 0 && e->action == GV_DB_RECONNECT) {
+        if (e->action == GV_DB_RECONNECT) {
             r->report_unsure = 1;
             wrote = 0;      /* keep its files until the outcome is known */
         }

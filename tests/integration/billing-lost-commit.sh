@@ -6,8 +6,8 @@
 # answer on (it resets the connection instead). Every chunk's COMMIT and the
 # redemption report's COMMIT is lost in this way, so each time gasvoucher
 # has to reconnect and find out from its own gv_bill rows (run_id of the
-# run) or outbox row that the transaction did commit, instead of writing it
-# again. The run ends 0, counts a reconnection for every cut, and then:
+# run) or gv_run row that the transaction did commit, instead of writing it
+# again (a second run, with nothing new to report, loses its gv_run COMMIT). The run ends 0, counts a reconnection for every cut, and then:
 # every billed voucher has exactly one bill with the right amounts
 # (tests/sites/readings.py's independent computation), the recorded report
 # carries every bill exactly once and its total equals the bills, no report

@@ -26,7 +26,8 @@ The log gets a line when a connection opens and closes, one per cut
 ("cut COMMIT answer on connection N (cut C): wrote T1 T2; last statement:
 S": the tables the transaction's INSERT/UPDATE/DELETE statements named, and
 its last statement other than BEGIN, SAVEPOINT, RELEASE, DEALLOCATE...), and
-at exit (SIGTERM, SIGINT) a line "connections N, cuts C". Startup: an
+at exit (SIGTERM, SIGINT) a line "connections N, cuts C". Each line but
+the last ends with the seconds since the proxy started, in brackets. Startup: an
 SSLRequest or GSSENCRequest gets a single raw byte from the server ('N',
 or 'S'/'G' when it will encrypt: such a connection is passed through
 untouched, as its messages cannot be read).
@@ -43,6 +44,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
@@ -68,11 +70,12 @@ class Proxy:
         self.cuts = 0
         self.log_file = open(args.log, "a", encoding="utf-8")
         self.stopping = False
-        self.conns = set()
+        self.t0 = time.monotonic()
 
     def log(self, line):
+        """line, then the seconds since the proxy started in brackets."""
         with self.lock:
-            self.log_file.write(line + "\n")
+            self.log_file.write("%s [%.3f]\n" % (line, time.monotonic() - self.t0))
             self.log_file.flush()
 
     def take_cut(self, conn_no):
