@@ -2,7 +2,7 @@
  *
  * Everything site-specific comes from the mapping: the statements, their
  * named parameters and the result columns they return.  This file knows
- * only the column *roles* (gv_stmt_specs in src/mapping.c).
+ * only the column *roles* (gv_stmt_specs in adapters/sql/mapping.c).
  */
 #include "config.h"
 #include "adapter.h"

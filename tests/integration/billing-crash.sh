@@ -174,7 +174,7 @@ gvt_pg_sql "$dir" -c "SELECT msg_id, body_name FROM gv_outbox WHERE kind = 'Rede
 # sent, so only those count below.
 for f in "$outbox"/RR-*.xml; do
     [ -e "$f" ] || continue
-    xmllint --noout --schema "$top_srcdir/src/wallet-gas-voucher-v1.xsd" "$f" 2> "$dir/xmllint.err" ||
+    xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$f" 2> "$dir/xmllint.err" ||
         fail "$(basename "$f") is not valid: $(head -3 "$dir/xmllint.err")"
 done
 

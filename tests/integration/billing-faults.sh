@@ -179,7 +179,7 @@ check() {
     local f
     for f in "$d"/spool/outbox/RR-*.xml; do
         [ -e "$f" ] || continue
-        xmllint --noout --schema "$top_srcdir/src/wallet-gas-voucher-v1.xsd" "$f" 2> "$out/xmllint.err" ||
+        xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$f" 2> "$out/xmllint.err" ||
             fail "$engine site-$site $label: $(basename "$f") is not valid: $(head -3 "$out/xmllint.err")"
     done
     if "$GVT_PYTHON" "$top_srcdir/tests/sites/check_bills.py" "$out" "$d/expect.csv" \

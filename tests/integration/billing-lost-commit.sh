@@ -161,7 +161,7 @@ check() {
         [ -e "$f" ] || continue
         grep -q "	$(basename "$f")\$" "$out/outbox.tsv" ||
             fail "site-$site $label: $(basename "$f") is in the spool but has no outbox row"
-        xmllint --noout --schema "$top_srcdir/src/wallet-gas-voucher-v1.xsd" "$f" 2> "$out/xmllint.err" ||
+        xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$f" 2> "$out/xmllint.err" ||
             fail "site-$site $label: $(basename "$f") is not valid: $(head -3 "$out/xmllint.err")"
     done
     if "$GVT_PYTHON" "$top_srcdir/tests/sites/check_bills.py" "$out" "$d/expect.csv" \

@@ -178,7 +178,7 @@ PY
     $q "$accepted_sql" > "$d/accepted.tsv"
     $q "SELECT body_name FROM gv_outbox WHERE kind = 'RedemptionReport'" > "$d/reports.txt"
     for r in $(cat "$d/reports.txt"); do
-        xmllint --noout --schema "$top_srcdir/src/wallet-gas-voucher-v1.xsd" "$d/spool/outbox/$r" 2> /dev/null ||
+        xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$d/spool/outbox/$r" 2> /dev/null ||
             fail "$label: $r is not valid"
     done
     out=$(check "$label" "$site" "$d" 2>&1) || fail "$label: $out"

@@ -42,7 +42,7 @@ run() {
     for f in "$dir"/xml/*.xml "$dir"/csv/*.csv; do
         id=$(basename "${f%.*}")
         last=$(ls "$d"/spool/outbox/VBR-"$id"-*.xml | sort -t- -k6 -n | tail -1)
-        xmllint --noout --schema "$top_srcdir/src/wallet-gas-voucher-v1.xsd" "$last" 2> /dev/null ||
+        xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$last" 2> /dev/null ||
             fail "$engine site-$site: $last is not valid"
         sed -n "s:.*voucherId=\"\([^\"]*\)\" status=\"\([A-Z]*\)\"\( reason=\"\([A-Z_]*\)\"\)\{0,1\}.*:$id \1 \2 \4:p" "$last"
     done > "$d/outcomes"

@@ -104,7 +104,7 @@ grep -q 'accepted="4" rejected="10"' "$s1"/spool/outbox/VBR-GVB-$BIN-202509-001-
     fail "reasons: accepted/rejected counts"
 $SIM verify --ca "$dir/certs/provider-ca.pem" "$s1"/spool/outbox/VBR-GVB-$BIN-202509-001-1.xml \
     > /dev/null 2>&1 || fail "the result's signature does not verify"
-xmllint --noout --schema "$top_srcdir/src/wallet-gas-voucher-v1.xsd" \
+xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" \
     "$s1"/spool/outbox/VBR-GVB-$BIN-202509-001-1.xml 2> /dev/null || fail "the result is not valid"
 
 # R2: before the pilot, on its first day, and a period outside it.

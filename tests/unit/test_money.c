@@ -1,4 +1,4 @@
-/* test_money.c - integer tiyn, rounding and the R16 charge (src/money.h).
+/* test_money.c - integer tiyn, rounding and the R16 charge (src/domain/money.h).
  *
  * Every rounding is to the nearest tiyn with halves away from zero (R11),
  * so the tables put a case exactly on a half wherever one can occur, for
