@@ -150,7 +150,7 @@ static int cmd_account(const char *conf_path, const char *number, const char *pe
         gv_runtime_release(rt);
         return 1;
     }
-    if (gv_account_normalise(&rt->map->account, number, canonical, sizeof canonical) == 0)
+    if (rt->adapter->canonicalise(actx, number, canonical, sizeof canonical) == 0)
         found = rt->adapter->find_account(actx, canonical, period, 0, &rec, &e);
     if (found == GV_LOOKUP_RETRY) {
         fprintf(stderr, "the billing database did not answer: %s\n", e.msg);
@@ -591,6 +591,8 @@ static int bill_period(session_t *s, const gv_params_t *params, gv_period_t peri
     snprintf(period_text, sizeof period_text, "%04d-%02d", period.year, period.month);
     memset(&opts, 0, sizeof opts);
     env.db = gv_intake_db(s->in);
+    env.adapter = s->rt->adapter;
+    env.conf = conf;
     env.map = s->rt->map;
     env.params = params;
     env.provider_bin = conf->provider_bin;

@@ -284,10 +284,10 @@ static gv_fault_t on_voucher(void *ud, const gv_batch_head_t *head, const gv_vou
     const gv_runtime_t *rt = c->in->rt;
     gv_pilot_dates_t pilot = { rt->conf->pilot_start, rt->conf->pilot_end };
     gv_occurrence_in_t o = { v, NULL, GV_REASON_NONE, GV_REASON_NONE };
-    char canonical[GV_ACCOUNT_MAX + 1], norm[sizeof v->account + 1];
+    char canonical[GV_ACCOUNT_MAX + 1], norm[GV_SITE_ACCOUNT_MAX + 2];
 
     o.pre_reason = gv_judge_voucher(head->period, v->id, v->activated, &pilot);
-    if (gv_account_normalise(&rt->map->account, v->account, canonical, sizeof canonical) < 0) {
+    if (rt->adapter->canonicalise(c->actx, v->account, canonical, sizeof canonical) < 0) {
         /* Cannot be a number of this provider; kept apart from every real
          * number so R7 never groups it with one. */
         snprintf(norm, sizeof norm, "?%s", v->account);
@@ -304,6 +304,12 @@ static gv_fault_t on_voucher(void *ud, const gv_batch_head_t *head, const gv_vou
             }
             o.account_reason = gv_judge_account(gv_check_decide(
                 found == GV_LOOKUP_FOUND ? &rec : NULL, head->period, rt->conf));
+            /* From here on the account is the site's own key, as the site
+             * returned it: two typings the mapping spells differently but
+             * the site finds as one account are one account for R7, the
+             * billing chunks, the bills and the reports. */
+            if (found == GV_LOOKUP_FOUND && rec.account[0])
+                snprintf(norm, sizeof norm, "%s", rec.account);
         }
     }
     o.account_norm = norm;
