@@ -14,6 +14,7 @@ typedef struct cmd_args {
     int all;                    /* --all */
     int dry_run, allow_partial, due;
     int send;                   /* not --no-send */
+    int rekey;                  /* db migrate --rekey */
     int argc;                   /* words after the command's own */
     char **argv;
 } cmd_args_t;

@@ -26,7 +26,11 @@ static void usage(FILE *out)
             "  mapping check [MAPPING]   check a mapping against the live database\n"
             "  account NUMBER [--period YYYY-MM]\n"
             "                            look an account up as the wallet would\n"
-            "  db migrate                create or upgrade gasvoucher's own tables\n"
+            "  db migrate                create or upgrade gasvoucher's own tables; from\n"
+            "                            before version 3, move rows kept under another\n"
+            "                            spelling of an account to the site's own key (R7\n"
+            "                            judged again)\n"
+            "      --rekey               look every kept account up again and do that now\n"
             "  ingest FILE...            take in batch files (NAME.xml or NAME.csv, each\n"
             "                            with NAME.xml.p7s), then process them\n"
             "      --no-process          only check and store them\n"
@@ -90,6 +94,7 @@ int main(int argc, char **argv)
         { "allow-partial", no_argument, NULL, 'P' },
         { "no-send", no_argument, NULL, 'S' },
         { "due", no_argument, NULL, 'U' },
+        { "rekey", no_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -154,6 +159,7 @@ int main(int argc, char **argv)
         case 'P': a.allow_partial = 1; break;
         case 'S': a.send = 0; break;
         case 'U': a.due = 1; break;
+        case 'R': a.rekey = 1; break;
         default: usage(stderr); free(words); return 2;
         }
     }

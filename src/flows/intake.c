@@ -485,3 +485,168 @@ out:
     free(rows);
     return rc;
 }
+
+/* ---- re-keying ---------------------------------------------------------- */
+
+typedef struct strset {
+    char (*v)[GV_SITE_ACCOUNT_MAX + 1];
+    size_t n, cap;
+} strset_t;
+
+static int strset_push(void *ud, const char *s)
+{
+    strset_t *set = ud;
+
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        void *nv = realloc(set->v, cap * sizeof *set->v);
+        if (!nv)
+            return -1;
+        set->v = nv;
+        set->cap = cap;
+    }
+    snprintf(set->v[set->n++], sizeof set->v[0], "%s", s);
+    return 0;
+}
+
+/* Adds s unless it is there (a handful of periods). */
+static int strset_add(void *ud, const char *s)
+{
+    strset_t *set = ud;
+
+    for (size_t i = 0; i < set->n; i++)
+        if (!strcmp(set->v[i], s))
+            return 0;
+    return strset_push(ud, s);
+}
+
+/* Judges period anew as its latest processed batch and queues the
+ * results that changed. */
+static int rejudge(gv_intake_t *in, const char *period, time_t now, gv_rekey_stats_t *st,
+                   gv_err_t *err)
+{
+    enum { MAX = 1024 };
+    gv_batch_row_t *rows = calloc(MAX, sizeof *rows);
+    gv_recompute_stats_t stats = { 0 };
+    gv_batch_head_t head;
+    gv_store_proc_t *proc = NULL;
+    gv_db_error_t e;
+    int n, last = -1, rc = -1;
+
+    if (!rows) {
+        gv_err_set(err, "out of memory");
+        return -1;
+    }
+    if ((n = gv_store_batches_of_period(in->db, period, rows, MAX, &e)) < 0) {
+        gv_err_set(err, "period %s: %s", period, e.msg);
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].state, "PROCESSED"))
+            last = i;
+    if (last < 0) {
+        rc = 0;         /* nothing judged yet: processing will do it */
+        goto out;
+    }
+    head_of_row(&rows[last], &head);
+    if ((proc = gv_store_proc_new(in->db, &head, &e))) {
+        char cause[33];
+        snprintf(cause, sizeof cause, "db-migrate-%lld", (long long)now);
+        gv_store_proc_set_cause(proc, cause);
+    }
+    if (!proc || gv_store_proc_finish(proc, now, &stats, &e) < 0) {
+        gv_err_set(err, "period %s: judging again: %s", period, e.msg);
+        goto out;
+    }
+    st->changed += stats.changed_before;
+    if (stats.changed_before) {
+        if (queue_result(in, head.batch_id, now, err) < 0)
+            goto out;
+        st->results++;
+        for (size_t i = 0; i < stats.nrevised; i++) {
+            if (queue_result(in, stats.revised[i], now, err) < 0)
+                goto out;
+            st->results++;
+        }
+    }
+    rc = 0;
+out:
+    gv_store_proc_free(proc);
+    gv_recompute_stats_free(&stats);
+    free(rows);
+    return rc;
+}
+
+int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t *err)
+{
+    const gv_runtime_t *rt = in->rt;
+    strset_t accounts = { 0 }, periods = { 0 };
+    gv_db_error_t e;
+    void *actx = NULL;
+    gv_period_t today;
+    int rc = -1, y, m, d;
+
+    memset(st, 0, sizeof *st);
+    gv_civil_from_days(gv_time_local_day(now), &y, &m, &d);
+    today.year = y;
+    today.month = m;
+    if (ensure_db(in, &e) < 0 || gv_db_begin(in->db, &e) < 0) {
+        gv_err_set(err, "the database is unavailable: %s", e.msg);
+        return -1;
+    }
+    if (gv_store_site_accounts(in->db, strset_push, &accounts, &e) < 0) {
+        gv_err_set(err, "listing the accounts kept: %s", e.msg);
+        goto done;
+    }
+    if (!(actx = rt->adapter->open_shared(rt->conf, rt->map, in->db, err)))
+        goto done;
+    for (size_t i = 0; i < accounts.n; i++) {
+        const char *kept = accounts.v[i];
+        gv_account_record_t rec;
+        int clash;
+        gv_lookup_t found = rt->adapter->find_account(actx, kept, today, gv_monotonic_ms(), &rec,
+                                                      &e);
+
+        st->looked_up++;
+        if (found == GV_LOOKUP_RETRY) {
+            gv_err_set(err, "account %s: the lookup failed: %s", kept, e.msg);
+            goto done;
+        }
+        if (found == GV_LOOKUP_NOT_FOUND || !strcmp(rec.account, kept))
+            continue;
+        if (gv_store_rekey(in->db, kept, rec.account, &clash, strset_add, &periods, &e) < 0) {
+            gv_err_set(err, "account %s: re-keying to %s: %s", kept, rec.account, e.msg);
+            goto done;
+        }
+        st->rekeyed++;
+        gv_log(GV_LOG_INFO, "account %s is %s at the site: its vouchers and bills now say so",
+               kept, rec.account);
+        if (clash) {
+            st->clashes++;
+            gv_log(GV_LOG_WARNING,
+                   "account %s: gasvoucher billed both %s and %s in one period; the bills stay "
+                   "as they are: reconcile them by hand (gasvoucher report)",
+                   rec.account, kept, rec.account);
+        }
+    }
+    rt->adapter->close(actx);
+    actx = NULL;
+    for (size_t i = 0; i < periods.n; i++)
+        if (rejudge(in, periods.v[i], now, st, err) < 0)
+            goto done;
+    if (gv_db_commit(in->db, &e) < 0) {
+        gv_err_set(err, "commit: %s", e.msg);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (actx)
+        rt->adapter->close(actx);
+    if (rc < 0) {
+        gv_db_error_t ignored;
+        gv_db_rollback(in->db, &ignored);
+    }
+    free(accounts.v);
+    free(periods.v);
+    return rc;
+}

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "store.h"
 #include "column.h"
+#include "record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +128,17 @@ static const char *const migration_2[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { NULL, migration_1, migration_2 };
+/* Accounts are the site's own key (the account its lookup returned), not
+ * what [account] makes of the typed text: db migrate moves rows kept
+ * under another spelling (gv_intake_rekey), looking them up by account
+ * alone. */
+static const char *const migration_3[] = {
+    "CREATE INDEX IF NOT EXISTS gv_occurrence_by_site_account ON gv_occurrence (account_norm)",
+    "CREATE INDEX IF NOT EXISTS gv_bill_by_account ON gv_bill (account)",
+    NULL,
+};
+
+static const char *const *const migrations[] = { NULL, migration_1, migration_2, migration_3 };
 
 int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
 {
@@ -359,6 +370,7 @@ enum { CH_FLAGS = 1, CH_OUTCOME = 2 };
 struct gv_store_proc {
     gv_db_t *db;
     gv_batch_head_t head;
+    char cause[33];             /* what made the period be judged again */
     gv_db_stmt_t *ins;
     char (*batches)[GV_BATCH_ID_LEN + 1];
     size_t nbatches, capbatches, last_batch;
@@ -377,6 +389,7 @@ gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_
     }
     p->db = db;
     p->head = *head;
+    snprintf(p->cause, sizeof p->cause, "%s", head->batch_id);
     p->ins = gv_db_prepare(
         db,
         "INSERT INTO gv_occurrence (batch_id, item_no, period, part, voucher_id, account_typed,"
@@ -389,6 +402,11 @@ gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_
         return NULL;
     }
     return p;
+}
+
+void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause)
+{
+    snprintf(p->cause, sizeof p->cause, "%s", cause);
 }
 
 void gv_store_proc_free(gv_store_proc_t *p)
@@ -760,14 +778,14 @@ static int apply_outcomes(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *
                       " WHERE batch_id = ? AND item_no = ?",
                       e)))
                 goto done;
-            snprintf(id, sizeof id, "%s/%s/%u", p->head.batch_id, batch, c->item);
+            snprintf(id, sizeof id, "%s/%s/%u", p->cause, batch, c->item);
             outcome_text(c->old_status, (gv_reason_t)c->old_reason, old_o, sizeof old_o);
             outcome_text(c->new_status, (gv_reason_t)c->new_reason, new_o, sizeof new_o);
             if (gv_db_bind_text(trail, 1, id, e) < 0 ||
                 gv_db_bind_text(trail, 2, p->head.period_text, e) < 0 ||
                 gv_db_bind_int64(trail, 3, now, e) < 0 || gv_db_bind_text(trail, 4, old_o, e) < 0 ||
                 gv_db_bind_text(trail, 5, new_o, e) < 0 ||
-                gv_db_bind_text(trail, 6, p->head.batch_id, e) < 0 ||
+                gv_db_bind_text(trail, 6, p->cause, e) < 0 ||
                 gv_db_bind_text(trail, 7, batch, e) < 0 ||
                 gv_db_bind_int64(trail, 8, c->item, e) < 0 || gv_db_execute(trail, e) < 0)
                 goto done;
@@ -813,6 +831,88 @@ void gv_recompute_stats_free(gv_recompute_stats_t *s)
     free(s->revised);
     s->revised = NULL;
     s->nrevised = 0;
+}
+
+/* ---- re-keying --------------------------------------------------------- */
+
+static int each_text(gv_db_t *db, const char *sql, const char *arg,
+                     int (*fn)(void *ud, const char *text), void *ud, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
+    int row;
+
+    if (!st)
+        return -1;
+    if ((arg && gv_db_bind_text(st, 1, arg, e) < 0) || gv_db_execute(st, e) < 0) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char text[GV_SITE_ACCOUNT_MAX + 8];
+        if (gv_db_col_text(st, 1, text, sizeof text, e) < 0) {
+            row = -1;
+            break;
+        }
+        if (fn(ud, text) < 0) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "out of memory");
+            row = -1;
+            break;
+        }
+    }
+    gv_db_stmt_free(st);
+    return row < 0 ? -1 : 0;
+}
+
+int gv_store_site_accounts(gv_db_t *db, int (*fn)(void *ud, const char *account), void *ud,
+                           gv_db_error_t *e)
+{
+    return each_text(db,
+                     "SELECT DISTINCT account_norm FROM gv_occurrence WHERE pre_reason IS NULL"
+                     " AND (account_reason IS NULL OR account_reason <> 'UNKNOWN_ACCOUNT')"
+                     " AND account_norm NOT LIKE '?%' ORDER BY account_norm",
+                     NULL, fn, ud, e);
+}
+
+/* Runs sql with two text values bound; rows counted into *n when given. */
+static int exec2(gv_db_t *db, const char *sql, const char *a, const char *b, int64_t *n,
+                 gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
+    int rc = -1;
+
+    if (st && gv_db_bind_text(st, 1, a, e) == 0 && gv_db_bind_text(st, 2, b, e) == 0 &&
+        gv_db_execute(st, e) == 0) {
+        rc = 0;
+        if (n) {
+            int row = gv_db_fetch(st, e);
+            if (row < 0 || (row == 1 && gv_db_col_int64(st, 1, n, e) < 0))
+                rc = -1;
+        }
+    }
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+int gv_store_rekey(gv_db_t *db, const char *from, const char *to, int *clash,
+                   int (*fn)(void *ud, const char *period), void *ud, gv_db_error_t *e)
+{
+    int64_t both = 0;
+
+    *clash = 0;
+    if (exec2(db, "UPDATE gv_occurrence SET account_norm = ? WHERE account_norm = ?", to, from,
+              NULL, e) < 0 ||
+        exec2(db,
+              "SELECT COUNT(*) FROM gv_bill a JOIN gv_bill b ON b.period = a.period"
+              " WHERE a.account = ? AND b.account = ?",
+              from, to, &both, e) < 0)
+        return -1;
+    if (both)
+        *clash = 1;
+    else if (exec2(db, "UPDATE gv_bill SET account = ? WHERE account = ?", to, from, NULL, e) < 0)
+        return -1;
+    return each_text(db, "SELECT DISTINCT period FROM gv_occurrence WHERE account_norm = ?", to,
+                     fn, ud, e);
 }
 
 /* ---- results ------------------------------------------------------- */

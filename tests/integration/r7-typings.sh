@@ -95,6 +95,41 @@ program = $top_srcdir/contrib/program.ini"
     echo "== $label: one accepted (the earliest), one bill, in every order"
 }
 
+# rekey LABEL MAPPING Q: tables kept by a version before 3, which keyed
+# vouchers by what [account] made of the typed text: the later voucher
+# under 61000004, both ACCEPTED.  db migrate moves it to the site's key
+# and judges the period again: one ACCEPTED, the change in the trail, a
+# revised result for the part that held it.
+rekey() {
+    local label=$1 mapping=$2 q=$3 o=$dir/$1-rekey got
+    mkdir -p "$o"
+    gvt_write_conf "$o/gv.conf" "$conn" "$mapping" "$dir/certs" \
+        "$(gvt_intake_ini "$dir/certs" "$o/spool")"
+    "$GV" -c "$o/gv.conf" db migrate > /dev/null || { fail "$label: migrate"; return; }
+    $q "$clear_own" > /dev/null
+    "$GV" -c "$o/gv.conf" ingest "$dir/$label/lists/two/"*.xml > "$o/ingest.out" 2>&1 ||
+        fail "$label: ingest: $(tail -2 "$o/ingest.out")"
+    $q "UPDATE gv_occurrence SET account_norm = '61000004', status = 'ACCEPTED', reason = NULL
+        WHERE voucher_id = '$LATE'; DELETE FROM gv_schema WHERE version = 3" > /dev/null
+    results=$($q "SELECT COUNT(*) FROM gv_outbox WHERE ref = 'GVB-$BIN-202509-001'")
+    "$GV" -c "$o/gv.conf" "${NOW[@]}" db migrate > "$o/migrate.out" 2>&1 ||
+        fail "$label: migrate from version 2: $(cat "$o/migrate.out")"
+    grep -q '1 kept under another spelling' "$o/migrate.out" ||
+        fail "$label: migrate did not re-key: $(cat "$o/migrate.out")"
+    got=$($q "SELECT voucher_id, status, COALESCE(reason, '-'), account_norm FROM gv_occurrence
+              WHERE standing = 1 ORDER BY voucher_id" | tr '\t' ' ' | tr '\n' ';')
+    [ "$got" = "$EARLY ACCEPTED - 0061000004;$LATE REJECTED DUPLICATE_ACCOUNT_PERIOD 0061000004;" ] ||
+        fail "$label: after re-keying: $got"
+    [ "$($q "SELECT COUNT(*) FROM gv_trail WHERE voucher_id = '$LATE'
+            AND cause_batch LIKE 'db-migrate-%'")" = 1 ] ||
+        fail "$label: the change is not in the trail"
+    [ "$($q "SELECT COUNT(*) FROM gv_outbox WHERE ref = 'GVB-$BIN-202509-001'")" = $((results + 1)) ] ||
+        fail "$label: no revised result for the part that held the later voucher"
+    "$GV" -c "$o/gv.conf" "${NOW[@]}" db migrate > "$o/migrate2.out" 2>&1 &&
+        ! grep -q 'looked up' "$o/migrate2.out" || fail "$label: a second migrate re-keyed again"
+    echo "== $label: rows of a version before 3 re-keyed to the site's key, R7 judged again"
+}
+
 # A site-a mapping that keeps what was typed apart (no padding): the site
 # pads in its SQL, so 61000004 and 0061000004 are one account only there.
 loose_a() { # ENGINE FILE
@@ -134,6 +169,7 @@ for engine in sqlite postgresql mariadb; do
     loose_a $engine "$dir/loose-a-$engine.ini"
     case_r7 "$engine-a-loose" $engine "$dir/loose-a-$engine.ini" 0061000004 61000004 0061000004 \
         qa "$a_clear" "$a_bills"
+    rekey "$engine-a-loose" "$dir/loose-a-$engine.ini" qa
     [ "$engine" = sqlite ] || gvt_load_site b $engine "$dir"
     if [ "$engine" = sqlite ]; then gvt_sqlite_create "$dir/b.db"; conn=$GVT_SQLITE_CONN; fi
     case_r7 "$engine-b" $engine "$top_srcdir/mappings/site-b.ini" 61000004 0061000004 "610-000-04" \
