@@ -17,77 +17,38 @@
 # must be the samples' bytes.
 #
 # Exit 0 pass, 1 fail. A database that cannot be started is a failure, never
-# a skip.
+# a skip (tests/lib/daemon.sh: gvt_begin, fail, gvt_end).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/db.sh"
+. "$here/../lib/certs.sh"
+. "$here/../lib/daemon.sh"
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-tests=$(cd "$here/.." && pwd)
-# shellcheck source=../lib/db.sh
-. "$tests/lib/db.sh"
-: "${top_builddir:=$(cd "$tests/.." && pwd)}"
+gvt_begin db-text
 prog=$top_builddir/tests/odbc/db_text
 # Bytes are bytes in every comparison here.
 export LC_ALL=C
 
-passed=0
-work=""
-
-# Keep the script's own stdout/stderr: a signal's trap runs inside whatever
-# command was running, with that command's redirections still in place.
-exec 3>&1 4>&2
-
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM HUP
-    exec 1>&3 2>&4
-    if [ -n "$work" ]; then
-        gvt_stop_all "$work" || rc=1
-        [ "$rc" -ne 0 ] || rm -rf "$work"
-    fi
-    if [ "$rc" -ne 0 ]; then
-        echo "db-text: $passed passed, failed${work:+ (files kept in $work)}"
-        exit 1          # never 77 (skip) or any other code: a failure
-    fi
-    echo "db-text: $passed passed, 0 failed"
-    exit 0
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $*"
-}
-
-[ -x "$prog" ] || fail "$prog not built (make check builds it)"
-locale -a 2>/dev/null | grep -qix 'c\.utf-\?8' || fail "the C.UTF-8 locale is missing (libc-bin)"
-for tool in sqlite3 "$GVT_PG_BIN/psql" mariadb mariadbd od; do
-    command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
-        fail "$tool not found (contrib/install-deps.sh installs the test dependencies)"
-done
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/gv-db-text.XXXXXX")
-chmod 755 "$work"
-
-"$prog" samples >"$work/samples.tsv" || fail "db_text samples"
+[ -x "$prog" ] || { fail "$prog not built (make check builds it)"; gvt_end ""; }
+locale -a 2>/dev/null | grep -qix 'c\.utf-\?8' ||
+    { fail "the C.UTF-8 locale is missing (libc-bin)"; gvt_end ""; }
+"$prog" samples >"$dir/samples.tsv"
 # The samples go into SQL as literals below: none may hold a quote.
-! grep -q "'" "$work/samples.tsv" || fail "a sample holds a quote"
+if grep -q "'" "$dir/samples.tsv"; then
+    fail "a sample holds a quote"
+    gvt_end ""
+fi
 # "ID HEX" a sample, the bytes every table must hold.
 while IFS=$'\t' read -r id text; do
     printf '%s %s\n' "$id" "$(printf '%s' "$text" | od -An -v -tx1 | tr -d ' \n')"
-done <"$work/samples.tsv" >"$work/expect.hex"
+done <"$dir/samples.tsv" >"$dir/expect.hex"
 
 # inserts TABLE: the samples as INSERT statements, on stdout.
 inserts() {
     local id text
     while IFS=$'\t' read -r id text; do
         printf "INSERT INTO %s (id, val) VALUES (%s, '%s');\n" "$1" "$id" "$text"
-    done <"$work/samples.tsv"
+    done <"$dir/samples.tsv"
 }
 
 # run_engine NAME CONN CLIENT DDL HEX_SQL MODE_C MODE_UTF8: one engine,
@@ -101,62 +62,59 @@ run_engine() {
     local -n sql=$3
     local -A modes=([C]=$6 [C.UTF-8]=$7)
     for t in gv_text gv_text_out gv_text_lit; do
-        "${sql[@]}" <<<"${ddl//@T@/$t}" >/dev/null || fail "$name: creating $t"
+        "${sql[@]}" <<<"${ddl//@T@/$t}" >/dev/null
     done
-    inserts gv_text | "${sql[@]}" >/dev/null || fail "$name: loading the samples"
-    "${sql[@]}" <<<"${hex//@T@/gv_text}" >"$work/$name-gv_text.hex" ||
-        fail "$name: reading gv_text back"
-    cmp -s "$work/expect.hex" "$work/$name-gv_text.hex" ||
-        fail "$name: the client did not store the samples as given (see $work/$name-gv_text.hex)"
+    inserts gv_text | "${sql[@]}" >/dev/null
+    "${sql[@]}" <<<"${hex//@T@/gv_text}" >"$dir/$name-gv_text.hex"
+    if ! cmp -s "$dir/expect.hex" "$dir/$name-gv_text.hex"; then
+        fail "$name: the client did not store the samples as given (see $dir/$name-gv_text.hex)"
+        return
+    fi
 
     for loc in C C.UTF-8; do
         mode=${modes[$loc]}
-        "${sql[@]}" <<<"DELETE FROM gv_text_out; DELETE FROM gv_text_lit;" >/dev/null ||
-            fail "$name: emptying gv_text_out and gv_text_lit"
-        if ! LC_ALL=$loc "$prog" check "$name" "$conn" "$mode" >"$work/$name-$loc.out" 2>&1; then
-            grep -v '^ok ' "$work/$name-$loc.out" >&2 || true
-            fail "$name, LC_ALL=$loc: db_text check (all lines in $work/$name-$loc.out)"
+        echo "== $name, LC_ALL=$loc: text expected as $mode"
+        "${sql[@]}" <<<"DELETE FROM gv_text_out; DELETE FROM gv_text_lit;" >/dev/null
+        if ! LC_ALL=$loc "$prog" check "$name" "$conn" "$mode" >"$dir/$name-$loc.out" 2>&1; then
+            cat "$dir/$name-$loc.out"
+            fail "$name, LC_ALL=$loc: db_text check"
+            continue
         fi
-        cat "$work/$name-$loc.out"
-        ok "$name, LC_ALL=$loc: text as $mode, $(tail -n 1 "$work/$name-$loc.out" | sed 's/^# [^:]*: //')"
-
+        cat "$dir/$name-$loc.out"
         for t in gv_text_out gv_text_lit; do
-            "${sql[@]}" <<<"${hex//@T@/$t}" >"$work/$name-$t.hex" ||
-                fail "$name: reading $t back"
-            if ! cmp -s "$work/expect.hex" "$work/$name-$t.hex"; then
-                diff "$work/expect.hex" "$work/$name-$t.hex" | cut -c 1-160 >&2 || true
+            "${sql[@]}" <<<"${hex//@T@/$t}" >"$dir/$name-$t.hex"
+            if ! cmp -s "$dir/expect.hex" "$dir/$name-$t.hex"; then
+                diff "$dir/expect.hex" "$dir/$name-$t.hex" | cut -c 1-160 || true
                 fail "$name, LC_ALL=$loc: $t does not hold the samples' bytes"
             fi
         done
-        ok "$name, LC_ALL=$loc: what libgv wrote by parameter and by literal is byte for byte the samples"
+        echo "ok - $name, LC_ALL=$loc: what libgv wrote by parameter and by literal is the samples' bytes"
     done
 }
 
-start=$SECONDS
-
 # --- SQLite, the embedded default: no wide functions in its driver
-gvt_sqlite_create "$work/text.db" || fail "creating SQLite database"
-sqlite_sql=(sqlite3 -bail "$work/text.db")
+gvt_sqlite_create "$dir/text.db"
+sqlite_sql=(sqlite3 -bail "$dir/text.db")
 run_engine sqlite "$GVT_SQLITE_CONN" sqlite_sql \
     "CREATE TABLE @T@ (id INTEGER PRIMARY KEY, val TEXT NOT NULL);" \
     "SELECT id || ' ' || lower(hex(val)) FROM @T@ ORDER BY id;" utf-8 utf-8
 
 # --- PostgreSQL
-gvt_pg_start "$work" || fail "starting PostgreSQL"
-pg_sql=(gvt_pg_sql "$work")
+gvt_pg_start "$dir"
+pg_sql=(gvt_pg_sql "$dir")
 run_engine postgresql "$GVT_PG_CONN" pg_sql \
     "CREATE TABLE @T@ (id INTEGER PRIMARY KEY, val TEXT NOT NULL);" \
     "SELECT id || ' ' || encode(convert_to(val, 'UTF8'), 'hex') FROM @T@ ORDER BY id;" \
     utf-8 utf-16
-gvt_pg_stop "$work" || fail "stopping PostgreSQL"
+gvt_pg_stop "$dir"
 
 # --- MariaDB: a binary collation, so that a match means the same bytes
 # (the database's utf8mb4_unicode_ci counts every 4-byte character equal)
-gvt_maria_start "$work" || fail "starting MariaDB"
-maria_sql=(gvt_maria_sql "$work")
+gvt_maria_start "$dir"
+maria_sql=(gvt_maria_sql "$dir")
 run_engine mariadb "$GVT_MARIA_CONN" maria_sql \
     "CREATE TABLE @T@ (id INT PRIMARY KEY, val TEXT COLLATE utf8mb4_bin NOT NULL);" \
     "SELECT CONCAT(id, ' ', LOWER(HEX(val))) FROM @T@ ORDER BY id;" utf-8 utf-8
-gvt_maria_stop "$work" || fail "stopping MariaDB"
+gvt_maria_stop "$dir"
 
-echo "# db-text took $((SECONDS - start)) s"
+gvt_end "db-text: text intact through libgv on sqlite, postgresql and mariadb, under C and C.UTF-8"
