@@ -9,6 +9,7 @@
 #define GV_ADAPTER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "calendar.h"
 #include "conf.h"
@@ -24,6 +25,15 @@ typedef enum {
     GV_LOOKUP_NOT_FOUND,
     GV_LOOKUP_RETRY,
 } gv_lookup_t;
+
+/* What `gasvoucher mapping check` runs the mapping on. */
+typedef struct gv_mapping_check_opts {
+    const char *const *samples;   /* account numbers as typed; none = the
+                                   * mapping's own sample accounts */
+    size_t nsamples;
+    gv_period_t period;           /* billing reads and readings for it */
+    FILE *out;                    /* what gasvoucher would see of each sample */
+} gv_mapping_check_opts_t;
 
 typedef struct gv_adapter {
     const char *name;
@@ -42,9 +52,13 @@ typedef struct gv_adapter {
     int (*ping)(void *ctx, int64_t now_ms, gv_db_error_t *e);
     /* How long a caller should wait before asking again, in ms. */
     int64_t (*retry_after_ms)(void *ctx, int64_t now_ms);
-    /* Checks the mapping against the live database; every problem goes to
-     * errs.  0 when none. */
-    int (*check_mapping)(const gv_conf_t *conf, const gv_mapping_t *map, gv_errlist_t *errs);
+    /* Proves the mapping on the live database, changing nothing: runs its
+     * reads on sample accounts, checks every value converts and names the
+     * engine's known traps.  Every problem goes to errs ("file:line:
+     * [section]: ..."); what gasvoucher would see of each sample goes to
+     * opts->out.  0 when there is no problem. */
+    int (*check_mapping)(const gv_conf_t *conf, const gv_mapping_t *map,
+                         const gv_mapping_check_opts_t *opts, gv_errlist_t *errs);
 } gv_adapter_t;
 
 extern const gv_adapter_t *const gv_adapters[];

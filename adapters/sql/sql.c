@@ -6,13 +6,11 @@
  */
 #include "config.h"
 #include "adapter.h"
-#include "buf.h"
 #include "sqlrun.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 typedef struct sql_ctx {
     const gv_conf_t *conf;
@@ -118,20 +116,6 @@ static void trim(char *s)
         s[--n] = '\0';
 }
 
-static int parse_flag(const char *v, int *out)
-{
-    char *end;
-    long n;
-
-    if (!strcasecmp(v, "t") || !strcasecmp(v, "true")) { *out = 1; return 0; }
-    if (!strcasecmp(v, "f") || !strcasecmp(v, "false")) { *out = 0; return 0; }
-    n = strtol(v, &end, 10);
-    if (end == v || (*end && *end != '.'))
-        return -1;
-    *out = (int)n;
-    return 0;
-}
-
 static int read_account_row(sql_ctx_t *c, gv_account_record_t *rec, gv_db_error_t *e)
 {
     struct { int role; char *buf; size_t size; } text[] = {
@@ -162,7 +146,7 @@ static int read_account_row(sql_ctx_t *c, gv_account_record_t *rec, gv_db_error_
         if (gv_db_get_text(c->account_stmt, c->account_cols[flags[i].role], tmp, sizeof tmp,
                            &is_null, e) < 0)
             return -1;
-        if (is_null || parse_flag(tmp, flags[i].out) < 0)
+        if (is_null || gv_sql_parse_flag(tmp, flags[i].out) < 0)
             goto bad;
     }
     if (gv_db_get_text(c->account_stmt, c->account_cols[GV_ACOL_CLOSED_ON], tmp, sizeof tmp,
@@ -246,66 +230,6 @@ static int64_t sql_retry_after_ms(void *ctx, int64_t now_ms)
     return gv_db_backoff_left_ms(c->db, now_ms);
 }
 
-static int sql_check_mapping(const gv_conf_t *conf, const gv_mapping_t *map, gv_errlist_t *errs)
-{
-    gv_err_t err;
-    gv_db_error_t e;
-    sql_ctx_t *c = sql_open(conf, map, &err);
-    size_t before = errs->count;
-    gv_buf_t sql;
-
-    if (!c) {
-        gv_errlist_add(errs, "%s", err.msg);
-        return -1;
-    }
-    gv_buf_init(&sql, 1 << 20);
-    if (gv_db_ensure(c->db, 0, &e) < 0) {
-        gv_errlist_add(errs, "cannot connect to the database: %s", e.msg);
-        goto done;
-    }
-    for (int i = 0; i < GV_STMT_COUNT; i++) {
-        const gv_stmt_t *s = &map->stmts[i];
-        const gv_stmt_spec_t *spec = &gv_stmt_specs[i];
-        char where[300];
-        int cols[32], n;
-        gv_db_stmt_t *st;
-
-        if (!s->sql)
-            continue;
-        snprintf(where, sizeof where, "%s:%d: [%s]", map->path, s->line, spec->section);
-        /* A list parameter is checked as a list of one. */
-        if (gv_stmt_expand(s, 1, &sql) < 0 || !(st = gv_db_prepare(c->db, sql.data, &e))) {
-            gv_errlist_add(errs, "%s: does not prepare: %s", where, e.msg);
-            continue;
-        }
-        if (gv_db_num_params(st, &n, &e) == 0 && n != (int)s->nparams)
-            gv_errlist_add(errs, "%s: the driver counts %d parameters, the mapping %zu", where, n,
-                           s->nparams);
-        gv_stmt_columns(st, spec, cols, where, errs, &e);
-        gv_db_stmt_free(st);
-    }
-    for (size_t i = 0; i < map->nwrites; i++) {
-        const gv_write_t *w = &map->writes[i];
-        char where[300];
-        gv_db_stmt_t *st;
-        int n;
-
-        snprintf(where, sizeof where, "%s:%d: [write.%s]", map->path, w->line, w->name);
-        if (gv_write_expand(w, 1, &sql) < 0 || !(st = gv_db_prepare(c->db, sql.data, &e))) {
-            gv_errlist_add(errs, "%s: does not prepare: %s", where, e.msg);
-            continue;
-        }
-        if (gv_db_num_params(st, &n, &e) == 0 && n != (int)w->values.nparams)
-            gv_errlist_add(errs, "%s: the driver counts %d parameters, the mapping %zu", where, n,
-                           w->values.nparams);
-        gv_db_stmt_free(st);
-    }
-done:
-    gv_buf_free(&sql);
-    sql_close(c);
-    return errs->count == before ? 0 : -1;
-}
-
 const gv_adapter_t gv_adapter_sql = {
     .name = "sql",
     .open = sql_open,
@@ -314,5 +238,5 @@ const gv_adapter_t gv_adapter_sql = {
     .find_account = sql_find_account,
     .ping = sql_ping,
     .retry_after_ms = sql_retry_after_ms,
-    .check_mapping = sql_check_mapping,
+    .check_mapping = gv_sql_check_mapping,    /* check.c */
 };

@@ -3,7 +3,23 @@
 #include "sqlrun.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+int gv_sql_parse_flag(const char *v, int *out)
+{
+    char *end;
+    long n;
+
+    if (!strcasecmp(v, "t") || !strcasecmp(v, "true")) { *out = 1; return 0; }
+    if (!strcasecmp(v, "f") || !strcasecmp(v, "false")) { *out = 0; return 0; }
+    n = strtol(v, &end, 10);
+    if (end == v || (*end && *end != '.'))
+        return -1;
+    *out = (int)n;
+    return 0;
+}
 
 /* Maps each expected column role to its position in the result.  Missing
  * or unusable columns go to errs when given (mapping check), else fail. */

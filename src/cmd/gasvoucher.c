@@ -37,7 +37,9 @@ static void usage(FILE *out)
             "usage: gasvoucher [-c FILE] COMMAND ...\n"
             "  config check              check gasvoucher.conf and its mapping\n"
             "  config keys               list every configuration key\n"
-            "  mapping check [MAPPING]   check a mapping against the live database\n"
+            "  mapping check [MAPPING] [--sample NUMBER...] [--period YYYY-MM]\n"
+            "                            run the mapping on sample accounts, name its\n"
+            "                            problems and show what gasvoucher would see\n"
             "  account NUMBER [--period YYYY-MM]\n"
             "                            look an account up as the wallet would\n"
             "  db migrate                create or upgrade gasvoucher's own tables\n"
@@ -87,26 +89,66 @@ static int cmd_config_check(const char *conf_path)
     return 0;
 }
 
-static int cmd_mapping_check(const char *conf_path, const char *mapping_path)
+/* gasvoucher mapping check [MAPPING] [--sample NUMBER...] [--period P]
+ * [--now T]: argv starts at "check". */
+static int cmd_mapping_check(const char *conf_path, int argc, char **argv, time_t now)
 {
     gv_errlist_t errs = { 0 };
-    gv_conf_t *conf = gv_conf_load(conf_path, &errs);
+    gv_mapping_check_opts_t opts = { .out = stdout };
+    const char *mapping_path = NULL, *period_text = NULL;
+    const char **samples = calloc((size_t)argc + 1, sizeof *samples);
+    gv_conf_t *conf = NULL;
     gv_mapping_t *map = NULL;
-    int rc = 1;
+    int rc = 2, y, m, d;
 
-    if (conf)
+    if (!samples)
+        return 1;
+    opts.samples = samples;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--sample") && i + 1 < argc && argv[i + 1][0] != '-') {
+            while (i + 1 < argc && argv[i + 1][0] != '-')
+                samples[opts.nsamples++] = argv[++i];
+        } else if (!strcmp(argv[i], "--period") && i + 1 < argc) {
+            period_text = argv[++i];
+        } else if (!strcmp(argv[i], "--now") && i + 1 < argc) {
+            if (gv_datetime_parse(argv[++i], &now) != 0) {
+                fprintf(stderr, "--now: '%s' is not a date and time with an offset\n", argv[i]);
+                goto out;
+            }
+        } else if (argv[i][0] != '-' && !mapping_path && !opts.nsamples) {
+            mapping_path = argv[i];
+        } else {
+            usage(stderr);
+            goto out;
+        }
+    }
+    if (period_text && gv_period_parse(period_text, &opts.period) < 0) {
+        fprintf(stderr, "--period: expected YYYY-MM, got '%s'\n", period_text);
+        goto out;
+    }
+    rc = 1;
+    if ((conf = gv_conf_load(conf_path, &errs)) && gv_time_init(conf->time_zone) < 0)
+        gv_errlist_add(&errs, "time zone %s is not in the tz database", conf->time_zone);
+    else if (conf && !period_text) {
+        gv_civil_from_days(gv_time_local_day(now), &y, &m, &d);
+        opts.period = (gv_period_t){ y, m };
+    }
+    if (conf && !errs.count)
         map = gv_mapping_load(mapping_path ? mapping_path : conf->mapping_path, &errs);
-    if (map && gv_adapter_find("sql")->check_mapping(conf, map, &errs) == 0) {
-        printf("%s: every statement prepares and returns the columns gasvoucher needs\n",
-               map->path);
+    if (map && gv_adapter_find("sql")->check_mapping(conf, map, &opts, &errs) == 0) {
+        printf("\n%s: proved: every statement runs on the samples, every value reads as "
+               "gasvoucher reads it, no engine trap\n", map->path);
         rc = 0;
     }
+    fflush(stdout);
     print_errors(&errs);
     if (rc)
         fprintf(stderr, "%zu problem%s\n", errs.count, errs.count == 1 ? "" : "s");
+out:
     gv_errlist_free(&errs);
     gv_mapping_free(map);
     gv_conf_free(conf);
+    free(samples);
     return rc;
 }
 
@@ -765,8 +807,8 @@ int main(int argc, char **argv)
             printf("%s\n", name);
         return 0;
     }
-    if ((argc == 2 || argc == 3) && !strcmp(argv[0], "mapping") && !strcmp(argv[1], "check"))
-        return cmd_mapping_check(conf_path, argc == 3 ? argv[2] : NULL);
+    if (argc >= 2 && !strcmp(argv[0], "mapping") && !strcmp(argv[1], "check"))
+        return cmd_mapping_check(conf_path, argc - 1, argv + 1, now);
     if (argc >= 2 && !strcmp(argv[0], "account")) {
         const char *number = argv[1];
         optind = 2;
