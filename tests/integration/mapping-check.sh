@@ -183,36 +183,29 @@ program = $top_srcdir/contrib/program.ini"
     expect "$engine no sample" "$dir/out" "nosample.ini: no sample accounts"
 }
 
-load() { # engine target
-    local site
+# load ENGINE TARGET SQL...: both sites and their readings for 2025-09;
+# SQL runs a script on stdin against TARGET.
+load() {
+    local engine=$1 target=$2 site
+    shift 2
     for site in a b; do
-        gvt_load_site "$site" "$1" "$2" --random $N --seed $SEED
+        gvt_load_site "$site" "$engine" "$target" --random $N --seed $SEED
+        $READINGS --site $site --engine "$engine" --period 2025-09 --random $N --seed $SEED |
+            "$@" > /dev/null
     done
 }
 
 gvt_sqlite_create "$dir/billing.db"
-load sqlite "$dir/billing.db"
-for site in a b; do
-    $READINGS --site $site --engine sqlite --period 2025-09 --random $N --seed $SEED |
-        sqlite3 -bail "$dir/billing.db"
-done
+load sqlite "$dir/billing.db" sqlite3 -bail "$dir/billing.db"
 run_engine sqlite "$GVT_SQLITE_CONN"
 
 gvt_pg_start "$dir"
-load postgresql "$dir"
-for site in a b; do
-    $READINGS --site $site --engine postgresql --period 2025-09 --random $N --seed $SEED |
-        gvt_pg_sql "$dir" > /dev/null
-done
+load postgresql "$dir" gvt_pg_sql "$dir"
 run_engine postgresql "$GVT_PG_CONN"
 gvt_pg_stop "$dir"
 
 gvt_maria_start "$dir"
-load mariadb "$dir"
-for site in a b; do
-    $READINGS --site $site --engine mariadb --period 2025-09 --random $N --seed $SEED |
-        gvt_maria_sql "$dir" > /dev/null
-done
+load mariadb "$dir" gvt_maria_sql "$dir"
 run_engine mariadb "$GVT_MARIA_CONN"
 gvt_maria_stop "$dir"
 
