@@ -47,6 +47,7 @@ typedef struct gv_site_period {
     char created_at[20];            /* the run's local time, YYYY-MM-DD HH:MM:SS */
 } gv_site_period_t;
 
+/* now: the run's instant for created_at; 0 leaves it empty (reads). */
 void gv_site_period_init(gv_site_period_t *p, gv_period_t period, time_t now);
 
 /* One account of a billing chunk: the caller sets account (canonical; a
@@ -77,6 +78,14 @@ typedef struct gv_site_bill {
     const gv_bill_calc_t *calc;     /* a billable calculation (pending NONE) */
     char bill_ref[65];              /* the site's reference of the bill written */
 } gv_site_bill_t;
+/* What `gasvoucher mapping check` runs the mapping on. */
+typedef struct gv_mapping_check_opts {
+    const char *const *samples;   /* account numbers as typed; none = the
+                                   * mapping's own sample accounts */
+    size_t nsamples;
+    gv_period_t period;           /* billing reads and readings for it */
+    FILE *out;                    /* what gasvoucher would see of each sample */
+} gv_mapping_check_opts_t;
 
 typedef struct gv_adapter {
     const char *name;
@@ -115,9 +124,13 @@ typedef struct gv_adapter {
     void (*forget)(void *ctx);
     /* Says in words how bills are written (a dry run prints it once). */
     void (*describe_writes)(void *ctx, FILE *out);
-    /* Checks the mapping against the live database; every problem goes to
-     * errs.  0 when none. */
-    int (*check_mapping)(const gv_conf_t *conf, const gv_mapping_t *map, gv_errlist_t *errs);
+    /* Proves the mapping on the live database, changing nothing: runs its
+     * reads on sample accounts, checks every value converts and names the
+     * engine's known traps.  Every problem goes to errs ("file:line:
+     * [section]: ..."); what gasvoucher would see of each sample goes to
+     * opts->out.  0 when there is no problem. */
+    int (*check_mapping)(const gv_conf_t *conf, const gv_mapping_t *map,
+                         const gv_mapping_check_opts_t *opts, gv_errlist_t *errs);
 } gv_adapter_t;
 
 extern const gv_adapter_t *const gv_adapters[];

@@ -33,8 +33,10 @@ void gv_site_period_init(gv_site_period_t *p, gv_period_t period, time_t now)
     snprintf(p->yyyymm, sizeof p->yyyymm, "%04d%02d", period.year, period.month);
     gv_date_format(gv_period_first_day(period), p->start);
     gv_date_format(gv_period_last_day(period), p->end);
-    gv_time_format_local(now, when);
-    snprintf(p->created_at, sizeof p->created_at, "%.10s %.8s", when, when + 11);
+    if (now > 0) {      /* only writes need it; lookups pass 0 */
+        gv_time_format_local(now, when);
+        snprintf(p->created_at, sizeof p->created_at, "%.10s %.8s", when, when + 11);
+    }
 }
 
 void gv_site_readings_free(gv_site_readings_t *rd)

@@ -157,9 +157,9 @@ static void record_forget(void *ctx)
 }
 
 static int record_check_mapping(const gv_conf_t *conf, const gv_mapping_t *map,
-                                gv_errlist_t *errs)
+                                const gv_mapping_check_opts_t *opts, gv_errlist_t *errs)
 {
-    return gv_adapter_find("sql")->check_mapping(conf, map, errs);
+    return gv_adapter_find("sql")->check_mapping(conf, map, opts, errs);
 }
 
 const gv_adapter_t gv_adapter_record = {

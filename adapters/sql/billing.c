@@ -42,22 +42,6 @@ static gv_site_account_t *find_account(gv_site_account_t *acc, size_t n, const c
     return bsearch(account, acc, n, sizeof *acc, cmp_account);
 }
 
-/* Binds the period-level parameters every chunk statement may use;
- * 1 when name was one of them, 0 when not, -1 on error. */
-static int bind_period_param(gv_db_stmt_t *st, int pos, const gv_site_period_t *p,
-                             const char *name, gv_db_error_t *e)
-{
-    if (!strcmp(name, "period"))
-        return gv_db_bind_text(st, pos, p->text, e) < 0 ? -1 : 1;
-    if (!strcmp(name, "period_yyyymm"))
-        return gv_db_bind_text(st, pos, p->yyyymm, e) < 0 ? -1 : 1;
-    if (!strcmp(name, "period_start"))
-        return gv_db_bind_date(st, pos, p->start, e) < 0 ? -1 : 1;
-    if (!strcmp(name, "period_end"))
-        return gv_db_bind_date(st, pos, p->end, e) < 0 ? -1 : 1;
-    return 0;
-}
-
 /* Prepares, binds and runs a chunk statement of the mapping for the
  * accounts acc[0..n) (or, with bills, those of bills[0..n)). */
 static gv_db_stmt_t *chunk_stmt(sql_ctx_t *c, gv_stmt_kind_t kind, const gv_site_period_t *p,
@@ -79,12 +63,12 @@ static gv_db_stmt_t *chunk_stmt(sql_ctx_t *c, gv_stmt_kind_t kind, const gv_site
     for (size_t i = 0; i < s->nparams; i++) {
         if (gv_param_is_list(s->params[i])) {
             for (size_t k = 0; k < n; k++)
-                if (gv_sql_bind_account(c, st, pos++, acc ? acc[k].account : bills[k].account,
-                                        e) < 0)
+                if (gv_sql_bind_named(st, pos++, s->params[i], map,
+                                      acc ? acc[k].account : bills[k].account, p, e) < 0)
                     goto fail;
             continue;
         }
-        if (bind_period_param(st, pos++, p, s->params[i], e) < 0)
+        if (gv_sql_bind_named(st, pos++, s->params[i], map, NULL, p, e) < 0)
             goto fail;
     }
     snprintf(where, sizeof where, "%s:%d: [%s]", map->path, s->line,
@@ -320,12 +304,10 @@ static int bind_bill_param(sql_ctx_t *c, gv_db_stmt_t *st, int pos, const gv_sit
 {
     const gv_charge_t *ch = &b->calc->charge;
     int64_t discount = b->calc->discount.discount;
-    int rc = bind_period_param(st, pos, p, name, e);
+    int rc = gv_sql_bind_named(st, pos, name, c->map, b->account, p, e);
 
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    if (!strcmp(name, "account"))
-        return gv_sql_bind_account(c, st, pos, b->account, e);
     if (!strcmp(name, "voucher_id"))
         return gv_db_bind_text(st, pos, b->voucher_id, e);
     if (!strcmp(name, "volume_m3"))

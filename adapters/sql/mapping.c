@@ -49,6 +49,13 @@ static const gv_col_spec_t bill_ref_columns[] = {
     { NULL, GV_COL_TEXT, 0 },
 };
 
+/* mapping check's sample accounts (without --sample): the first rows. */
+static const char *const sample_params[] = { "period_start", "period_end", NULL };
+static const gv_col_spec_t sample_columns[] = {
+    { "account", GV_COL_TEXT, 0 },     /* as stored */
+    { NULL, GV_COL_TEXT, 0 },
+};
+
 const char *const gv_bill_params[] = {
     "account", "voucher_id", "period", "period_yyyymm", "period_start", "period_end",
     "volume_m3", "price_tiyn", "price_tenge", "net_tiyn", "vat_tiyn", "charge_tiyn",
@@ -66,6 +73,9 @@ const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT] = {
                            chunk_params, reading_columns, 0 },
     [GV_STMT_BILL_REF] = { "query.bill_ref", "the site's reference of the bills written",
                            chunk_params, bill_ref_columns, 0 },
+    [GV_STMT_SAMPLE_ACCOUNTS] = { "query.sample_accounts",
+                                  "accounts for `gasvoucher mapping check` to try",
+                                  sample_params, sample_columns, 0 },
 };
 
 int gv_param_is_list(const char *name)

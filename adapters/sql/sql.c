@@ -6,7 +6,6 @@
  */
 #include "config.h"
 #include "adapter.h"
-#include "buf.h"
 #include "sqlrun.h"
 #include "sql.h"
 #include "column.h"
@@ -15,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void *sql_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *err)
 {
@@ -69,14 +67,6 @@ static int sql_canonicalise(void *ctx, const char *typed, char *out, size_t outs
     return gv_account_normalise(&c->map->account, typed, out, outsz);
 }
 
-int gv_sql_bind_account(const sql_ctx_t *c, gv_db_stmt_t *st, int pos, const char *account,
-                        gv_db_error_t *e)
-{
-    if (c->map->account_bind == GV_BIND_INTEGER)
-        return gv_db_bind_int64(st, pos, strtoll(account, NULL, 10), e);
-    return gv_db_bind_text(st, pos, account, e);
-}
-
 static void sql_close(void *ctx)
 {
     sql_ctx_t *c = ctx;
@@ -109,35 +99,13 @@ static int bind_account_params(sql_ctx_t *c, const char *canonical, gv_period_t 
                                gv_db_error_t *e)
 {
     const gv_stmt_t *s = &c->map->stmts[GV_STMT_ACCOUNT];
-    char first[11], last[11];
+    gv_site_period_t p;
 
-    gv_date_format(gv_period_first_day(period), first);
-    gv_date_format(gv_period_last_day(period), last);
-    for (size_t i = 0; i < s->nparams; i++) {
-        int idx = (int)i + 1, rc;
-        if (!strcmp(s->params[i], "account"))
-            rc = gv_sql_bind_account(c, c->account_stmt, idx, canonical, e);
-        else if (!strcmp(s->params[i], "period_start"))
-            rc = gv_db_bind_date(c->account_stmt, idx, first, e);
-        else
-            rc = gv_db_bind_date(c->account_stmt, idx, last, e);
-        if (rc < 0)
+    gv_site_period_init(&p, period, 0);
+    for (size_t i = 0; i < s->nparams; i++)
+        if (gv_sql_bind_named(c->account_stmt, (int)i + 1, s->params[i], c->map, canonical, &p,
+                              e) < 0)
             return -1;
-    }
-    return 0;
-}
-
-static int parse_flag(const char *v, int *out)
-{
-    char *end;
-    long n;
-
-    if (!strcasecmp(v, "t") || !strcasecmp(v, "true")) { *out = 1; return 0; }
-    if (!strcasecmp(v, "f") || !strcasecmp(v, "false")) { *out = 0; return 0; }
-    n = strtol(v, &end, 10);
-    if (end == v || (*end && *end != '.'))
-        return -1;
-    *out = (int)n;
     return 0;
 }
 
@@ -170,7 +138,7 @@ static int read_account_row(sql_ctx_t *c, gv_account_record_t *rec, gv_db_error_
         if (gv_db_get_text(c->account_stmt, c->account_cols[flags[i].role], tmp, sizeof tmp,
                            &is_null, e) < 0)
             return -1;
-        if (is_null || parse_flag(tmp, flags[i].out) < 0)
+        if (is_null || gv_sql_parse_flag(tmp, flags[i].out) < 0)
             goto bad;
     }
     if (gv_db_get_text(c->account_stmt, c->account_cols[GV_ACOL_CLOSED_ON], tmp, sizeof tmp,
@@ -253,66 +221,6 @@ static int64_t sql_retry_after_ms(void *ctx, int64_t now_ms)
     return gv_db_backoff_left_ms(c->db, now_ms);
 }
 
-static int sql_check_mapping(const gv_conf_t *conf, const gv_mapping_t *map, gv_errlist_t *errs)
-{
-    gv_err_t err;
-    gv_db_error_t e;
-    sql_ctx_t *c = sql_open(conf, map, &err);
-    size_t before = errs->count;
-    gv_buf_t sql;
-
-    if (!c) {
-        gv_errlist_add(errs, "%s", err.msg);
-        return -1;
-    }
-    gv_buf_init(&sql, 1 << 20);
-    if (gv_db_ensure(c->db, 0, &e) < 0) {
-        gv_errlist_add(errs, "cannot connect to the database: %s", e.msg);
-        goto done;
-    }
-    for (int i = 0; i < GV_STMT_COUNT; i++) {
-        const gv_stmt_t *s = &map->stmts[i];
-        const gv_stmt_spec_t *spec = &gv_stmt_specs[i];
-        char where[300];
-        int cols[32], n;
-        gv_db_stmt_t *st;
-
-        if (!s->sql)
-            continue;
-        snprintf(where, sizeof where, "%s:%d: [%s]", map->path, s->line, spec->section);
-        /* A list parameter is checked as a list of one. */
-        if (gv_stmt_expand(s, 1, &sql) < 0 || !(st = gv_db_prepare(c->db, sql.data, &e))) {
-            gv_errlist_add(errs, "%s: does not prepare: %s", where, e.msg);
-            continue;
-        }
-        if (gv_db_num_params(st, &n, &e) == 0 && n != (int)s->nparams)
-            gv_errlist_add(errs, "%s: the driver counts %d parameters, the mapping %zu", where, n,
-                           s->nparams);
-        gv_stmt_columns(st, spec, cols, where, errs, &e);
-        gv_db_stmt_free(st);
-    }
-    for (size_t i = 0; i < map->nwrites; i++) {
-        const gv_write_t *w = &map->writes[i];
-        char where[300];
-        gv_db_stmt_t *st;
-        int n;
-
-        snprintf(where, sizeof where, "%s:%d: [write.%s]", map->path, w->line, w->name);
-        if (gv_write_expand(w, 1, &sql) < 0 || !(st = gv_db_prepare(c->db, sql.data, &e))) {
-            gv_errlist_add(errs, "%s: does not prepare: %s", where, e.msg);
-            continue;
-        }
-        if (gv_db_num_params(st, &n, &e) == 0 && n != (int)w->values.nparams)
-            gv_errlist_add(errs, "%s: the driver counts %d parameters, the mapping %zu", where, n,
-                           w->values.nparams);
-        gv_db_stmt_free(st);
-    }
-done:
-    gv_buf_free(&sql);
-    sql_close(c);
-    return errs->count == before ? 0 : -1;
-}
-
 const gv_adapter_t gv_adapter_sql = {
     .name = "sql",
     .open = sql_open,
@@ -326,5 +234,5 @@ const gv_adapter_t gv_adapter_sql = {
     .describe_writes = gv_sql_describe_writes,
     .ping = sql_ping,
     .retry_after_ms = sql_retry_after_ms,
-    .check_mapping = sql_check_mapping,
+    .check_mapping = gv_sql_check_mapping,    /* check.c */
 };

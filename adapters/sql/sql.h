@@ -34,8 +34,5 @@ int gv_sql_write_bills(void *ctx, const gv_site_period_t *p, gv_site_bill_t *bil
                        gv_db_error_t *e);
 void gv_sql_forget_writes(sql_ctx_t *c);
 void gv_sql_describe_writes(void *ctx, FILE *out);
-/* Binds a canonical account as the mapping says (bind_as). */
-int gv_sql_bind_account(const sql_ctx_t *c, gv_db_stmt_t *st, int pos, const char *account,
-                        gv_db_error_t *e);
 
 #endif

@@ -3,7 +3,23 @@
 #include "sqlrun.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+int gv_sql_parse_flag(const char *v, int *out)
+{
+    char *end;
+    long n;
+
+    if (!strcasecmp(v, "t") || !strcasecmp(v, "true")) { *out = 1; return 0; }
+    if (!strcasecmp(v, "f") || !strcasecmp(v, "false")) { *out = 0; return 0; }
+    n = strtol(v, &end, 10);
+    if (end == v || (*end && *end != '.'))
+        return -1;
+    *out = (int)n;
+    return 0;
+}
 
 /* Maps each expected column role to its position in the result.  Missing
  * or unusable columns go to errs when given (mapping check), else fail. */
@@ -68,3 +84,25 @@ int gv_stmt_columns(gv_db_stmt_t *st, const gv_stmt_spec_t *spec, int *cols,
     return problems ? -1 : 0;
 }
 
+
+int gv_sql_bind_named(gv_db_stmt_t *st, int pos, const char *name, const gv_mapping_t *map,
+                      const char *account, const gv_site_period_t *p, gv_db_error_t *e)
+{
+    int rc;
+
+    if (!strcmp(name, "account") || !strcmp(name, "accounts"))
+        rc = map->account_bind == GV_BIND_INTEGER
+                 ? gv_db_bind_int64(st, pos, strtoll(account, NULL, 10), e)
+                 : gv_db_bind_text(st, pos, account, e);
+    else if (!strcmp(name, "period"))
+        rc = gv_db_bind_text(st, pos, p->text, e);
+    else if (!strcmp(name, "period_yyyymm"))
+        rc = gv_db_bind_text(st, pos, p->yyyymm, e);
+    else if (!strcmp(name, "period_start"))
+        rc = gv_db_bind_date(st, pos, p->start, e);
+    else if (!strcmp(name, "period_end"))
+        rc = gv_db_bind_date(st, pos, p->end, e);
+    else
+        return 0;
+    return rc < 0 ? -1 : 1;
+}

@@ -40,25 +40,41 @@ int cmd_config_keys(const cmd_args_t *a)
     return 0;
 }
 
+/* gasvoucher mapping check [MAPPING] [--sample NUMBER...] [--period P] */
 int cmd_mapping_check(const cmd_args_t *a)
 {
-    const char *conf_path = a->conf_path;
-    const char *mapping_path = a->argc ? a->argv[0] : NULL;
     gv_errlist_t errs = { 0 };
-    gv_conf_t *conf = gv_conf_load(conf_path, &errs);
+    gv_mapping_check_opts_t opts = { .out = stdout };
+    const char *mapping_path = a->argc ? a->argv[0] : NULL;
+    gv_conf_t *conf = NULL;
     gv_mapping_t *map = NULL;
-    int rc = 1;
+    int rc = 2, y, m, d;
 
-    if (conf)
+    opts.samples = a->samples;
+    opts.nsamples = a->nsamples;
+    if (a->period && gv_period_parse(a->period, &opts.period) < 0) {
+        fprintf(stderr, "--period: expected YYYY-MM, got '%s'\n", a->period);
+        goto out;
+    }
+    rc = 1;
+    if ((conf = gv_conf_load(a->conf_path, &errs)) && gv_time_init(conf->time_zone) < 0)
+        gv_errlist_add(&errs, "time zone %s is not in the tz database", conf->time_zone);
+    else if (conf && !a->period) {
+        gv_civil_from_days(gv_time_local_day(a->now), &y, &m, &d);
+        opts.period = (gv_period_t){ y, m };
+    }
+    if (conf && !errs.count)
         map = gv_mapping_load(mapping_path ? mapping_path : conf->mapping_path, &errs);
-    if (map && gv_adapter_find("sql")->check_mapping(conf, map, &errs) == 0) {
-        printf("%s: every statement prepares and returns the columns gasvoucher needs\n",
-               map->path);
+    if (map && gv_adapter_find("sql")->check_mapping(conf, map, &opts, &errs) == 0) {
+        printf("\n%s: proved: every statement runs on the samples, every value reads as "
+               "gasvoucher reads it, no engine trap\n", map->path);
         rc = 0;
     }
+    fflush(stdout);
     gv_print_errors(&errs);
     if (rc)
         fprintf(stderr, "%zu problem%s\n", errs.count, errs.count == 1 ? "" : "s");
+out:
     gv_errlist_free(&errs);
     gv_mapping_free(map);
     gv_conf_free(conf);

@@ -15,6 +15,8 @@ typedef struct cmd_args {
     int dry_run, allow_partial, due;
     int send;                   /* not --no-send */
     int rekey;                  /* db migrate --rekey */
+    const char **samples;       /* mapping check --sample NUMBER... */
+    size_t nsamples;
     int argc;                   /* words after the command's own */
     char **argv;
 } cmd_args_t;

@@ -23,7 +23,9 @@ static void usage(FILE *out)
             "usage: gasvoucher [-c FILE] COMMAND ...\n"
             "  config check              check gasvoucher.conf and its mapping\n"
             "  config keys               list every configuration key\n"
-            "  mapping check [MAPPING]   check a mapping against the live database\n"
+            "  mapping check [MAPPING] [--sample NUMBER...] [--period YYYY-MM]\n"
+            "                            run the mapping on sample accounts, name its\n"
+            "                            problems and show what gasvoucher would see\n"
             "  account NUMBER [--period YYYY-MM]\n"
             "                            look an account up as the wallet would\n"
             "  db migrate                create or upgrade gasvoucher's own tables; from\n"
@@ -95,13 +97,14 @@ int main(int argc, char **argv)
         { "no-send", no_argument, NULL, 'S' },
         { "due", no_argument, NULL, 'U' },
         { "rekey", no_argument, NULL, 'R' },
+        { "sample", no_argument, NULL, 'Z' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     cmd_args_t a;
     const char *now_text = NULL;
     char **words;
-    int c, nwords = 0;
+    int c, nwords = 0, sampling = 0;
 
     memset(&a, 0, sizeof a);
     a.conf_path = DEFAULT_CONF;
@@ -137,19 +140,30 @@ int main(int argc, char **argv)
         return 2;
     }
     /* A command's options follow its words, in any order with them. */
-    if (!(words = calloc((size_t)argc + 1, sizeof *words)))
+    if (!(words = calloc((size_t)argc + 1, sizeof *words)) ||
+        !(a.samples = calloc((size_t)argc + 1, sizeof *a.samples))) {
+        free(words);
         return 1;
+    }
     optind = 0;     /* GNU getopt starts anew (at argv[1]) with the new option string */
     for (;;) {
         if ((c = getopt_long(argc, argv, "-p:", opts, NULL)) == -1)
             break;
         switch (c) {
-        case 1: words[nwords++] = optarg; break;
+        case 1:
+            /* After --sample every word is a sample account. */
+            if (a.nsamples || sampling)
+                a.samples[a.nsamples++] = optarg;
+            else
+                words[nwords++] = optarg;
+            break;
+        case 'Z': sampling = 1; break;
         case 'p': a.period = optarg; break;
         case 'n':
             if (gv_datetime_parse(optarg, &a.now) != 0) {
                 fprintf(stderr, "--now: '%s' is not a date and time with an offset\n", optarg);
                 free(words);
+                free(a.samples);
                 return 2;
             }
             break;
@@ -160,7 +174,7 @@ int main(int argc, char **argv)
         case 'S': a.send = 0; break;
         case 'U': a.due = 1; break;
         case 'R': a.rekey = 1; break;
-        default: usage(stderr); free(words); return 2;
+        default: usage(stderr); free(words); free(a.samples); return 2;
         }
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
@@ -175,9 +189,11 @@ int main(int argc, char **argv)
             break;
         rc = cmd->run(&a);
         free(words);
+        free(a.samples);
         return rc;
     }
     free(words);
+    free(a.samples);
     usage(stderr);
     return 2;
 }
