@@ -1120,8 +1120,9 @@ int gv_sql_check_mapping(const gv_conf_t *conf, const gv_mapping_t *map,
     }
     ask_engine(&k);
     if (k.out)
-        fprintf(k.out, "%s: mapping %s on %s, period %s\n%s", map->path, map->name,
-                k.eng.name, k.sp.text, note);
+        fprintf(k.out, "%s: mapping %s on %s (text through the driver as %s), period %s\n%s",
+                map->path, map->name, k.eng.name,
+                gv_db_text_mode_name(gv_db_text_mode(k.db)), k.sp.text, note);
     check_prepare(&k);
 
     if (!(samples = calloc(opts->nsamples > MAX_SAMPLES ? opts->nsamples : MAX_SAMPLES,
