@@ -157,7 +157,8 @@ static int group_readings(gv_site_account_t *acc, size_t n, gv_site_readings_t *
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < acc[i].rcount; k++)
             rd->owner[acc[i].rfirst + k] = i;
-    memcpy(rd->r, sorted, rd->n * sizeof *sorted);
+    if (rd->n)
+        memcpy(rd->r, sorted, rd->n * sizeof *sorted);
     free(sorted);
     return 0;
 }
