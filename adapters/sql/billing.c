@@ -270,25 +270,7 @@ int gv_sql_read_for_billing(void *ctx, const gv_site_period_t *p, gv_site_accoun
 void gv_sql_forget_writes(sql_ctx_t *c)
 {
     for (size_t w = 0; w < GV_MAX_WRITES; w++)
-        for (int i = 0; i < 2; i++) {
-            gv_db_stmt_free(c->write_st[w][i].st);
-            c->write_st[w][i].st = NULL;
-        }
-}
-
-/* The kept statement for a part of `rows` rows (parts are `full` rows but
- * for a chunk's last); NULL when it has to be prepared, into *slot. */
-static gv_db_stmt_t *kept_for(sql_kept_t pair[2], size_t rows, size_t full, sql_kept_t **slot)
-{
-    sql_kept_t *k = &pair[rows == full ? 0 : 1];
-
-    if (k->st && k->rows == rows)
-        return k->st;
-    gv_db_stmt_free(k->st);
-    k->st = NULL;
-    k->rows = rows;
-    *slot = k;
-    return NULL;
+        gv_db_kept_drop(c->write_st[w]);
 }
 
 static int bind_decimal(gv_db_stmt_t *st, int pos, int64_t v, int scale, gv_db_error_t *e)
@@ -349,10 +331,10 @@ static int write_part(sql_ctx_t *c, const gv_site_period_t *p, const gv_site_bil
     for (size_t w = 0; w < map->nwrites; w++) {
         const gv_write_t *wr = &map->writes[w];
         gv_db_stmt_t *st;
-        sql_kept_t *slot;
+        gv_db_kept_t *slot;
         int pos = 1;
 
-        if (!(st = kept_for(c->write_st[w], n, most, &slot))) {
+        if (!(st = gv_db_kept_for(c->write_st[w], n, most, &slot))) {
             if (gv_write_expand(wr, n, &c->sql) < 0) {
                 permanent(e, "statement too long for the chunk", wr->name);
                 return -1;

@@ -6,13 +6,7 @@
 
 #include "adapter.h"
 #include "buf.h"
-
-/* A prepared INSERT kept from chunk to chunk (most chunks have the same
- * number of rows, and preparing costs a round trip and a plan). */
-typedef struct sql_kept {
-    gv_db_stmt_t *st;
-    size_t rows;
-} sql_kept_t;
+#include "kept.h"
 
 typedef struct sql_ctx {
     const gv_conf_t *conf;
@@ -23,7 +17,7 @@ typedef struct sql_ctx {
     int account_cols[GV_ACOL_COUNT];    /* 1-based result column; 0 = absent */
     /* billing: per [write.*], one statement of a full part and one of a
      * chunk's remainder */
-    sql_kept_t write_st[GV_MAX_WRITES][2];
+    gv_db_kept_t write_st[GV_MAX_WRITES][2];
     gv_buf_t sql;                       /* statement text being built */
 } sql_ctx_t;
 

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "column.h"
+#include "kept.h"
 
 /* Parameters one statement may carry (see adapters/sql/billing.c): the
  * own rows of a large chunk are split likewise. */
@@ -20,11 +21,6 @@
 #define OWN_NCOLS 19
 #define OWN_ROWS (MAX_STMT_PARAMS / OWN_NCOLS)
 
-typedef struct kept {
-    gv_db_stmt_t *st;
-    size_t rows;
-} kept_t;
-
 struct gv_store_bills {
     gv_db_t *db;
     char period[8];
@@ -32,7 +28,7 @@ struct gv_store_bills {
     char report_id[37];             /* the id this run's report will have */
     time_t now;
     gv_buf_t sql;
-    kept_t own_st[2];               /* a full part and a chunk's remainder */
+    gv_db_kept_t own_st[2];               /* a full part and a chunk's remainder */
 };
 
 const char *gv_bill_status_name(gv_bill_status_t s)
@@ -80,10 +76,7 @@ gv_store_bills_t *gv_store_bills_new(gv_db_t *db, const char *period, const char
 
 void gv_store_bills_forget(gv_store_bills_t *sb)
 {
-    for (int i = 0; i < 2; i++) {
-        gv_db_stmt_free(sb->own_st[i].st);
-        sb->own_st[i].st = NULL;
-    }
+    gv_db_kept_drop(sb->own_st);
 }
 
 void gv_store_bills_free(gv_store_bills_t *sb)
@@ -341,29 +334,14 @@ fail:
     return -1;
 }
 
-/* The kept statement for a part of `rows` rows; NULL when it has to be
- * prepared, into *slot. */
-static gv_db_stmt_t *kept_for(kept_t pair[2], size_t rows, size_t full, kept_t **slot)
-{
-    kept_t *k = &pair[rows == full ? 0 : 1];
-
-    if (k->st && k->rows == rows)
-        return k->st;
-    gv_db_stmt_free(k->st);
-    k->st = NULL;
-    k->rows = rows;
-    *slot = k;
-    return NULL;
-}
-
 static int write_part(gv_store_bills_t *sb, const gv_bill_items_t *c, const size_t *idx,
                       size_t n, gv_db_error_t *e)
 {
     gv_db_stmt_t *st;
-    kept_t *slot;
+    gv_db_kept_t *slot;
     int pos = 1;
 
-    if (!(st = kept_for(sb->own_st, n, OWN_ROWS, &slot))) {
+    if (!(st = gv_db_kept_for(sb->own_st, n, OWN_ROWS, &slot))) {
         gv_buf_reset(&sb->sql);
         gv_buf_puts(&sb->sql, "INSERT INTO gv_bill (" OWN_COLUMNS ") VALUES ");
         for (size_t k = 0; k < n; k++)
