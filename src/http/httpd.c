@@ -863,6 +863,9 @@ static void on_ops_completed(void *cls, struct MHD_Connection *c, void **req_cls
 
 /* ---- start and stop ---------------------------------------------------- */
 
+/* libmicrohttpd's format strings are printf's (the attribute lets clang
+ * check the call below). */
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];

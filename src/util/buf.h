@@ -23,7 +23,11 @@ int gv_buf_append(gv_buf_t *b, const void *data, size_t len);
 int gv_buf_puts(gv_buf_t *b, const char *s);
 int gv_buf_printf(gv_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Append text escaped for XML character data and attribute values. */
+/* Append text escaped for XML character data and attribute values.  Text
+ * that is not well-formed UTF-8, or holds characters XML 1.0 cannot carry
+ * (controls other than tab, LF and CR; U+FFFE, U+FFFF), has each such byte
+ * or character written as U+FFFD: messages echo what callers sent, and an
+ * answer must stay XML whatever they sent. */
 int gv_buf_xml_escape(gv_buf_t *b, const char *s);
 
 #endif
