@@ -13,6 +13,7 @@
 #include "config.h"
 #include "httpd.h"
 #include "calendar.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -654,7 +655,10 @@ static enum MHD_Result finish_batch(gv_server_t *srv, struct MHD_Connection *c,
     }
     gv_reply_init(&reply);
     /* gv_intake_receive takes the file: moved into the spool or removed. */
-    gv_service_voucher_batch(in, rq->path, rq->sig, rq->siglen, time(NULL), &reply, &received);
+    /* The moment of receipt: the last byte is in.  Its signature is checked
+     * at this instant, which is also its receivedAt (one clock: clock.h). */
+    gv_service_voucher_batch(in, rq->path, rq->sig, rq->siglen, gv_clock_now(), &reply,
+                             &received);
     rq->path[0] = '\0';
     ret = answer(srv, c, rq, &reply);
     gv_reply_free(&reply);
@@ -772,7 +776,7 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
         }
         gv_reply_init(&reply);
         gv_service_account_check(w->rt, w->actx, rq->body.data ? rq->body.data : "",
-                                 rq->body.len, time(NULL), mono_ms(), &reply);
+                                 rq->body.len, gv_clock_now(), mono_ms(), &reply);
         ret = answer(srv, c, rq, &reply);
         gv_reply_free(&reply);
         return ret;
