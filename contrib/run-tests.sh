@@ -55,13 +55,13 @@ build() { # name configure-flags...
 build plain
 build sanitizers --enable-sanitizers
 
-# Each fuzz target for FUZZ_SECONDS (8 s: about a minute and a half in all),
+# Each fuzz target for FUZZ_SECONDS (6 s: about a minute and a half in all),
 # its committed regression cases first.
 echo "== fuzz"
 rm -rf _build/fuzz
 mkdir -p _build/fuzz
 if (cd _build/fuzz && ../../configure -q --enable-fuzz && make -j"$jobs" > make.log 2>&1 &&
-    make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-8}" > fuzz.log 2>&1); then
+    make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-6}" > fuzz.log 2>&1); then
     echo "PASS: fuzz"
     passed=$((passed + 1))
 else
