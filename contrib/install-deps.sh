@@ -8,7 +8,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
        libmicrohttpd-dev libgnutls28-dev libinih-dev libcmocka-dev"
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
 TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3
-       procps iproute2 ca-certificates git"
+       procps iproute2 ca-certificates git clang libfuzzer-14-dev"
 BENCH="wrk nginx-light stunnel4"
 
 export DEBIAN_FRONTEND=noninteractive

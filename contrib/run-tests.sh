@@ -1,7 +1,8 @@
 #!/bin/sh
 # contrib/run-tests.sh - install what is needed, then build and run the
 # whole test suite twice: a plain build, and one under AddressSanitizer and
-# UndefinedBehaviorSanitizer; then `make distcheck`.  Ends with one line
+# UndefinedBehaviorSanitizer; then every libFuzzer target for a few seconds
+# (_build/fuzz, configure --enable-fuzz); then `make distcheck`.  Ends with one line
 # "N passed, N failed" (a skipped test counts as failed: a database test
 # that did not run proves nothing).  Run as root from the source tree.
 set -u
@@ -53,6 +54,23 @@ build() { # name configure-flags...
 
 build plain
 build sanitizers --enable-sanitizers
+
+# Each fuzz target for FUZZ_SECONDS (6 s: about a minute and a half in all),
+# its committed regression cases first.
+echo "== fuzz"
+rm -rf _build/fuzz
+mkdir -p _build/fuzz
+if (cd _build/fuzz && ../../configure -q --enable-fuzz && make -j"$jobs" > make.log 2>&1 &&
+    make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-6}" > fuzz.log 2>&1); then
+    echo "PASS: fuzz"
+    passed=$((passed + 1))
+else
+    echo "FAIL: fuzz"
+    tail -30 _build/fuzz/make.log 2> /dev/null
+    grep -E '^(PASS|FAIL):' -A8 _build/fuzz/fuzz.log 2> /dev/null | grep -v '^PASS'
+    failed=$((failed + 1))
+fi
+grep -E '^(PASS|FAIL):' _build/fuzz/fuzz.log 2> /dev/null | sed 's/^/    /'
 
 echo "== distcheck"
 if (cd _build/plain && make -j"$jobs" distcheck > distcheck.log 2>&1); then

@@ -53,8 +53,11 @@ typedef struct gv_conf {
     size_t account_check_body_limit;
     size_t batch_body_limit;
     size_t discard_limit;
-    long header_timeout;
+    long header_timeout;        /* seconds from accept (or a keep-alive request line) to headers */
     long idle_timeout;
+    long body_timeout;          /* seconds from complete headers to complete body */
+    size_t body_min_rate;       /* body bytes per second over each window; 0 = off */
+    long body_rate_window;      /* seconds */
     long rate_limit;            /* requests per second per client; 0 = off */
     long rate_burst;
     long drain_timeout;

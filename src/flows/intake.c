@@ -333,18 +333,47 @@ static void head_of_row(const gv_batch_row_t *b, gv_batch_head_t *h)
     h->voucher_count = b->voucher_count;
 }
 
-/* Writes, signs and queues the next result of one batch. */
+/* The processedAt of a batch's next result: now, but strictly later than
+ * the result it replaces (recorded as that outbox row's created_at), so
+ * that the wallet can tell which is newer even when both were made within
+ * one second or under one pinned --now. */
+static int next_processed_at(gv_intake_t *in, const gv_batch_row_t *b, time_t now,
+                             time_t *at, gv_err_t *err)
+{
+    gv_outbox_row_t prev;
+    gv_db_error_t dbe;
+    char prev_id[sizeof prev.msg_id];
+    int found;
+
+    *at = now;
+    if (b->revision < 1)
+        return 0;
+    snprintf(prev_id, sizeof prev_id, "VBR-%s-%ld", b->batch_id, b->revision);
+    if ((found = gv_store_outbox_get(in->db, prev_id, &prev, &dbe)) < 0) {
+        gv_err_set(err, "batch %s: its last result %s: %s", b->batch_id, prev_id, dbe.msg);
+        return -1;
+    }
+    if (found && *at <= (time_t)prev.created_at)
+        *at = (time_t)prev.created_at + 1;
+    return 0;
+}
+
+/* Writes, signs and queues the next result of one batch.  Its processedAt
+ * is also the signature's signingTime. */
 static int queue_result(gv_intake_t *in, const char *batch_id, time_t now, gv_err_t *err)
 {
     gv_batch_row_t b;
     gv_db_error_t dbe;
     gv_outbox_row_t o;
     char path[PATH_MAX + 128];
+    time_t at;
 
     if (gv_store_batch_get(in->db, batch_id, &b, &dbe) != 1) {
         gv_err_set(err, "batch %s: %s", batch_id, dbe.msg);
         return -1;
     }
+    if (next_processed_at(in, &b, now, &at, err) < 0)
+        return -1;
     memset(&o, 0, sizeof o);
     snprintf(o.msg_id, sizeof o.msg_id, "VBR-%s-%ld", batch_id, b.revision + 1);
     snprintf(o.kind, sizeof o.kind, "VoucherBatchResult");
@@ -352,10 +381,10 @@ static int queue_result(gv_intake_t *in, const char *batch_id, time_t now, gv_er
     snprintf(o.period, sizeof o.period, "%s", b.period);
     snprintf(o.endpoint, sizeof o.endpoint, "/v1/voucher-batch-results");
     snprintf(o.body_name, sizeof o.body_name, "%s.xml", o.msg_id);
-    o.created_at = now;
+    o.created_at = at;
     snprintf(path, sizeof path, "%s/outbox/%s", in->spool, o.body_name);
-    if (gv_result_write(in->db, &b, now, path, o.sha256, err) < 0 ||
-        gv_result_sign(in->signer, path, now, err) < 0)
+    if (gv_result_write(in->db, &b, at, path, o.sha256, err) < 0 ||
+        gv_result_sign(in->signer, path, at, err) < 0)
         return -1;
     if (gv_store_outbox_insert(in->db, &o, &dbe) < 0 ||
         gv_store_batch_set_revision(in->db, batch_id, b.revision + 1, &dbe) < 0) {

@@ -1,6 +1,7 @@
 /* jobs.c - processing, delivery, inbox and pull in the daemon. */
 #include "config.h"
 #include "jobs.h"
+#include "clock.h"
 #include "fsutil.h"
 #include "intake.h"
 #include "log.h"
@@ -25,24 +26,6 @@ struct gv_jobs {
     gv_runtime_t *rt;           /* under lock */
     int kicked, stopping;       /* under lock */
 };
-
-/* "Now" is the clock, unless GASVOUCHER_NOW pins it (tests, the demo:
- * R1a), in which case the pinned instant moves on with the clock. */
-static time_t now_instant(void)
-{
-    static time_t offset;
-    static int init;
-    time_t t = time(NULL);
-
-    if (!init) {
-        const char *pin = getenv("GASVOUCHER_NOW");
-        time_t p;
-        if (pin && gv_datetime_parse(pin, &p) == 0)
-            offset = p - t;
-        init = 1;
-    }
-    return t + offset;
-}
 
 int gv_jobs_due_periods(int32_t today, long days_after, gv_period_t *out, int max)
 {
@@ -70,9 +53,11 @@ int gv_jobs_due_periods(int32_t today, long days_after, gv_period_t *out, int ma
 
 /* Takes in what was dropped in the inbox: NAME.xml or NAME.csv with its
  * NAME.ext.p7s, left alone until both are older than one interval (an
- * SFTP upload in progress keeps touching them).  Done files go to
- * inbox/done, refused ones to inbox/refused with NAME.error saying why. */
-static void scan_inbox(gv_intake_t *in, const gv_conf_t *conf, time_t now)
+ * SFTP upload in progress keeps touching them; file ages are real time).
+ * Each file is received, and its signature checked, at the moment it is
+ * taken (gv_clock_now).  Done files go to inbox/done, refused ones to
+ * inbox/refused with NAME.error saying why. */
+static void scan_inbox(gv_intake_t *in, const gv_conf_t *conf)
 {
     DIR *d = opendir(conf->inbox_dir);
     struct dirent *e;
@@ -98,7 +83,7 @@ static void scan_inbox(gv_intake_t *in, const gv_conf_t *conf, time_t now)
         if (time(NULL) - a.st_mtime < conf->inbox_interval ||
             time(NULL) - b.st_mtime < conf->inbox_interval)
             continue;
-        gv_intake_receive_file(in, path, "file", now, &rc);
+        gv_intake_receive_file(in, path, "file", gv_clock_now(), &rc);
         if (rc.fault == GV_FAULT_UNAVAILABLE) {
             gv_log(GV_LOG_WARNING, "inbox %s: %s; will try again", e->d_name, rc.err.msg);
             continue;
@@ -156,7 +141,7 @@ static void *jobs_main(void *arg)
 
     for (;;) {
         int kicked;
-        time_t now, wake;
+        time_t wake;
         struct timespec until;
 
         pthread_mutex_lock(&j->lock);
@@ -190,23 +175,26 @@ static void *jobs_main(void *arg)
                 client = client_for(rt->conf);
             }
         }
-        now = now_instant();
+        /* Every instant a job stores, checks or signs is gv_clock_now() at
+         * that moment; the jobs' own schedule (next_*) is real time. */
         if (in) {
             const gv_conf_t *conf = rt->conf;
             gv_err_t err;
             if (conf->inbox_dir && time(NULL) >= next_inbox) {
-                scan_inbox(in, conf, now);
+                scan_inbox(in, conf);
                 next_inbox = time(NULL) + conf->inbox_interval;
                 kicked = 1;
             }
             if (client && conf->pull && time(NULL) >= next_pull) {
                 gv_period_t due[2];
-                int n = gv_jobs_due_periods(gv_time_local_day(now), conf->pull_days, due, 2);
+                int n = gv_jobs_due_periods(gv_time_local_day(gv_clock_now()), conf->pull_days,
+                                            due, 2);
                 for (int i = 0; i < n; i++) {
                     char period[8];
                     gv_pull_stats_t ps;
                     snprintf(period, sizeof period, "%04d-%02d", due[i].year, due[i].month);
-                    if (gv_pull_period(in, client, conf->provider_bin, period, now, &ps, &err) < 0)
+                    if (gv_pull_period(in, client, conf->provider_bin, period, gv_clock_now(), &ps,
+                                       &err) < 0)
                         gv_log(GV_LOG_WARNING, "pull %s: %s", period, err.msg);
                     else if (ps.fetched)
                         gv_log(GV_LOG_INFO, "pull %s: %ld new batch%s", period, ps.fetched,
@@ -217,7 +205,7 @@ static void *jobs_main(void *arg)
             }
             if (kicked || time(NULL) >= next_process) {
                 long done = 0;
-                if (gv_intake_process(in, now, &done, &err) < 0)
+                if (gv_intake_process(in, gv_clock_now(), &done, &err) < 0)
                     gv_log(GV_LOG_ERROR, "processing voucher lists: %s", err.msg);
                 next_process = time(NULL) + 60;
                 if (done)
@@ -227,7 +215,8 @@ static void *jobs_main(void *arg)
                 gv_outbox_stats_t st;
                 if (gv_db_ensure(gv_intake_db(in), gv_monotonic_ms(), &(gv_db_error_t){ 0 }) == 0 &&
                     gv_outbox_deliver(gv_intake_db(in), client, gv_intake_spool(in),
-                                      conf->retry_min, conf->retry_max, time(NULL), &st, &err) < 0)
+                                      conf->retry_min, conf->retry_max, gv_clock_now(), &st,
+                                      &err) < 0)
                     gv_log(GV_LOG_WARNING, "outbox: %s", err.msg);
                 next_outbox = time(NULL) + conf->outbox_interval;
             }

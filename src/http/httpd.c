@@ -2,13 +2,18 @@
  *
  * Limits, all from [wallet]: body size per endpoint (a refused body is read
  * and discarded up to discard_limit so the caller sees the answer), header
- * size, connections in all and per address, header_timeout from accept to
- * complete headers (a sweeper thread cuts slow senders), idle_timeout of
- * silence, and a request rate per client certificate.
+ * size, connections in all and per address, idle_timeout of silence, and a
+ * request rate per client certificate.  libmicrohttpd itself only knows
+ * silence, so a sweeper thread holds every connection of both listeners to
+ * the clocks of its current phase: header_timeout to complete the headers,
+ * body_timeout and body_min_rate while a body arrives, idle_timeout between
+ * keep-alive requests.  A connection past its limit is shut down; the
+ * metric gasvoucher_connections_cut_total counts why.
  */
 #include "config.h"
 #include "httpd.h"
 #include "calendar.h"
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -32,12 +37,40 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One open connection on the wallet listener. */
+/* The clocks of one listener, in milliseconds (0 = that clock is off). */
+struct listener {
+    gv_server_t *srv;
+    const char *name;            /* "wallet" or "ops", for logs and metrics */
+    int64_t header_ms;           /* connect (or a keep-alive request line) to headers */
+    int64_t body_ms;             /* complete headers to complete body */
+    int64_t keepalive_ms;        /* end of a request to the next request line */
+    size_t min_rate;             /* body bytes per second, over each window */
+    int64_t rate_window_ms;
+};
+
+/* Where a connection is; each phase has its own clock (see sweeper_main). */
+typedef enum {
+    PHASE_HEADERS,               /* TLS handshake, request line and headers */
+    PHASE_BODY,                  /* headers done, body arriving */
+    PHASE_HANDLING,              /* body done: the answer is ours to make */
+    PHASE_KEEPALIVE              /* a request ended; waiting for the next */
+} phase_t;
+
+/* One open connection on either listener.  The phase fields are written by
+ * the connection's own thread and read by the sweeper, both under
+ * srv->lock. */
 struct conn {
     struct conn *prev, *next;
+    const struct listener *listener;
     int fd;
     int64_t accepted_ms;
     int headers_done;
+    phase_t phase;
+    int64_t phase_ms;            /* when the current phase began */
+    uint64_t body_bytes;         /* of the current request */
+    int64_t window_ms;           /* start of the current rate window */
+    uint64_t window_bytes;       /* body bytes received in it */
+    char address[64];            /* the peer's address, for logs */
     char client[72];         /* "cert:<sha256 prefix>" or "ip:<address>" */
     char subject[160];       /* client certificate subject, for logs */
 };
@@ -68,6 +101,7 @@ struct gv_server {
     gv_runtime_t *listen_rt;
     struct MHD_Daemon *wallet;
     struct MHD_Daemon *ops;
+    struct listener wallet_listener, ops_listener;
     char *tls_cert, *tls_key, *tls_ca;
     gv_ratelimit_t rate;
     atomic_int inflight;
@@ -171,10 +205,24 @@ static gv_intake_t *worker_intake(gv_server_t *srv)
 
 /* ---- connections ----------------------------------------------------- */
 
+/* The peer's numeric address, "?" when it cannot be had. */
+static void peer_address(struct MHD_Connection *c, char *out, size_t outsz)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+    snprintf(out, outsz, "?");
+    if (ci && ci->client_addr &&
+        getnameinfo(ci->client_addr,
+                    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                          : sizeof(struct sockaddr_in),
+                    out, (socklen_t)outsz, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(out, outsz, "?");
+}
+
 static void client_identity(struct MHD_Connection *c, struct conn *k)
 {
     const union MHD_ConnectionInfo *ci;
-    char host[64] = "?";
 
     ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
     if (ci && ci->tls_session) {
@@ -201,19 +249,14 @@ static void client_identity(struct MHD_Connection *c, struct conn *k)
             return;
         }
     }
-    ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr)
-        getnameinfo(ci->client_addr,
-                    ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                          : sizeof(struct sockaddr_in),
-                    host, sizeof host, NULL, 0, NI_NUMERICHOST);
-    snprintf(k->client, sizeof k->client, "ip:%s", host);
+    snprintf(k->client, sizeof k->client, "ip:%s", k->address);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
-    gv_server_t *srv = cls;
+    const struct listener *l = cls;
+    gv_server_t *srv = l->srv;
     struct conn *k;
 
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -224,6 +267,10 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         k->fd = ci ? ci->connect_fd : -1;
         k->accepted_ms = mono_ms();
+        k->listener = l;
+        k->phase = PHASE_HEADERS;
+        k->phase_ms = k->accepted_ms;
+        peer_address(c, k->address, sizeof k->address);
         ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
         if (ci && ci->tls_session) {
             /* libmicrohttpd only *requests* a client certificate.  Require
@@ -258,24 +305,133 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     }
 }
 
-/* Cuts connections that have not finished their first request's headers
- * within header_timeout (slowloris).  The fd stays valid while we hold the
- * lock: it is closed only after the CLOSED notification has taken it off
- * the list. */
+/* The connection's socket context, or NULL. */
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Moves k to phase p now (p == PHASE_BODY starts the rate window too). */
+static void conn_phase(gv_server_t *srv, struct conn *k, phase_t p)
+{
+    if (!k)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    k->phase = p;
+    k->phase_ms = mono_ms();
+    if (p == PHASE_BODY) {
+        k->body_bytes = 0;
+        k->window_ms = k->phase_ms;
+        k->window_bytes = 0;
+    }
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void conn_body_bytes(gv_server_t *srv, struct conn *k, size_t n)
+{
+    if (!k || !n)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    k->body_bytes += n;
+    k->window_bytes += n;
+    pthread_mutex_unlock(&srv->lock);
+}
+
+/* A request line has arrived.  The first request's headers are timed from
+ * the accept (the TLS handshake included); a later keep-alive request's
+ * from its request line.  Returning NULL leaves *req_cls to the handler. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    const struct listener *l = cls;
+    struct conn *k = conn_of(c);
+
+    (void)uri;
+    if (k && k->phase == PHASE_KEEPALIVE)
+        conn_phase(l->srv, k, PHASE_HEADERS);
+    return NULL;
+}
+
+/* Why k must be cut at now, or GV_CUT_NONE.  Called under srv->lock.  A
+ * window that met the rate starts the next one. */
+static gv_cut_reason_t conn_overdue(struct conn *k, int64_t now)
+{
+    const struct listener *l = k->listener;
+    int64_t in_phase = now - k->phase_ms;
+
+    switch (k->phase) {
+    case PHASE_HEADERS:
+        return l->header_ms && in_phase > l->header_ms ? GV_CUT_HEADER_TIMEOUT : GV_CUT_NONE;
+    case PHASE_KEEPALIVE:
+        return l->keepalive_ms && in_phase > l->keepalive_ms ? GV_CUT_IDLE_TIMEOUT
+                                                             : GV_CUT_NONE;
+    case PHASE_BODY:
+        if (l->body_ms && in_phase > l->body_ms)
+            return GV_CUT_BODY_TIMEOUT;
+        if (l->min_rate && now - k->window_ms >= l->rate_window_ms) {
+            if (k->window_bytes * 1000 < (uint64_t)l->min_rate * (uint64_t)(now - k->window_ms))
+                return GV_CUT_BODY_MIN_RATE;
+            k->window_ms = now;
+            k->window_bytes = 0;
+        }
+        return GV_CUT_NONE;
+    case PHASE_HANDLING:
+        return GV_CUT_NONE;
+    }
+    return GV_CUT_NONE;
+}
+
+/* Cuts connections of both listeners that overstay their phase's limit
+ * (slowloris, slow bodies, dribbled keep-alives).  The fd stays valid while
+ * we hold the lock: it is closed only after the CLOSED notification has
+ * taken it off the list.  The log line is written after the lock is let go. */
 static void *sweeper_main(void *arg)
 {
     gv_server_t *srv = arg;
-    long limit_ms = srv->listen_conf->header_timeout * 1000;
 
     while (!atomic_load(&srv->stopping)) {
         int64_t now = mono_ms();
+        struct {
+            const char *listener;
+            gv_cut_reason_t why;
+            char address[64];
+            phase_t phase;
+            int64_t ms;
+            uint64_t bytes;
+        } cut[16];
+        size_t ncut = 0, more = 0;
+
         pthread_mutex_lock(&srv->lock);
-        for (struct conn *k = srv->conns; k; k = k->next)
-            if (!k->headers_done && k->fd >= 0 && now - k->accepted_ms > limit_ms) {
-                shutdown(k->fd, SHUT_RDWR);
-                k->fd = -1;
+        for (struct conn *k = srv->conns; k; k = k->next) {
+            gv_cut_reason_t why;
+            if (k->fd < 0 || (why = conn_overdue(k, now)) == GV_CUT_NONE)
+                continue;
+            shutdown(k->fd, SHUT_RDWR);
+            k->fd = -1;
+            gv_metrics_connection_cut(k->listener == &srv->ops_listener, why);
+            if (ncut < sizeof cut / sizeof cut[0]) {
+                cut[ncut].listener = k->listener->name;
+                cut[ncut].why = why;
+                memcpy(cut[ncut].address, k->address, sizeof cut[ncut].address);
+                cut[ncut].phase = k->phase;
+                cut[ncut].ms = now - k->phase_ms;
+                cut[ncut].bytes = k->body_bytes;
+                ncut++;
+            } else {
+                more++;
             }
+        }
         pthread_mutex_unlock(&srv->lock);
+        for (size_t i = 0; i < ncut; i++)
+            gv_log(GV_LOG_WARNING, "%s listener: cut a slow connection from %s (%s: %s for "
+                   "%.1f s, %llu body bytes)", cut[i].listener, cut[i].address,
+                   gv_cut_reason_name(cut[i].why),
+                   cut[i].phase == PHASE_BODY ? "body" :
+                   cut[i].phase == PHASE_KEEPALIVE ? "between requests" : "headers",
+                   (double)cut[i].ms / 1000.0, (unsigned long long)cut[i].bytes);
+        if (more)
+            gv_log(GV_LOG_WARNING, "%zu more slow connections cut", more);
         usleep(200 * 1000);
     }
     return NULL;
@@ -375,9 +531,7 @@ static int media_type_ok(const char *ct)
 
 static void headers_done(struct MHD_Connection *c, struct request *rq)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn *k = ci ? ci->socket_context : NULL;
+    struct conn *k = conn_of(c);
 
     rq->conn = k;
     if (k && !k->headers_done) {
@@ -501,7 +655,10 @@ static enum MHD_Result finish_batch(gv_server_t *srv, struct MHD_Connection *c,
     }
     gv_reply_init(&reply);
     /* gv_intake_receive takes the file: moved into the spool or removed. */
-    gv_service_voucher_batch(in, rq->path, rq->sig, rq->siglen, time(NULL), &reply, &received);
+    /* The moment of receipt: the last byte is in.  Its signature is checked
+     * at this instant, which is also its receivedAt (one clock: clock.h). */
+    gv_service_voucher_batch(in, rq->path, rq->sig, rq->siglen, gv_clock_now(), &reply,
+                             &received);
     rq->path[0] = '\0';
     ret = answer(srv, c, rq, &reply);
     gv_reply_free(&reply);
@@ -538,6 +695,7 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
         rq->started_us = mono_us();
         rq->fd = -1;
         headers_done(c, rq);
+        conn_phase(srv, rq->conn, PHASE_BODY);
         gv_buf_init(&rq->body, lc->account_check_body_limit);
 
         if (header_bytes(c, url, method) > lc->header_limit)
@@ -573,6 +731,7 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
         }
         return MHD_YES;
     }
+    conn_body_bytes(srv, rq->conn, *upload_size);
     if (*upload_size && rq->route == ROUTE_BATCH && !rq->refused) {
         if (rq->received + *upload_size > lc->batch_body_limit) {
             refuse(rq, GV_FAULT_TOO_LARGE, "body over the configured limit");
@@ -600,6 +759,7 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
         *upload_size = 0;
         return MHD_YES;
     }
+    conn_phase(srv, rq->conn, PHASE_HANDLING);
     if (rq->refused)
         return answer_fault(srv, c, rq, rq->refused, rq->refused_msg);
     if (rq->route == ROUTE_BATCH)
@@ -616,7 +776,7 @@ static enum MHD_Result on_wallet_request(void *cls, struct MHD_Connection *c, co
         }
         gv_reply_init(&reply);
         gv_service_account_check(w->rt, w->actx, rq->body.data ? rq->body.data : "",
-                                 rq->body.len, time(NULL), mono_ms(), &reply);
+                                 rq->body.len, gv_clock_now(), mono_ms(), &reply);
         ret = answer(srv, c, rq, &reply);
         gv_reply_free(&reply);
         return ret;
@@ -629,8 +789,8 @@ static void on_wallet_completed(void *cls, struct MHD_Connection *c, void **req_
     gv_server_t *srv = cls;
     struct request *rq = *req_cls;
 
-    (void)c;
     (void)toe;
+    conn_phase(srv, conn_of(c), PHASE_KEEPALIVE);
     if (!rq)
         return;
     drop_batch_file(rq);
@@ -643,23 +803,34 @@ static void on_wallet_completed(void *cls, struct MHD_Connection *c, void **req_
 
 /* ---- the operations listener --------------------------------------- */
 
+#define OPS_DISCARD_LIMIT 4096
+#define OPS_IDLE_TIMEOUT 10      /* seconds */
+
 static enum MHD_Result on_ops_request(void *cls, struct MHD_Connection *c, const char *url,
                                       const char *method, const char *version,
                                       const char *upload, size_t *upload_size, void **req_cls)
 {
     gv_server_t *srv = cls;
     static int marker;
+    struct conn *k = conn_of(c);
 
     (void)version;
     (void)upload;
     if (!*req_cls) {
         *req_cls = &marker;
+        conn_phase(srv, k, PHASE_BODY);
         return MHD_YES;
     }
     if (*upload_size) {
+        /* Nothing here takes a body: a little is read and thrown away so
+         * the 404 is seen; more closes the connection. */
+        conn_body_bytes(srv, k, *upload_size);
+        if (k && k->body_bytes > OPS_DISCARD_LIMIT)
+            return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
+    conn_phase(srv, k, PHASE_HANDLING);
     if (strcmp(method, "GET") != 0)
         return send_body(c, 404, "text/plain", "not found\n", 10, 0);
     if (!strcmp(url, "/healthz"))
@@ -686,8 +857,19 @@ static enum MHD_Result on_ops_request(void *cls, struct MHD_Connection *c, const
     return send_body(c, 404, "text/plain", "not found\n", 10, 0);
 }
 
+static void on_ops_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                             enum MHD_RequestTerminationCode toe)
+{
+    (void)toe;
+    *req_cls = NULL;
+    conn_phase(cls, conn_of(c), PHASE_KEEPALIVE);
+}
+
 /* ---- start and stop ---------------------------------------------------- */
 
+/* libmicrohttpd's format strings are printf's (the attribute lets clang
+ * check the call below). */
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
@@ -776,6 +958,16 @@ gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
     srv->listen_rt = gv_runtime_acquire(rt);
     srv->listen_conf = conf;
     gv_ratelimit_init(&srv->rate, conf->rate_limit, conf->rate_burst);
+    srv->wallet_listener = (struct listener){
+        .srv = srv, .name = "wallet",
+        .header_ms = conf->header_timeout * 1000, .body_ms = conf->body_timeout * 1000,
+        .keepalive_ms = conf->idle_timeout * 1000, .min_rate = conf->body_min_rate,
+        .rate_window_ms = conf->body_rate_window * 1000,
+    };
+    /* The same clocks on the ops listener, whose silence limit is its own. */
+    srv->ops_listener = srv->wallet_listener;
+    srv->ops_listener.name = "ops";
+    srv->ops_listener.keepalive_ms = OPS_IDLE_TIMEOUT * 1000;
     if (resolve(&conf->wallet_listen, &wallet_addr, err) < 0 ||
         resolve(&conf->ops_listen, &ops_addr, err) < 0)
         goto fail;
@@ -801,7 +993,8 @@ gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
         /* headers and the read buffer share this pool */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(conf->header_limit + 8192),
         MHD_OPTION_NOTIFY_COMPLETED, on_wallet_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->wallet_listener,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv->wallet_listener,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_ARRAY, tls_opts,
@@ -816,7 +1009,11 @@ gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
         on_ops_request, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ops_addr,
         MHD_OPTION_CONNECTION_LIMIT, 64u,
-        MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)conf->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)OPS_IDLE_TIMEOUT,
+        MHD_OPTION_NOTIFY_COMPLETED, on_ops_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv->ops_listener,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, &srv->ops_listener,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
     if (!srv->ops) {

@@ -12,6 +12,21 @@ static atomic_ulong requests[GV_OUTCOMES];
 static atomic_ulong buckets[NBUCKETS + 1];      /* last = +Inf */
 static atomic_ulong latency_sum_us;
 static atomic_ulong db_errors[GV_DB_PERMANENT + 1];
+static atomic_ulong cuts[2][GV_CUT_COUNT];
+
+const char *gv_cut_reason_name(gv_cut_reason_t why)
+{
+    static const char *const names[GV_CUT_COUNT] = {
+        "header_timeout", "body_timeout", "body_min_rate", "idle_timeout"
+    };
+    return why >= 0 && why < GV_CUT_COUNT ? names[why] : "none";
+}
+
+void gv_metrics_connection_cut(int ops_listener, gv_cut_reason_t why)
+{
+    if (why >= 0 && why < GV_CUT_COUNT)
+        atomic_fetch_add_explicit(&cuts[ops_listener ? 1 : 0][why], 1, memory_order_relaxed);
+}
 
 void gv_metrics_request(int outcome, int64_t micros)
 {
@@ -76,5 +91,13 @@ int gv_metrics_render(gv_buf_t *out)
     for (int a = GV_DB_RETRY; a <= GV_DB_PERMANENT; a++)
         rc |= gv_buf_printf(out, "gasvoucher_db_errors_total{action=\"%s\"} %lu\n",
                             gv_db_action_name((gv_db_action_t)a), atomic_load(&db_errors[a]));
+    rc |= gv_buf_puts(out, "# HELP gasvoucher_connections_cut_total Connections a listener "
+                           "shut for being too slow, by the limit they broke.\n"
+                           "# TYPE gasvoucher_connections_cut_total counter\n");
+    for (int l = 0; l < 2; l++)
+        for (int w = 0; w < GV_CUT_COUNT; w++)
+            rc |= gv_buf_printf(out, "gasvoucher_connections_cut_total{listener=\"%s\","
+                                     "reason=\"%s\"} %lu\n", l ? "ops" : "wallet",
+                                gv_cut_reason_name((gv_cut_reason_t)w), atomic_load(&cuts[l][w]));
     return rc ? -1 : 0;
 }

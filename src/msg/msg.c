@@ -31,10 +31,10 @@ static gv_fault_t ac_start(void *ud, int depth, const char *name, xmlTextReaderP
         }
         st->root_seen = 1;
         id = xmlTextReaderGetAttribute(r, (const xmlChar *)"requestId");
-        if (id) {
-            snprintf(st->req->request_id, sizeof st->req->request_id, "%s", (char *)id);
-            xmlFree(id);
-        }
+        /* Kept for the Fault only whole: a cut id is not the caller's. */
+        if (id && strlen((const char *)id) < sizeof st->req->request_id)
+            strcpy(st->req->request_id, (const char *)id);
+        xmlFree(id);
         sent = xmlTextReaderGetAttribute(r, (const xmlChar *)"sentAt");
         if (sent) {
             int rc = gv_datetime_parse((const char *)sent, &st->req->sent_at);

@@ -20,7 +20,18 @@ struct gv_xml_out {
     FILE *f;                        /* file documents */
     char path[PATH_MAX], tmp[PATH_MAX + 8];
     int depth;
+    gv_buf_t clean;                 /* a value as XML can carry it */
 };
+
+/* value with what XML 1.0 cannot carry replaced (gv_buf_xml_chars): an
+ * answer echoes what a caller sent and must stay well-formed. */
+static const xmlChar *carried(gv_xml_out_t *x, const char *value)
+{
+    gv_buf_reset(&x->clean);
+    if (gv_buf_xml_chars(&x->clean, value ? value : "") < 0)
+        return NULL;
+    return BAD_CAST(x->clean.data ? x->clean.data : "");
+}
 
 static gv_xml_out_t *start_document(gv_xml_out_t *x, gv_err_t *err)
 {
@@ -49,6 +60,7 @@ gv_xml_out_t *gv_xml_file(const char *path, gv_err_t *err)
         return NULL;
     }
     snprintf(x->tmp, sizeof x->tmp, "%s.tmp", path);
+    gv_buf_init(&x->clean, 1 << 20);
     if (!(x->f = gv_fopen_private(x->tmp, err))) {
         free(x);
         return NULL;
@@ -71,6 +83,7 @@ gv_xml_out_t *gv_xml_memory(gv_err_t *err)
         gv_err_set(err, "out of memory");
         return NULL;
     }
+    gv_buf_init(&x->clean, 1 << 20);
     x->w = xmlNewTextWriterMemory(x->mem, 0);
     return start_document(x, err);
 }
@@ -87,7 +100,9 @@ int gv_xml_start(gv_xml_out_t *x, const char *element)
 
 int gv_xml_attr(gv_xml_out_t *x, const char *name, const char *value)
 {
-    return xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value) < 0 ? -1 : 0;
+    const xmlChar *v = carried(x, value);
+
+    return !v || xmlTextWriterWriteAttribute(x->w, BAD_CAST name, v) < 0 ? -1 : 0;
 }
 
 int gv_xml_attr_int(gv_xml_out_t *x, const char *name, int64_t value)
@@ -105,7 +120,9 @@ int gv_xml_attr_opt(gv_xml_out_t *x, const char *name, const char *value)
 
 int gv_xml_text_element(gv_xml_out_t *x, const char *name, const char *text)
 {
-    return xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text) < 0 ? -1 : 0;
+    const xmlChar *v = carried(x, text);
+
+    return !v || xmlTextWriterWriteElement(x->w, BAD_CAST name, v) < 0 ? -1 : 0;
 }
 
 int gv_xml_end(gv_xml_out_t *x)
@@ -126,6 +143,7 @@ void gv_xml_abandon(gv_xml_out_t *x)
         fclose(x->f);
         unlink(x->tmp);
     }
+    gv_buf_free(&x->clean);
     free(x);
 }
 
@@ -160,6 +178,7 @@ int gv_xml_commit(gv_xml_out_t *x, char sha256[65], gv_buf_t *out, gv_err_t *err
         unlink(x->tmp);
         rc = -1;
     }
+    gv_buf_free(&x->clean);
     free(x);
     return rc;
 }

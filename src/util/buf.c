@@ -1,6 +1,7 @@
 /* buf.c - growable byte buffer with a hard cap. */
 #include "config.h"
 #include "buf.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,3 +83,45 @@ int gv_buf_printf(gv_buf_t *b, const char *fmt, ...)
     return 0;
 }
 
+/* What stands for a byte or character XML 1.0 cannot carry. */
+#define REPLACEMENT "\xEF\xBF\xBD"      /* U+FFFD */
+
+/* The length of what starts at s: a character, or a byte that is not
+ * well-formed UTF-8.  *ok: it is an XML Char (XML 1.0 production 2). */
+static size_t xml_char_len(const char *s, int *ok)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n;
+
+    if (u[0] < 0x80) {
+        *ok = u[0] >= 0x20 || u[0] == '\t' || u[0] == '\n' || u[0] == '\r';
+        return 1;
+    }
+    n = gv_utf8_seqlen(s);
+    if (n == 1 || !gv_utf8_valid(s, n, NULL)) {
+        *ok = 0;
+        return 1;
+    }
+    /* U+FFFE and U+FFFF are not characters. */
+    *ok = !(n == 3 && u[0] == 0xEF && u[1] == 0xBF && (u[2] == 0xBE || u[2] == 0xBF));
+    return n;
+}
+
+int gv_buf_xml_chars(gv_buf_t *b, const char *s)
+{
+    const char *run = s;
+
+    while (*s) {
+        int ok;
+        size_t n = xml_char_len(s, &ok);
+        if (ok) {
+            s += n;
+            continue;
+        }
+        if (gv_buf_append(b, run, (size_t)(s - run)) < 0 || gv_buf_puts(b, REPLACEMENT) < 0)
+            return -1;
+        s += n;
+        run = s;
+    }
+    return gv_buf_append(b, run, (size_t)(s - run));
+}

@@ -23,5 +23,11 @@ int gv_buf_append(gv_buf_t *b, const void *data, size_t len);
 int gv_buf_puts(gv_buf_t *b, const char *s);
 int gv_buf_printf(gv_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append s as text XML 1.0 can carry: every byte that is not well-formed
+ * UTF-8, and every character XML cannot hold (controls other than tab,
+ * LF and CR; U+FFFE, U+FFFF), written as U+FFFD.  Messages echo what
+ * callers sent, and an answer must stay XML whatever they sent; the XML
+ * writer (xmlout.h) escapes the rest. */
+int gv_buf_xml_chars(gv_buf_t *b, const char *s);
 
 #endif

@@ -93,6 +93,9 @@ static void test_minimal_defaults(void **state)
     assert_int_equal(l.conf->batch_body_limit, (size_t)64 << 20);
     assert_int_equal(l.conf->header_timeout, 10);
     assert_int_equal(l.conf->idle_timeout, 60);
+    assert_int_equal(l.conf->body_timeout, 120);
+    assert_int_equal(l.conf->body_min_rate, 1024);
+    assert_int_equal(l.conf->body_rate_window, 10);
     assert_int_equal(l.conf->discard_limit, (size_t)1 << 20);
     assert_int_equal(l.conf->db_login_timeout, 5);
     assert_int_equal(l.conf->db_query_timeout, 5);
@@ -100,7 +103,7 @@ static void test_minimal_defaults(void **state)
     assert_int_equal(l.conf->db_reconnect_max_ms, 5000);
     assert_int_equal(l.conf->threads, 2);
     assert_int_equal(l.conf->max_connections, 2048);
-    assert_int_equal(l.conf->max_connections_per_ip, 0);
+    assert_int_equal(l.conf->max_connections_per_ip, 256);
     assert_int_equal(l.conf->rate_limit, 100);
     assert_int_equal(l.conf->rate_burst, 200);
     assert_int_equal(l.conf->drain_timeout, 10);
@@ -165,6 +168,9 @@ static void test_full_file(void **state)
               "discard_limit = 0\n"
               "header_timeout = 1\n"
               "idle_timeout = 3600\n"
+              "body_timeout = 86400\n"
+              "body_min_rate = 0\n"
+              "body_rate_window = 1\n"
               "rate_limit = 0\n"
               "rate_burst = 1\n"
               "drain_timeout = 0\n"
@@ -200,6 +206,9 @@ static void test_full_file(void **state)
     assert_int_equal(l.conf->account_check_body_limit, 256);
     assert_int_equal(l.conf->batch_body_limit, (size_t)1 << 30);
     assert_int_equal(l.conf->discard_limit, 0);
+    assert_int_equal(l.conf->body_timeout, 86400);
+    assert_int_equal(l.conf->body_min_rate, 0);
+    assert_int_equal(l.conf->body_rate_window, 1);
     assert_int_equal(l.conf->rate_limit, 0);
     assert_string_equal(l.conf->ops_listen.host, "::1");
     assert_int_equal(l.conf->ops_listen.port, 9464);

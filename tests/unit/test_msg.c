@@ -677,6 +677,64 @@ static void test_fault_every_code(void **state)
     assert_int_equal(gv_fault_http_status(GV_FAULT_COUNT), 500);
 }
 
+/* A Fault echoes what the caller sent (its requestId, values quoted in
+ * the message): bytes that are not UTF-8 and characters XML cannot carry
+ * come out as U+FFFD, so the Fault stays valid (found by fuzz_account_check
+ * and fuzz_batch_csv: a requestId cut inside a character, a control byte in
+ * a CSV field). */
+static void test_fault_of_any_bytes(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } t[] = {
+        { "id \x10GV-1", "id \xEF\xBF\xBDGV-1" },
+        { "cut \xD0", "cut \xEF\xBF\xBD" },
+        { "\xD0\xB6\xD0", "\xD0\xB6\xEF\xBF\xBD" },
+        { "overlong \xC0\xAF", "overlong \xEF\xBF\xBD\xEF\xBF\xBD" },
+        { "surrogate \xED\xA0\x80", "surrogate \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" },
+        { "not a char \xEF\xBF\xBF", "not a char \xEF\xBF\xBD" },
+        { "tab\tlf\ncr\r<&>", "tab\tlf\ncr\r<&>" },
+        { "\xF0\x9F\x94\x91 \xD0\x96", "\xF0\x9F\x94\x91 \xD0\x96" },
+    };
+    static const gv_xml_visitor_t visitor = { NULL, fr_end };
+    (void)state;
+
+    for (size_t i = 0; i < TU_COUNT(t); i++) {
+        gv_buf_t b;
+        gv_err_t err;
+        struct fault_read fr;
+
+        gv_buf_init(&b, 65536);
+        assert_int_equal(gv_msg_fault(&b, GV_FAULT_SCHEMA_VIOLATION, t[i].in, t[i].in), 0);
+        err.msg[0] = '\0';
+        if (gv_xml_validate(b.data, b.len, &err) != 0)
+            fail_msg("case %zu: %s\n%s", i, err.msg, b.data);
+        memset(&fr, 0, sizeof fr);
+        assert_int_equal(gv_xml_scan(b.data, b.len, NULL, &visitor, &fr, &err), GV_FAULT_NONE);
+        assert_string_equal(fr.message, t[i].out);
+        gv_buf_free(&b);
+    }
+}
+
+/* A requestId too long to keep is not echoed cut short: a cut id is
+ * nobody's, and cut inside a character it is not even UTF-8. */
+static void test_fault_long_request_id(void **state)
+{
+    char attrs[512], id[256] = "";
+    gv_account_check_req_t req;
+    gv_err_t err;
+    char *doc;
+    (void)state;
+
+    for (int i = 0; i < 30; i++)
+        strcat(id, "\xD0\xB6");
+    snprintf(attrs, sizeof attrs, "requestId=\"%s\" sentAt=\"2025-09-07T09:15:02+05:00\"", id);
+    doc = request(NULL, NULL, attrs, NULL);
+    assert_int_equal(parse(doc, strlen(doc), &req, &err), GV_FAULT_SCHEMA_VIOLATION);
+    assert_string_equal(req.request_id, "");
+    free(doc);
+}
+
 /* The examples shipped with the interface validate; each kind of message
  * is checked by the same XSD. */
 static void test_examples_validate(void **state)
@@ -715,6 +773,8 @@ int main(void)
         cmocka_unit_test(test_response_other_results),
         cmocka_unit_test(test_response_buffer_limit),
         cmocka_unit_test(test_fault_every_code),
+        cmocka_unit_test(test_fault_of_any_bytes),
+        cmocka_unit_test(test_fault_long_request_id),
         cmocka_unit_test(test_examples_validate),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
