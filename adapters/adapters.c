@@ -2,12 +2,16 @@
 #include "config.h"
 #include "adapter.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const gv_adapter_t gv_adapter_sql;
+extern const gv_adapter_t gv_adapter_record;
 
 const gv_adapter_t *const gv_adapters[] = {
     &gv_adapter_sql,
+    &gv_adapter_record,
     NULL,
 };
 
@@ -17,4 +21,25 @@ const gv_adapter_t *gv_adapter_find(const char *name)
         if (strcmp((*a)->name, name) == 0)
             return *a;
     return NULL;
+}
+
+void gv_site_period_init(gv_site_period_t *p, gv_period_t period, time_t now)
+{
+    char when[32];
+
+    memset(p, 0, sizeof *p);
+    p->period = period;
+    snprintf(p->text, sizeof p->text, "%04d-%02d", period.year, period.month);
+    snprintf(p->yyyymm, sizeof p->yyyymm, "%04d%02d", period.year, period.month);
+    gv_date_format(gv_period_first_day(period), p->start);
+    gv_date_format(gv_period_last_day(period), p->end);
+    gv_time_format_local(now, when);
+    snprintf(p->created_at, sizeof p->created_at, "%.10s %.8s", when, when + 11);
+}
+
+void gv_site_readings_free(gv_site_readings_t *rd)
+{
+    free(rd->r);
+    free(rd->owner);
+    memset(rd, 0, sizeof *rd);
 }

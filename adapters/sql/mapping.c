@@ -73,6 +73,22 @@ int gv_param_is_list(const char *name)
     return strcmp(name, "accounts") == 0;
 }
 
+/* [account] as read; the form is compiled once the whole file is in, since
+ * strip and uppercase (which it depends on) may come after match. */
+enum { OLD_DIGITS_ONLY, OLD_ZERO_PAD, OLD_TRIM_ZEROS, OLD_KEY_COUNT };
+static const char *const old_account_keys[OLD_KEY_COUNT] = { "digits_only", "zero_pad",
+                                                             "trim_zeros" };
+
+struct account_keys {
+    char *match, *output;
+    int match_line, output_line, bind_line;
+    unsigned max_length;            /* 0 = not set: GV_ACCOUNT_MAX */
+    int old_line[OLD_KEY_COUNT];    /* removed keys, to say what replaces them */
+    int digits_only;
+    unsigned zero_pad;
+    int trim_zeros;
+};
+
 struct load_state {
     gv_mapping_t *m;
     gv_errlist_t *errs;
@@ -80,7 +96,7 @@ struct load_state {
     int sql_line[GV_STMT_COUNT];
     gv_buf_t wvalues[GV_MAX_WRITES];
     int winsert_line[GV_MAX_WRITES], wvalues_line[GV_MAX_WRITES];
-    int seen_account[8];
+    struct account_keys acct;
 };
 
 static int find_spec(const char *section)
@@ -113,12 +129,37 @@ static int parse_uint(const char *v, unsigned max, unsigned *out)
     return 0;
 }
 
+static void set_form_text(struct load_state *st, const char *file, int line, const char *name,
+                          const char *value, char **text, int *text_line)
+{
+    if (*text_line) {
+        gv_errlist_add(st->errs, "%s:%d: [account] %s: set again (first set on line %d)", file,
+                       line, name, *text_line);
+        return;
+    }
+    *text_line = line;
+    if (!(*text = strdup(value)))
+        abort();
+}
+
 static void on_account_key(struct load_state *st, const char *file, int line,
                            const char *name, const char *value)
 {
     gv_account_rules_t *r = &st->m->account;
+    struct account_keys *a = &st->acct;
     int b;
 
+    for (int k = 0; k < OLD_KEY_COUNT; k++)
+        if (!strcmp(name, old_account_keys[k])) {
+            a->old_line[k] = line;
+            if (k == OLD_DIGITS_ONLY && parse_yesno(value, &b) == 0)
+                a->digits_only = b;
+            else if (k == OLD_TRIM_ZEROS && parse_yesno(value, &b) == 0)
+                a->trim_zeros = b;
+            else if (k == OLD_ZERO_PAD && parse_uint(value, GV_ACCOUNT_MAX, &a->zero_pad) < 0)
+                a->zero_pad = 0;
+            return;
+        }
     if (!strcmp(name, "strip")) {
         char tmp[256], *save = NULL, *tok;
         snprintf(tmp, sizeof tmp, "%s", value);
@@ -134,31 +175,25 @@ static void on_account_key(struct load_state *st, const char *file, int line,
                 gv_errlist_add(st->errs, "%s:%d: [account] strip: expected space, dash or "
                                "slash, got '%s'", file, line, tok);
         }
-    } else if (!strcmp(name, "digits_only") || !strcmp(name, "uppercase") ||
-               !strcmp(name, "trim_zeros")) {
-        if (parse_yesno(value, &b) < 0) {
+    } else if (!strcmp(name, "uppercase")) {
+        if (parse_yesno(value, &b) < 0)
             gv_errlist_add(st->errs, "%s:%d: [account] %s: expected yes or no, got '%s'", file,
                            line, name, value);
-            return;
-        }
-        if (!strcmp(name, "digits_only"))
-            r->digits_only = b;
-        else if (!strcmp(name, "uppercase"))
+        else
             r->uppercase = b;
-        else
-            r->trim_zeros = b;
-    } else if (!strcmp(name, "zero_pad") || !strcmp(name, "max_length")) {
+    } else if (!strcmp(name, "match")) {
+        set_form_text(st, file, line, name, value, &a->match, &a->match_line);
+    } else if (!strcmp(name, "output")) {
+        set_form_text(st, file, line, name, value, &a->output, &a->output_line);
+    } else if (!strcmp(name, "max_length")) {
         unsigned n;
-        if (parse_uint(value, GV_ACCOUNT_MAX, &n) < 0) {
-            gv_errlist_add(st->errs, "%s:%d: [account] %s: expected a number from 0 to %d, "
+        if (parse_uint(value, GV_ACCOUNT_MAX, &n) < 0 || n == 0)
+            gv_errlist_add(st->errs, "%s:%d: [account] %s: expected a number from 1 to %d, "
                            "got '%s'", file, line, name, GV_ACCOUNT_MAX, value);
-            return;
-        }
-        if (!strcmp(name, "zero_pad"))
-            r->zero_pad = n;
         else
-            r->max_length = n;
+            a->max_length = n;
     } else if (!strcmp(name, "bind_as")) {
+        a->bind_line = line;
         if (!strcmp(value, "text"))
             st->m->account_bind = GV_BIND_TEXT;
         else if (!strcmp(value, "integer"))
@@ -169,6 +204,83 @@ static void on_account_key(struct load_state *st, const char *file, int line,
     } else {
         gv_errlist_add(st->errs, "%s:%d: [account] unknown key '%s'", file, line, name);
     }
+}
+
+/* A mapping written for the keys match and output replaced: name each old
+ * key and the exact lines that say the same. */
+static void report_old_account_keys(struct load_state *st, const char *path)
+{
+    const struct account_keys *a = &st->acct;
+    unsigned longest = a->max_length ? a->max_length : GV_ACCOUNT_MAX;
+    int digits = a->digits_only == 1 || a->zero_pad || a->trim_zeros == 1;
+    char match[64], output[32], keys[64] = "";
+
+    snprintf(match, sizeof match, "number:%s{1,%u}", digits ? "digit" : "alnum", longest);
+    if (a->zero_pad)
+        snprintf(output, sizeof output, "{number:0%u}", a->zero_pad);
+    else if (a->trim_zeros == 1)
+        snprintf(output, sizeof output, "{number:int}");
+    else
+        snprintf(output, sizeof output, "{number}");
+    for (int k = 0, n = 0; k < OLD_KEY_COUNT; k++) {
+        int later = 0;
+        if (!a->old_line[k])
+            continue;
+        for (int j = k + 1; j < OLD_KEY_COUNT; j++)
+            later += a->old_line[j] != 0;
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s",
+                 n++ == 0 ? "" : later ? ", " : " and ", old_account_keys[k]);
+    }
+    for (int k = 0; k < OLD_KEY_COUNT; k++)
+        if (a->old_line[k])
+            gv_errlist_add(st->errs, "%s:%d: [account] %s was removed: the account form is "
+                           "written as match and output; in place of %s write "
+                           "\"match = %s\" and \"output = %s\"", path, a->old_line[k],
+                           old_account_keys[k], keys, match, output);
+}
+
+/* Compiles [account] once every key is read. */
+static void finish_account(struct load_state *st, const char *path)
+{
+    struct account_keys *a = &st->acct;
+    gv_account_rules_t *r = &st->m->account;
+    gv_account_form_err_t err;
+
+    for (int k = 0; k < OLD_KEY_COUNT; k++)
+        if (a->old_line[k]) {
+            report_old_account_keys(st, path);
+            goto done;
+        }
+    if (!a->match_line || !a->output_line) {
+        gv_errlist_add(st->errs, "%s: [account] %s required: the site's account form, e.g. "
+                       "\"match = number:digit{1,10}\" and \"output = {number:010}\"", path,
+                       a->match_line ? "output is" : a->output_line ? "match is"
+                                                                    : "match and output are");
+        goto done;
+    }
+    if (gv_account_form_compile(a->match, a->output,
+                                a->max_length ? a->max_length : GV_ACCOUNT_MAX, r, &err) < 0) {
+        int at_match = err.key == GV_FORM_AT_MATCH;
+        /* "match, column 3: ..." but "output can be 11 characters long" */
+        gv_errlist_add(st->errs, "%s:%d: [account] %s%s%s", path,
+                       at_match ? a->match_line : a->output_line, at_match ? "match" : "output",
+                       strncmp(err.msg, "column ", 7) ? " " : ", ", err.msg);
+        goto done;
+    }
+    /* An integer bind goes through strtoll: only digits, and no more than
+     * a BIGINT holds whatever the digits are. */
+    if (st->m->account_bind == GV_BIND_INTEGER && !r->output_digits)
+        gv_errlist_add(st->errs, "%s:%d: [account] bind_as = integer needs an output of digits "
+                       "only (output on line %d can write other characters)", path,
+                       a->bind_line, a->output_line);
+    else if (st->m->account_bind == GV_BIND_INTEGER && r->output_max > 18)
+        gv_errlist_add(st->errs, "%s:%d: [account] bind_as = integer: output can be %u digits "
+                       "long, more than the 18 a BIGINT always holds", path, a->bind_line,
+                       r->output_max);
+done:
+    free(a->match);
+    free(a->output);
+    a->match = a->output = NULL;
 }
 
 static void free_markers(gv_mapping_t *m)
@@ -425,10 +537,7 @@ gv_mapping_t *gv_mapping_load(const char *path, gv_errlist_t *errs)
 
     if (!st.m->name)
         gv_errlist_add(errs, "%s: [mapping] name is required", path);
-    if (st.m->account.zero_pad && st.m->account.trim_zeros)
-        gv_errlist_add(errs, "%s: [account] zero_pad and trim_zeros exclude each other", path);
-    if (st.m->account_bind == GV_BIND_INTEGER && !st.m->account.digits_only)
-        gv_errlist_add(errs, "%s: [account] bind_as = integer needs digits_only = yes", path);
+    finish_account(&st, path);
     for (int i = 0; i < GV_STMT_COUNT; i++) {
         const gv_stmt_spec_t *spec = &gv_stmt_specs[i];
         gv_err_t err;

@@ -8,20 +8,14 @@
 #include "adapter.h"
 #include "buf.h"
 #include "sqlrun.h"
+#include "sql.h"
+#include "column.h"
+#include "retry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-typedef struct sql_ctx {
-    const gv_conf_t *conf;
-    const gv_mapping_t *map;
-    gv_db_t *db;
-    int shared;                         /* db belongs to the caller */
-    gv_db_stmt_t *account_stmt;
-    int account_cols[GV_ACOL_COUNT];    /* 1-based result column; 0 = absent */
-} sql_ctx_t;
 
 static void *sql_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *err)
 {
@@ -35,6 +29,7 @@ static void *sql_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *
     }
     c->conf = conf;
     c->map = map;
+    gv_buf_init(&c->sql, 64u << 20);
     return c;
 }
 
@@ -51,6 +46,7 @@ static void *sql_open_shared(const gv_conf_t *conf, const gv_mapping_t *map, gv_
     c->map = map;
     c->db = db;
     c->shared = 1;
+    gv_buf_init(&c->sql, 64u << 20);
     return c;
 }
 
@@ -58,6 +54,27 @@ static void drop_statements(sql_ctx_t *c)
 {
     gv_db_stmt_free(c->account_stmt);
     c->account_stmt = NULL;
+    gv_sql_forget_writes(c);
+}
+
+static void sql_forget(void *ctx)
+{
+    drop_statements(ctx);
+}
+
+static int sql_canonicalise(void *ctx, const char *typed, char *out, size_t outsz)
+{
+    const sql_ctx_t *c = ctx;
+
+    return gv_account_normalise(&c->map->account, typed, out, outsz);
+}
+
+int gv_sql_bind_account(const sql_ctx_t *c, gv_db_stmt_t *st, int pos, const char *account,
+                        gv_db_error_t *e)
+{
+    if (c->map->account_bind == GV_BIND_INTEGER)
+        return gv_db_bind_int64(st, pos, strtoll(account, NULL, 10), e);
+    return gv_db_bind_text(st, pos, account, e);
 }
 
 static void sql_close(void *ctx)
@@ -67,6 +84,7 @@ static void sql_close(void *ctx)
     if (!c)
         return;
     drop_statements(c);
+    gv_buf_free(&c->sql);
     if (!c->shared)
         gv_db_free(c->db);
     free(c);
@@ -98,9 +116,7 @@ static int bind_account_params(sql_ctx_t *c, const char *canonical, gv_period_t 
     for (size_t i = 0; i < s->nparams; i++) {
         int idx = (int)i + 1, rc;
         if (!strcmp(s->params[i], "account"))
-            rc = c->map->account_bind == GV_BIND_INTEGER
-                     ? gv_db_bind_int64(c->account_stmt, idx, strtoll(canonical, NULL, 10), e)
-                     : gv_db_bind_text(c->account_stmt, idx, canonical, e);
+            rc = gv_sql_bind_account(c, c->account_stmt, idx, canonical, e);
         else if (!strcmp(s->params[i], "period_start"))
             rc = gv_db_bind_date(c->account_stmt, idx, first, e);
         else
@@ -109,13 +125,6 @@ static int bind_account_params(sql_ctx_t *c, const char *canonical, gv_period_t 
             return -1;
     }
     return 0;
-}
-
-static void trim(char *s)
-{
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
 }
 
 static int parse_flag(const char *v, int *out)
@@ -154,9 +163,8 @@ static int read_account_row(sql_ctx_t *c, gv_account_record_t *rec, gv_db_error_
         int col = c->account_cols[text[i].role];
         if (!col)
             continue;
-        if (gv_db_get_text(c->account_stmt, col, text[i].buf, text[i].size, &is_null, e) < 0)
+        if (gv_db_col_text(c->account_stmt, col, text[i].buf, text[i].size, e) < 0)
             return -1;
-        trim(text[i].buf);
     }
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (gv_db_get_text(c->account_stmt, c->account_cols[flags[i].role], tmp, sizeof tmp,
@@ -189,11 +197,16 @@ static gv_lookup_t sql_find_account(void *ctx, const char *canonical, gv_period_
                                     int64_t now_ms, gv_account_record_t *rec, gv_db_error_t *e)
 {
     sql_ctx_t *c = ctx;
+    /* The account check answers now: a connection that worked before may
+     * have been cut (database restarted), so one immediate reconnect, then
+     * UNAVAILABLE and the back-off.  On a caller's connection a
+     * transaction is open: reconnecting would lose it, so the caller
+     * hears of the failure instead. */
+    gv_db_retry_t policy = { .forget = sql_forget, .forget_ud = c };
+    long tries = 0;
 
-    /* A connection that worked before may have been cut (database
-     * restarted): one immediate reconnect, then back-off. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int was_connected = gv_db_is_connected(c->db), row;
+    for (;;) {
+        int row;
         if (gv_db_ensure(c->db, now_ms, e) < 0)
             return GV_LOOKUP_RETRY;
         if (prepare_account(c, e) < 0 || bind_account_params(c, canonical, period, e) < 0 ||
@@ -209,21 +222,15 @@ static gv_lookup_t sql_find_account(void *ctx, const char *canonical, gv_period_
         if (read_account_row(c, rec, e) < 0)
             goto failed;
         gv_db_close_cursor(c->account_stmt);
+        if (!rec->account[0])   /* the site's key is what it was asked for */
+            snprintf(rec->account, sizeof rec->account, "%s", canonical);
         return GV_LOOKUP_FOUND;
     failed:
         if (c->account_stmt)
             gv_db_close_cursor(c->account_stmt);
-        /* On a caller's connection a transaction is open: reconnecting
-         * would lose it, so the caller hears of the failure instead. */
-        if (e->action == GV_DB_RETRY || c->shared)
+        if (c->shared || !gv_db_again(c->db, &policy, e, &tries))
             return GV_LOOKUP_RETRY;
-        drop_statements(c);
-        gv_db_disconnect(c->db, now_ms);
-        if (!(was_connected && e->action == GV_DB_RECONNECT))
-            return GV_LOOKUP_RETRY;
-        gv_db_allow_now(c->db);       /* the one immediate retry */
     }
-    return GV_LOOKUP_RETRY;
 }
 
 static int sql_ping(void *ctx, int64_t now_ms, gv_db_error_t *e)
@@ -311,7 +318,12 @@ const gv_adapter_t gv_adapter_sql = {
     .open = sql_open,
     .open_shared = sql_open_shared,
     .close = sql_close,
+    .canonicalise = sql_canonicalise,
     .find_account = sql_find_account,
+    .read_for_billing = gv_sql_read_for_billing,
+    .write_bills = gv_sql_write_bills,
+    .forget = sql_forget,
+    .describe_writes = gv_sql_describe_writes,
     .ping = sql_ping,
     .retry_after_ms = sql_retry_after_ms,
     .check_mapping = sql_check_mapping,

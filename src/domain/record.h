@@ -6,8 +6,12 @@
 
 #include "account.h"
 
+/* The longest account key a site may keep (gv_occurrence.account_norm);
+ * what people type is bounded by GV_ACCOUNT_MAX. */
+#define GV_SITE_ACCOUNT_MAX 48
+
 typedef struct gv_account_record {
-    char account[GV_ACCOUNT_MAX + 1];  /* canonical, as the site stores it */
+    char account[GV_SITE_ACCOUNT_MAX + 1];  /* the site's key, as the site stores it */
     char holder[512];                  /* full name: never leaves the process */
     char address[1024];                /* full address: never leaves the process */
     char settlement[256];              /* empty when the site keeps none apart */

@@ -1,9 +1,9 @@
 /* billing.h - a billing run for one period (R9-R20).
  *
  * Takes the period's accepted vouchers not yet billed, a chunk at a time
- * (ordered by account), reads the accounts' region, metering and readings
- * through the site mapping, computes each bill (billcalc.h) and writes the
- * chunk's bills with one multi-row INSERT per [write.*] section, together
+ * (ordered by the site's canonical account), reads the accounts' region,
+ * metering and readings through the adapter, computes each bill
+ * (billcalc.h) and writes the chunk's bills through the adapter together
  * with gasvoucher's own record of them (gv_bill), in one transaction (R18).
  * A crash loses at most the chunk in flight, whole (R19); a re-run takes
  * only what is left, Pending vouchers included (R20).  After the run a
@@ -11,7 +11,9 @@
  * last report goes to the outbox.
  *
  * One run at a time: a lock file in the spool keeps a second run (timer,
- * operator) out.
+ * operator) out.  A dry run goes through the recording adapter
+ * (adapters/record): the site is read, nothing is written, the bills are
+ * printed.
  */
 #ifndef GV_BILLING_H
 #define GV_BILLING_H
@@ -20,7 +22,9 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "adapter.h"
 #include "calendar.h"
+#include "conf.h"
 #include "db.h"
 #include "err.h"
 #include "mapping.h"
@@ -29,6 +33,8 @@
 
 typedef struct gv_billing_env {
     gv_db_t *db;
+    const gv_adapter_t *adapter;        /* the site's; opened on db for the run */
+    const gv_conf_t *conf;
     const gv_mapping_t *map;
     const gv_params_t *params;
     const char *provider_bin;

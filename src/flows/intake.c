@@ -284,10 +284,10 @@ static gv_fault_t on_voucher(void *ud, const gv_batch_head_t *head, const gv_vou
     const gv_runtime_t *rt = c->in->rt;
     gv_pilot_dates_t pilot = { rt->conf->pilot_start, rt->conf->pilot_end };
     gv_occurrence_in_t o = { v, NULL, GV_REASON_NONE, GV_REASON_NONE };
-    char canonical[GV_ACCOUNT_MAX + 1], norm[sizeof v->account + 1];
+    char canonical[GV_ACCOUNT_MAX + 1], norm[GV_SITE_ACCOUNT_MAX + 2];
 
     o.pre_reason = gv_judge_voucher(head->period, v->id, v->activated, &pilot);
-    if (gv_account_normalise(&rt->map->account, v->account, canonical, sizeof canonical) < 0) {
+    if (rt->adapter->canonicalise(c->actx, v->account, canonical, sizeof canonical) < 0) {
         /* Cannot be a number of this provider; kept apart from every real
          * number so R7 never groups it with one. */
         snprintf(norm, sizeof norm, "?%s", v->account);
@@ -304,6 +304,12 @@ static gv_fault_t on_voucher(void *ud, const gv_batch_head_t *head, const gv_vou
             }
             o.account_reason = gv_judge_account(gv_check_decide(
                 found == GV_LOOKUP_FOUND ? &rec : NULL, head->period, rt->conf));
+            /* From here on the account is the site's own key, as the site
+             * returned it: two typings the mapping spells differently but
+             * the site finds as one account are one account for R7, the
+             * billing chunks, the bills and the reports. */
+            if (found == GV_LOOKUP_FOUND && rec.account[0])
+                snprintf(norm, sizeof norm, "%s", rec.account);
         }
     }
     o.account_norm = norm;
@@ -477,5 +483,170 @@ out:
     if (fd >= 0)
         close(fd);
     free(rows);
+    return rc;
+}
+
+/* ---- re-keying ---------------------------------------------------------- */
+
+typedef struct strset {
+    char (*v)[GV_SITE_ACCOUNT_MAX + 1];
+    size_t n, cap;
+} strset_t;
+
+static int strset_push(void *ud, const char *s)
+{
+    strset_t *set = ud;
+
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        void *nv = realloc(set->v, cap * sizeof *set->v);
+        if (!nv)
+            return -1;
+        set->v = nv;
+        set->cap = cap;
+    }
+    snprintf(set->v[set->n++], sizeof set->v[0], "%s", s);
+    return 0;
+}
+
+/* Adds s unless it is there (a handful of periods). */
+static int strset_add(void *ud, const char *s)
+{
+    strset_t *set = ud;
+
+    for (size_t i = 0; i < set->n; i++)
+        if (!strcmp(set->v[i], s))
+            return 0;
+    return strset_push(ud, s);
+}
+
+/* Judges period anew as its latest processed batch and queues the
+ * results that changed. */
+static int rejudge(gv_intake_t *in, const char *period, time_t now, gv_rekey_stats_t *st,
+                   gv_err_t *err)
+{
+    enum { MAX = 1024 };
+    gv_batch_row_t *rows = calloc(MAX, sizeof *rows);
+    gv_recompute_stats_t stats = { 0 };
+    gv_batch_head_t head;
+    gv_store_proc_t *proc = NULL;
+    gv_db_error_t e;
+    int n, last = -1, rc = -1;
+
+    if (!rows) {
+        gv_err_set(err, "out of memory");
+        return -1;
+    }
+    if ((n = gv_store_batches_of_period(in->db, period, rows, MAX, &e)) < 0) {
+        gv_err_set(err, "period %s: %s", period, e.msg);
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        if (!strcmp(rows[i].state, "PROCESSED"))
+            last = i;
+    if (last < 0) {
+        rc = 0;         /* nothing judged yet: processing will do it */
+        goto out;
+    }
+    head_of_row(&rows[last], &head);
+    if ((proc = gv_store_proc_new(in->db, &head, &e))) {
+        char cause[33];
+        snprintf(cause, sizeof cause, "db-migrate-%lld", (long long)now);
+        gv_store_proc_set_cause(proc, cause);
+    }
+    if (!proc || gv_store_proc_finish(proc, now, &stats, &e) < 0) {
+        gv_err_set(err, "period %s: judging again: %s", period, e.msg);
+        goto out;
+    }
+    st->changed += stats.changed_before;
+    if (stats.changed_before) {
+        if (queue_result(in, head.batch_id, now, err) < 0)
+            goto out;
+        st->results++;
+        for (size_t i = 0; i < stats.nrevised; i++) {
+            if (queue_result(in, stats.revised[i], now, err) < 0)
+                goto out;
+            st->results++;
+        }
+    }
+    rc = 0;
+out:
+    gv_store_proc_free(proc);
+    gv_recompute_stats_free(&stats);
+    free(rows);
+    return rc;
+}
+
+int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t *err)
+{
+    const gv_runtime_t *rt = in->rt;
+    strset_t accounts = { 0 }, periods = { 0 };
+    gv_db_error_t e;
+    void *actx = NULL;
+    gv_period_t today;
+    int rc = -1, y, m, d;
+
+    memset(st, 0, sizeof *st);
+    gv_civil_from_days(gv_time_local_day(now), &y, &m, &d);
+    today.year = y;
+    today.month = m;
+    if (ensure_db(in, &e) < 0 || gv_db_begin(in->db, &e) < 0) {
+        gv_err_set(err, "the database is unavailable: %s", e.msg);
+        return -1;
+    }
+    if (gv_store_site_accounts(in->db, strset_push, &accounts, &e) < 0) {
+        gv_err_set(err, "listing the accounts kept: %s", e.msg);
+        goto done;
+    }
+    if (!(actx = rt->adapter->open_shared(rt->conf, rt->map, in->db, err)))
+        goto done;
+    for (size_t i = 0; i < accounts.n; i++) {
+        const char *kept = accounts.v[i];
+        gv_account_record_t rec;
+        int clash;
+        gv_lookup_t found = rt->adapter->find_account(actx, kept, today, gv_monotonic_ms(), &rec,
+                                                      &e);
+
+        st->looked_up++;
+        if (found == GV_LOOKUP_RETRY) {
+            gv_err_set(err, "account %s: the lookup failed: %s", kept, e.msg);
+            goto done;
+        }
+        if (found == GV_LOOKUP_NOT_FOUND || !strcmp(rec.account, kept))
+            continue;
+        if (gv_store_rekey(in->db, kept, rec.account, &clash, strset_add, &periods, &e) < 0) {
+            gv_err_set(err, "account %s: re-keying to %s: %s", kept, rec.account, e.msg);
+            goto done;
+        }
+        st->rekeyed++;
+        gv_log(GV_LOG_INFO, "account %s is %s at the site: its vouchers and bills now say so",
+               kept, rec.account);
+        if (clash) {
+            st->clashes++;
+            gv_log(GV_LOG_WARNING,
+                   "account %s: gasvoucher billed both %s and %s in one period; the bills stay "
+                   "as they are: reconcile them by hand (gasvoucher report)",
+                   rec.account, kept, rec.account);
+        }
+    }
+    rt->adapter->close(actx);
+    actx = NULL;
+    for (size_t i = 0; i < periods.n; i++)
+        if (rejudge(in, periods.v[i], now, st, err) < 0)
+            goto done;
+    if (gv_db_commit(in->db, &e) < 0) {
+        gv_err_set(err, "commit: %s", e.msg);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (actx)
+        rt->adapter->close(actx);
+    if (rc < 0) {
+        gv_db_error_t ignored;
+        gv_db_rollback(in->db, &ignored);
+    }
+    free(accounts.v);
+    free(periods.v);
     return rc;
 }

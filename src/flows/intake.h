@@ -72,4 +72,18 @@ int gv_intake_receive_file(gv_intake_t *in, const char *path, const char *channe
  * before the failure stays processed; the failed batch stays pending). */
 int gv_intake_process(gv_intake_t *in, time_t now, long *done, gv_err_t *err);
 
+typedef struct gv_rekey_stats {
+    long looked_up;             /* accounts asked of the site */
+    long rekeyed;               /* kept in another spelling than the site's key */
+    long clashes;               /* billed under two spellings in one period */
+    long changed;               /* outcomes that changed when judged again (R7) */
+    long results;               /* revised results queued */
+} gv_rekey_stats_t;
+
+/* Looks every account gasvoucher keeps up at the site again and moves the
+ * rows kept under another spelling to the site's own key (the account the
+ * lookup returns), then judges each period it touched anew (R7), with the
+ * trail and revised results as processing does.  One transaction. */
+int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t *err);
+
 #endif

@@ -59,7 +59,7 @@ void gv_service_account_check(gv_runtime_t *rt, void *actx, const char *body, si
                  req.request_id, req.provider_bin);
         return;
     }
-    if (gv_account_normalise(&rt->map->account, req.account, canonical, sizeof canonical) < 0) {
+    if (rt->adapter->canonicalise(actx, req.account, canonical, sizeof canonical) < 0) {
         found = GV_LOOKUP_NOT_FOUND;      /* cannot be a number of this provider */
     } else {
         found = rt->adapter->find_account(actx, canonical, req.period, now_ms, &rec, &dberr);

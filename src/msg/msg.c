@@ -1,14 +1,16 @@
 /* msg.c - AccountCheckRequest in, AccountCheckResponse and Fault out.
  *
- * Answers are written as text into a bounded buffer, every value escaped;
- * the tests validate each kind of answer against the XSD.
+ * Answers are written with the one XML writer (xmlout.h), every value
+ * escaped by libxml2; the tests validate each kind of answer against the
+ * XSD.
  */
 #include "config.h"
 #include "msg.h"
 
 #include <string.h>
 
-#define NS "urn:socialwallet:gas-voucher:v1"
+#include "xmlout.h"
+
 
 struct ac_state {
     gv_account_check_req_t *req;
@@ -23,8 +25,8 @@ static gv_fault_t ac_start(void *ud, int depth, const char *name, xmlTextReaderP
     if (depth == 0) {
         xmlChar *id, *sent;
         const xmlChar *ns = xmlTextReaderConstNamespaceUri(r);
-        if (strcmp(name, "AccountCheckRequest") != 0 || !ns || strcmp((const char *)ns, NS)) {
-            gv_err_set(err, "expected AccountCheckRequest in namespace %s, got %s", NS, name);
+        if (strcmp(name, "AccountCheckRequest") != 0 || !ns || strcmp((const char *)ns, GV_WALLET_NS)) {
+            gv_err_set(err, "expected AccountCheckRequest in namespace %s, got %s", GV_WALLET_NS, name);
             return GV_FAULT_SCHEMA_VIOLATION;
         }
         st->root_seen = 1;
@@ -91,60 +93,74 @@ gv_fault_t gv_msg_parse_account_check(const char *buf, size_t len, gv_account_ch
     return GV_FAULT_NONE;
 }
 
-static int element(gv_buf_t *out, const char *indent, const char *name, const char *value)
+/* Answers are small: a writer in memory, appended to out whole or not
+ * at all (out is the caller's bounded buffer). */
+static int finish(gv_xml_out_t *x, int failed, gv_buf_t *out)
 {
-    return gv_buf_printf(out, "%s<%s>", indent, name) || gv_buf_xml_escape(out, value) ||
-           gv_buf_printf(out, "</%s>\n", name);
+    gv_err_t err;
+
+    if (failed) {
+        gv_xml_abandon(x);
+        return -1;
+    }
+    return gv_xml_commit(x, NULL, out, &err);
 }
 
 int gv_msg_account_check_response(gv_buf_t *out, const char *request_id, const char *result,
                                   const gv_account_info_t *info, time_t now)
 {
     char when[32];
+    gv_err_t err;
+    gv_xml_out_t *x = gv_xml_memory(&err);
+    int failed;
 
-    gv_time_format_local(now, when);
-    if (gv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                         "<AccountCheckResponse xmlns=\"" NS "\" requestId=\"") ||
-        gv_buf_xml_escape(out, request_id) ||
-        gv_buf_printf(out, "\" respondedAt=\"%s\">\n", when) ||
-        element(out, "  ", "Result", result))
+    if (!x)
         return -1;
-    if (info) {
-        if (gv_buf_puts(out, "  <AccountInfo>\n") ||
-            element(out, "    ", "Account", info->account) ||
-            element(out, "    ", "HolderMasked", info->holder_masked) ||
-            element(out, "    ", "AddressMasked", info->address_masked) ||
-            element(out, "    ", "Region", info->region) ||
-            element(out, "    ", "Metered", info->metered ? "true" : "false") ||
-            element(out, "    ", "ProviderName", info->provider_name) ||
-            gv_buf_puts(out, "  </AccountInfo>\n"))
-            return -1;
-    }
-    return gv_buf_puts(out, "</AccountCheckResponse>\n");
+    gv_time_format_local(now, when);
+    failed = gv_xml_start(x, "AccountCheckResponse") < 0 ||
+             gv_xml_attr(x, "requestId", request_id) < 0 ||
+             gv_xml_attr(x, "respondedAt", when) < 0 ||
+             gv_xml_text_element(x, "Result", result) < 0;
+    if (!failed && info)
+        failed = gv_xml_start(x, "AccountInfo") < 0 ||
+                 gv_xml_text_element(x, "Account", info->account) < 0 ||
+                 gv_xml_text_element(x, "HolderMasked", info->holder_masked) < 0 ||
+                 gv_xml_text_element(x, "AddressMasked", info->address_masked) < 0 ||
+                 gv_xml_text_element(x, "Region", info->region) < 0 ||
+                 gv_xml_text_element(x, "Metered", info->metered ? "true" : "false") < 0 ||
+                 gv_xml_text_element(x, "ProviderName", info->provider_name) < 0 ||
+                 gv_xml_end(x) < 0;
+    return finish(x, failed || gv_xml_end(x) < 0, out);
 }
 
 int gv_msg_batch_receipt(gv_buf_t *out, const char *batch_id, const char *status,
                          const char *sha256, time_t received_at)
 {
     char when[32];
+    gv_err_t err;
+    gv_xml_out_t *x = gv_xml_memory(&err);
 
+    if (!x)
+        return -1;
     gv_time_format_local(received_at, when);
-    return gv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BatchReceipt xmlns=\"" NS
-                            "\" batchId=\"") ||
-           gv_buf_xml_escape(out, batch_id) || gv_buf_puts(out, "\" status=\"") ||
-           gv_buf_puts(out, status) || gv_buf_puts(out, "\" sha256=\"") ||
-           gv_buf_puts(out, sha256) || gv_buf_puts(out, "\" receivedAt=\"") ||
-           gv_buf_puts(out, when) || gv_buf_puts(out, "\"/>\n");
+    return finish(x,
+                  gv_xml_start(x, "BatchReceipt") < 0 || gv_xml_attr(x, "batchId", batch_id) < 0 ||
+                      gv_xml_attr(x, "status", status) < 0 ||
+                      gv_xml_attr(x, "sha256", sha256) < 0 ||
+                      gv_xml_attr(x, "receivedAt", when) < 0 || gv_xml_end(x) < 0,
+                  out);
 }
 
 int gv_msg_fault(gv_buf_t *out, gv_fault_t code, const char *message, const char *request_id)
 {
-    if (gv_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Fault xmlns=\"" NS "\""))
+    gv_err_t err;
+    gv_xml_out_t *x = gv_xml_memory(&err);
+
+    if (!x)
         return -1;
-    if (request_id && *request_id &&
-        (gv_buf_puts(out, " requestId=\"") || gv_buf_xml_escape(out, request_id) ||
-         gv_buf_puts(out, "\"")))
-        return -1;
-    return gv_buf_puts(out, ">\n") || element(out, "  ", "Code", gv_fault_name(code)) ||
-           element(out, "  ", "Message", message) || gv_buf_puts(out, "</Fault>\n");
+    return finish(x,
+                  gv_xml_start(x, "Fault") < 0 || gv_xml_attr_opt(x, "requestId", request_id) < 0 ||
+                      gv_xml_text_element(x, "Code", gv_fault_name(code)) < 0 ||
+                      gv_xml_text_element(x, "Message", message) < 0 || gv_xml_end(x) < 0,
+                  out);
 }

@@ -1,10 +1,12 @@
 /* db.c - unixODBC connections, statements, diagnostics and transactions. */
 #include "config.h"
 #include "db.h"
+#include "utf8.h"
 
 #include <sql.h>
 #include <sqlext.h>
 #include <sqlucode.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,12 @@
  * keeps from SQLBindParameter until execution, never move. */
 #define MAX_PARAMS 32768
 #define PARAM_BLOCK 64
-#define PARAM_CHARS 512    /* UTF-16 units per bound text parameter */
+/* A bound text parameter holds at most PARAM_CHARS UTF-16 units whichever
+ * way text reaches the driver, so a value one engine takes every engine
+ * takes; as UTF-8 that is up to 3 bytes a unit (a 4-byte character is 2
+ * units). */
+#define PARAM_CHARS GV_DB_TEXT_PARAM_UNITS
+#define PARAM_UTF8_BYTES (3 * PARAM_CHARS)
 
 struct gv_db {
     char *connstr;
@@ -22,6 +29,7 @@ struct gv_db {
     SQLHENV env;
     SQLHDBC dbc;
     int connected;
+    gv_db_text_t text;         /* how text crosses the driver manager, found at connect */
     int64_t next_attempt_ms;   /* back-off: no connection attempt before this */
     long backoff_ms;           /* current back-off step, 0 after a success */
 };
@@ -30,7 +38,10 @@ struct param {
     SQLSMALLINT ctype, sqltype;
     SQLLEN ind;
     int64_t i64;
-    SQLWCHAR text[PARAM_CHARS + 1];
+    union {
+        SQLWCHAR utf16[PARAM_CHARS + 1];
+        char utf8[PARAM_UTF8_BYTES + 1];
+    } text;
     char chars[40];        /* dates, timestamps, decimals */
 };
 
@@ -106,7 +117,12 @@ const char *gv_db_action_name(gv_db_action_t a)
 
 /* Reads every diagnostic record of a handle into e.  The action is the
  * most severe among the records: a connection failure reported as the
- * second record still means reconnect. */
+ * second record still means reconnect.  Messages are read through the
+ * narrow SQLGetDiagRec on every connection, whatever its text mode: all
+ * three drivers give them there as UTF-8 (a Cyrillic column name in
+ * psqlODBC's and MariaDB's "does not exist" intact), while the wide
+ * SQLGetDiagRecW of psqlODBC and MariaDB Connector/ODBC turns each byte of
+ * that UTF-8 into a UTF-16 unit. */
 static void collect(SQLSMALLINT type, SQLHANDLE h, const char *what, gv_db_error_t *e)
 {
     SQLCHAR state[6], text[512];
@@ -183,7 +199,35 @@ static void collect_db(gv_db_t *db, SQLSMALLINT type, SQLHANDLE h, const char *w
         e->action = GV_DB_RECONNECT;
 }
 
+/* A failure of gasvoucher's own checks (not the driver's): permanent. */
+static void refuse(gv_db_error_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(gv_db_error_t *e, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!e)
+        return;
+    e->action = GV_DB_PERMANENT;
+    snprintf(e->sqlstate, sizeof e->sqlstate, "HY000");
+    e->native = 0;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+}
+
 /* ---- UTF-8 <-> UTF-16 ------------------------------------------------ */
+
+/* UTF-16 units of well-formed UTF-8: one a character, two for the 4-byte
+ * ones (outside the Basic Multilingual Plane). */
+static size_t utf16_units(const char *utf8)
+{
+    size_t n = 0;
+
+    for (const unsigned char *p = (const unsigned char *)utf8; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            n += *p >= 0xF0 ? 2 : 1;
+    return n;
+}
 
 static long utf8_to_utf16(const char *s, SQLWCHAR *out, size_t outmax)
 {
@@ -290,6 +334,7 @@ static void release_handles(gv_db_t *db)
         db->env = NULL;
     }
     db->connected = 0;
+    db->text = GV_DB_TEXT_UNKNOWN;
 }
 
 void gv_db_free(gv_db_t *db)
@@ -331,6 +376,162 @@ void gv_db_disconnect(gv_db_t *db, int64_t now_ms)
 void gv_db_allow_now(gv_db_t *db)
 {
     db->next_attempt_ms = 0;
+}
+
+/* ---- how text crosses the driver manager ------------------------------
+ *
+ * unixODBC calls a driver's wide (W) function where the driver exports one;
+ * where it does not, it converts between UTF-16 and the process's locale
+ * codeset (ASCII under the C locale a daemon runs in, and never a
+ * surrogate pair: glibc's UCS-2 refuses them) and cuts what it cannot
+ * convert to the low byte: Debian's SQLite driver has no W functions, so
+ * 'НАСЕЛЕНИЕ' reached SQLite as bytes 0x1D 0x10 ... and ', д. ' as ', 4. '.
+ * Narrow calls on a connection made through the narrow SQLDriverConnect
+ * (as here) it passes to the driver untouched; on one made through
+ * SQLDriverConnectW it would route them to the W functions, converting.
+ * What a driver makes of text differs:
+ *
+ *   SQLite      narrow: UTF-8, its own encoding.  W: none.
+ *   MariaDB     narrow: the connection's charset, utf8mb4 unless the
+ *               connection string names another.  W: Connector/ODBC 3.1
+ *               sizes UTF-16 with Connector/C's mbcharlen, which takes the
+ *               low byte of a unit for a UTF-16LE lead byte, so 'ә' (U+04D9,
+ *               the commonest Kazakh letter) and every U+xxD8-U+xxDB counts
+ *               as half a surrogate pair: given a length it reads past the
+ *               text, and the length it gives back is short.
+ *   psqlODBC    connected through the narrow API it takes the client
+ *               encoding from the locale (setlocale(LC_CTYPE, "") of its
+ *               own, or PGCLIENTENCODING): under a UTF-8 locale both ways
+ *               work; under C it says SQL_ASCII, passes narrow UTF-8 through
+ *               untouched and refuses non-ASCII through W ("Could not
+ *               convert from wide characters to the current locale").
+ *
+ * The manager does not say which functions a driver has (SQLGetFunctions
+ * answers "supported" when either form exists; SQLGetInfo has no such
+ * item), so each new connection finds out, once, never per statement:
+ *
+ *   1. the driver echoes a probe text through SQLNativeSqlW, which needs no
+ *      server and crosses the manager as SQLPrepareW does: a driver without
+ *      W functions gives it back cut: UTF-8, narrow;
+ *   2. SELECT of the text and its CHAR_LENGTH through the W functions and
+ *      the server: back intact, and 3 characters to the server: UTF-16;
+ *   3. the same through the narrow functions as UTF-8: UTF-8;
+ *   4. neither (say, SQL that wants FROM in every SELECT): UTF-16, the way
+ *      ODBC 3.5 Unicode drivers are meant to be used. */
+
+/* 'Аә😀': Cyrillic, the Kazakh ә, a 4-byte character (a surrogate pair). */
+static const SQLWCHAR probe_utf16[] = { 0x0410, 0x04D9, 0xD83D, 0xDE00 };
+static const char probe_utf8[] = "\xD0\x90\xD3\x99\xF0\x9F\x98\x80";
+enum { PROBE_UNITS = sizeof probe_utf16 / sizeof probe_utf16[0], PROBE_CHARS = 3 };
+
+static int echo_intact(SQLHDBC dbc)
+{
+    SQLWCHAR echo[4 * PROBE_UNITS + 1];
+    SQLINTEGER len = 0;
+    /* Room for what the driver may answer, and no more: SQLite's narrow
+     * SQLNativeSql writes a NUL into its *input* at BufferLength - 1, and
+     * its input is the manager's copy, 4 bytes a unit + 1. */
+    SQLRETURN rc = SQLNativeSqlW(dbc, (SQLWCHAR *)probe_utf16, PROBE_UNITS, echo,
+                                 4 * PROBE_UNITS + 1, &len);
+
+    if (!ok(rc))
+        return 1;              /* cannot tell: let the round trips decide */
+    return len == PROBE_UNITS && memcmp(echo, probe_utf16, sizeof probe_utf16) == 0;
+}
+
+/* SELECT 'Аә😀', CHAR_LENGTH('Аә😀') through one API: 1 = the text came back
+ * intact and the server counted 3 characters, 0 = not, -1 = the statement
+ * failed (e says why). */
+static int round_trip_intact(gv_db_t *db, gv_db_text_t mode, gv_db_error_t *e)
+{
+    char sql[96];
+    SQLWCHAR wsql[96];
+    union {
+        SQLWCHAR utf16[4 * PROBE_UNITS + 1];
+        char utf8[4 * PROBE_UNITS + 1];
+    } got;
+    SQLBIGINT chars = 0;
+    SQLLEN ind = 0, chars_ind = 0;
+    SQLHSTMT h;
+    SQLRETURN rc;
+    int result = -1;
+
+    snprintf(sql, sizeof sql, "SELECT '%s', CHAR_LENGTH('%s')", probe_utf8, probe_utf8);
+    memset(&got, 0, sizeof got);
+    if (!ok(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &h))) {
+        collect_db(db, SQL_HANDLE_DBC, db->dbc, "text probe", e);
+        return -1;
+    }
+    SQLSetStmtAttr(h, SQL_ATTR_QUERY_TIMEOUT, (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s, 0);
+    /* As NTS: with a length, MariaDB's miscount reads past the text and
+     * the statement fails for no reason this probe could name. */
+    if (mode == GV_DB_TEXT_UTF16) {
+        utf8_to_utf16(sql, wsql, sizeof wsql / sizeof wsql[0]);
+        rc = SQLExecDirectW(h, wsql, SQL_NTS);
+    } else {
+        rc = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+    }
+    if (ok(rc) && ok(rc = SQLFetch(h)))
+        rc = mode == GV_DB_TEXT_UTF16
+                 ? SQLGetData(h, 1, SQL_C_WCHAR, got.utf16, sizeof got.utf16, &ind)
+                 : SQLGetData(h, 1, SQL_C_CHAR, got.utf8, sizeof got.utf8, &ind);
+    if (ok(rc))
+        rc = SQLGetData(h, 2, SQL_C_SBIGINT, &chars, sizeof chars, &chars_ind);
+    if (!ok(rc)) {
+        collect_db(db, SQL_HANDLE_STMT, h, "text probe", e);
+    } else if (mode == GV_DB_TEXT_UTF16) {
+        result = ind == (SQLLEN)sizeof probe_utf16 &&
+                 memcmp(got.utf16, probe_utf16, sizeof probe_utf16) == 0 && chars == PROBE_CHARS;
+    } else {
+        result = ind == (SQLLEN)strlen(probe_utf8) && strcmp(got.utf8, probe_utf8) == 0 &&
+                 chars == PROBE_CHARS;
+    }
+    SQLFreeHandle(SQL_HANDLE_STMT, h);
+    return result;
+}
+
+/* Sets db->text; -1 only when the connection was lost meanwhile. */
+static int choose_text_mode(gv_db_t *db, gv_db_error_t *e)
+{
+    static const gv_db_text_t tries[] = { GV_DB_TEXT_UTF16, GV_DB_TEXT_UTF8 };
+
+    if (!echo_intact(db->dbc)) {
+        db->text = GV_DB_TEXT_UTF8;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        gv_db_error_t why = { 0 };
+        switch (round_trip_intact(db, tries[i], &why)) {
+        case 1:
+            db->text = tries[i];
+            return 0;
+        case 0:
+            break;
+        default:
+            if (why.action == GV_DB_RECONNECT) {
+                if (e)
+                    *e = why;
+                return -1;
+            }
+        }
+    }
+    db->text = GV_DB_TEXT_UTF16;
+    return 0;
+}
+
+gv_db_text_t gv_db_text_mode(const gv_db_t *db)
+{
+    return db->text;
+}
+
+const char *gv_db_text_mode_name(gv_db_text_t mode)
+{
+    switch (mode) {
+    case GV_DB_TEXT_UNKNOWN: return "not connected";
+    case GV_DB_TEXT_UTF16: return "UTF-16 (wide ODBC functions)";
+    case GV_DB_TEXT_UTF8: return "UTF-8 (narrow ODBC functions)";
+    }
+    return "?";
 }
 
 int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
@@ -381,6 +582,11 @@ int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
         return -1;
     }
     db->connected = 1;
+    if (choose_text_mode(db, e) < 0) {
+        release_handles(db);
+        schedule_retry(db, now_ms);
+        return -1;
+    }
     db->backoff_ms = 0;
     db->next_attempt_ms = 0;
     return 0;
@@ -390,10 +596,10 @@ int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
 
 gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
 {
-    gv_db_stmt_t *st;
-    SQLWCHAR *wsql;
-    size_t max = strlen(sql) + 1;
-    long n;
+    gv_db_stmt_t *st = NULL;
+    SQLWCHAR *wsql = NULL;     /* the text as UTF-16, on a wide connection */
+    size_t len = strlen(sql), bad;
+    SQLRETURN rc;
 
     if (!db->connected) {
         if (e) {
@@ -402,18 +608,18 @@ gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
         }
         return NULL;
     }
-    st = calloc(1, sizeof *st);
-    wsql = calloc(max, sizeof *wsql);
-    if (!st || !wsql)
-        goto nomem;
-    n = utf8_to_utf16(sql, wsql, max);
-    if (n < 0) {
-        if (e) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "statement is not valid UTF-8");
-        }
-        goto fail;
+    if (!gv_utf8_valid(sql, len, &bad)) {
+        refuse(e, "statement is not valid UTF-8 (byte %zu)", bad + 1);
+        return NULL;
     }
+    if (db->text == GV_DB_TEXT_UTF16) {
+        size_t units = utf16_units(sql);
+        if (!(wsql = calloc(units + 1, sizeof *wsql)))
+            goto nomem;
+        len = (size_t)utf8_to_utf16(sql, wsql, units + 1);  /* valid, and room counted */
+    }
+    if (!(st = calloc(1, sizeof *st)))
+        goto nomem;
     st->db = db;
     if (!ok(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &st->h))) {
         collect_db(db, SQL_HANDLE_DBC, db->dbc, "allocate statement", e);
@@ -422,17 +628,16 @@ gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
     }
     SQLSetStmtAttr(st->h, SQL_ATTR_QUERY_TIMEOUT, (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s,
                    0);
-    if (!ok(SQLPrepareW(st->h, wsql, (SQLINTEGER)n))) {
+    rc = wsql ? SQLPrepareW(st->h, wsql, (SQLINTEGER)len)
+              : SQLPrepare(st->h, (SQLCHAR *)(uintptr_t)sql, (SQLINTEGER)len);
+    if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "prepare", e);
         goto fail;
     }
     free(wsql);
     return st;
 nomem:
-    if (e) {
-        e->action = GV_DB_PERMANENT;
-        snprintf(e->msg, sizeof e->msg, "out of memory");
-    }
+    refuse(e, "out of memory");
 fail:
     free(wsql);
     gv_db_stmt_free(st);
@@ -453,18 +658,12 @@ void gv_db_stmt_free(gv_db_stmt_t *st)
 static struct param *param_slot(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
 {
     if (idx < 1 || idx > MAX_PARAMS) {
-        if (e) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "parameter %d out of range", idx);
-        }
+        refuse(e, "parameter %d out of range", idx);
         return NULL;
     }
     size_t b = (size_t)(idx - 1) / PARAM_BLOCK;
     if (!st->blocks[b] && !(st->blocks[b] = calloc(PARAM_BLOCK, sizeof(struct param)))) {
-        if (e) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "out of memory for parameter %d", idx);
-        }
+        refuse(e, "out of memory for parameter %d", idx);
         return NULL;
     }
     return &st->blocks[b][(size_t)(idx - 1) % PARAM_BLOCK];
@@ -485,22 +684,33 @@ static int bind(gv_db_stmt_t *st, int idx, struct param *p, SQLPOINTER value, SQ
 int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *e)
 {
     struct param *p = param_slot(st, idx, e);
-    long n;
+    size_t len = strlen(utf8), units, bad;
 
     if (!p)
         return -1;
-    n = utf8_to_utf16(utf8, p->text, PARAM_CHARS + 1);
-    if (n < 0) {
-        if (e) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "parameter %d too long or not UTF-8", idx);
-        }
+    if (!gv_utf8_valid(utf8, len, &bad)) {
+        refuse(e, "parameter %d is not valid UTF-8 (byte %zu)", idx, bad + 1);
         return -1;
     }
+    if ((units = utf16_units(utf8)) > PARAM_CHARS) {
+        refuse(e, "parameter %d is longer than %d characters (%zu UTF-16 units)", idx,
+               PARAM_CHARS, units);
+        return -1;
+    }
+    if (st->db->text == GV_DB_TEXT_UTF8) {
+        memcpy(p->text.utf8, utf8, len + 1);
+        p->ctype = SQL_C_CHAR;
+        p->sqltype = SQL_VARCHAR;
+        p->ind = (SQLLEN)len;
+        return bind(st, idx, p, p->text.utf8, (SQLLEN)sizeof p->text.utf8,
+                    len > 0 ? (SQLULEN)len : 1, 0, e);
+    }
+    utf8_to_utf16(utf8, p->text.utf16, PARAM_CHARS + 1);   /* valid, and room counted */
     p->ctype = SQL_C_WCHAR;
     p->sqltype = SQL_WVARCHAR;
-    p->ind = (SQLLEN)(n * (long)sizeof(SQLWCHAR));
-    return bind(st, idx, p, p->text, (SQLLEN)sizeof p->text, n > 0 ? (SQLULEN)n : 1, 0, e);
+    p->ind = (SQLLEN)(units * sizeof(SQLWCHAR));
+    return bind(st, idx, p, p->text.utf16, (SQLLEN)sizeof p->text.utf16,
+                units > 0 ? (SQLULEN)units : 1, 0, e);
 }
 
 int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *ymd, gv_db_error_t *e)
@@ -594,39 +804,78 @@ int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e)
     return 1;
 }
 
-int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
-                   gv_db_error_t *e)
+/* Text of a column as the driver gives it on a narrow connection: UTF-8,
+ * straight into the caller's buffer. */
+static int get_utf8(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
+                    gv_db_error_t *e)
 {
-    SQLWCHAR w[1024];
     SQLLEN ind = 0;
-    SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_WCHAR, w, sizeof w, &ind);
+    SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_CHAR, buf, (SQLLEN)bufsz, &ind);
+    size_t bad;
 
     if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "get data", e);
         return -1;
     }
-    if (ind == SQL_NULL_DATA) {
-        *is_null = 1;
+    if ((*is_null = ind == SQL_NULL_DATA)) {
         buf[0] = '\0';
         return 0;
     }
-    *is_null = 0;
-    if (ind == SQL_NO_TOTAL || ind >= (SQLLEN)sizeof w) {
-        if (e) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "column %d longer than %zu characters", col,
-                     sizeof w / sizeof w[0] - 1);
-        }
+    if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind >= bufsz) {
+        refuse(e, "column %d does not fit %zu bytes", col, bufsz);
+        buf[0] = '\0';
         return -1;
     }
-    if (utf16_to_utf8(w, (size_t)ind / sizeof(SQLWCHAR), buf, bufsz) < 0) {
-        if (e) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "column %d does not fit %zu bytes", col, bufsz);
-        }
+    if (!gv_utf8_valid(buf, (size_t)ind, &bad)) {
+        refuse(e, "column %d is not valid UTF-8 (byte %zu)", col, bad + 1);
+        buf[0] = '\0';
         return -1;
     }
     return 0;
+}
+
+/* The same on a wide connection: UTF-16 from the driver, made UTF-8.  Text
+ * that fits bufsz bytes has fewer than bufsz UTF-16 units (every unit makes
+ * at least one byte), so a buffer of bufsz units decides it. */
+static int get_utf16(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
+                     gv_db_error_t *e)
+{
+    SQLWCHAR local[1024];
+    SQLWCHAR *w = bufsz <= sizeof local / sizeof local[0] ? local : calloc(bufsz, sizeof *w);
+    SQLLEN ind = 0, wsize = (SQLLEN)(bufsz * sizeof *w);
+    SQLRETURN rc;
+    int result = -1;
+
+    if (!w) {
+        refuse(e, "out of memory for column %d", col);
+        return -1;
+    }
+    rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_WCHAR, w, wsize, &ind);
+    if (!ok(rc)) {
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "get data", e);
+    } else if ((*is_null = ind == SQL_NULL_DATA)) {
+        buf[0] = '\0';
+        result = 0;
+    } else if (ind == SQL_NO_TOTAL || ind < 0 || ind >= wsize ||
+               utf16_to_utf8(w, (size_t)ind / sizeof *w, buf, bufsz) < 0) {
+        refuse(e, "column %d does not fit %zu bytes", col, bufsz);
+    } else {
+        result = 0;
+    }
+    if (w != local)
+        free(w);
+    return result;
+}
+
+int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
+                   gv_db_error_t *e)
+{
+    if (bufsz == 0) {
+        refuse(e, "column %d: no room for text", col);
+        return -1;
+    }
+    return st->db->text == GV_DB_TEXT_UTF8 ? get_utf8(st, col, buf, bufsz, is_null, e)
+                                           : get_utf16(st, col, buf, bufsz, is_null, e);
 }
 
 int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_error_t *e)
@@ -700,14 +949,27 @@ int gv_db_num_cols(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
 int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int *sqltype,
                        gv_db_error_t *e)
 {
-    SQLCHAR n[256];
+    SQLCHAR n[256 * 3];        /* 256 UTF-16 units as UTF-8 */
+    SQLWCHAR wn[256];
     SQLSMALLINT nlen, type, digits, nullable;
     SQLULEN size;
+    SQLRETURN rc;
 
-    if (!ok(SQLDescribeCol(st->h, (SQLUSMALLINT)col, n, sizeof n, &nlen, &type, &size, &digits,
-                           &nullable))) {
+    if (st->db->text == GV_DB_TEXT_UTF8)
+        rc = SQLDescribeCol(st->h, (SQLUSMALLINT)col, n, sizeof n, &nlen, &type, &size, &digits,
+                            &nullable);
+    else
+        rc = SQLDescribeColW(st->h, (SQLUSMALLINT)col, wn, sizeof wn / sizeof wn[0], &nlen,
+                             &type, &size, &digits, &nullable);
+    if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "describe column", e);
         return -1;
+    }
+    if (st->db->text == GV_DB_TEXT_UTF16) {
+        size_t units = nlen < 0 ? 0 : (size_t)nlen;
+        if (units >= sizeof wn / sizeof wn[0])      /* the driver cut it to fit */
+            units = sizeof wn / sizeof wn[0] - 1;
+        utf16_to_utf8(wn, units, (char *)n, sizeof n);   /* 3 bytes a unit: it fits */
     }
     snprintf(name, namesz, "%s", (const char *)n);
     /* Engines differ in the case they report aliases in; compare lower. */

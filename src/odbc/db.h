@@ -1,10 +1,20 @@
 /* db.h - the database layer: unixODBC, one connection per worker.
  *
- * Every value reaches SQL through SQLBindParameter; text travels as UTF-16
- * (SQL_C_WCHAR) so no driver's idea of the locale can mangle a Cyrillic
- * name.  Every diagnostic record is read, and one table (gv_sqlstate_action)
- * says what a failure means: retry the transaction, reconnect, a duplicate,
- * or permanent.  A gv_db_t is not thread-safe: each worker owns its own.
+ * Callers pass and get UTF-8 everywhere: statements, bound values, fetched
+ * text, column names.  How that text crosses the driver manager is found
+ * once a connection, at connect, by round trips of a probe text (Cyrillic,
+ * the Kazakh ә, a 4-byte character): UTF-16 through the wide functions
+ * (SQLPrepareW, SQL_C_WCHAR) where they carry it intact, else UTF-8 through
+ * the narrow ones (SQLPrepare, SQL_C_CHAR), so the manager never converts
+ * through the locale, which cuts such text to single bytes.  On this
+ * project's drivers: SQLite (no wide functions) and MariaDB (whose wide
+ * ones miscount ә) go UTF-8; PostgreSQL goes UTF-16 under a UTF-8 locale
+ * and UTF-8 under C, as psqlODBC takes its client encoding from the locale.
+ * gv_db_text_mode says which.  Every value reaches SQL through
+ * SQLBindParameter.  Every diagnostic record is read, and one table
+ * (gv_sqlstate_action) says what a failure means: retry the transaction,
+ * reconnect, a duplicate, or permanent.  A gv_db_t is not thread-safe: each
+ * worker owns its own.
  */
 #ifndef GV_DB_H
 #define GV_DB_H
@@ -46,6 +56,13 @@ typedef struct gv_db_opts {
 typedef struct gv_db gv_db_t;
 typedef struct gv_db_stmt gv_db_stmt_t;
 
+/* How a connection's text crosses the driver manager. */
+typedef enum {
+    GV_DB_TEXT_UNKNOWN = 0,    /* not connected */
+    GV_DB_TEXT_UTF16,          /* the wide functions, UTF-16 */
+    GV_DB_TEXT_UTF8,           /* the narrow functions, UTF-8 bytes as they are */
+} gv_db_text_t;
+
 /* Creates a handle; does not connect.  Copies connstr. */
 gv_db_t *gv_db_new(const char *connstr, const gv_db_opts_t *opts);
 /* A second, unconnected handle to the same database (another thread's). */
@@ -65,13 +82,22 @@ void gv_db_disconnect(gv_db_t *db, int64_t now_ms);
 void gv_db_allow_now(gv_db_t *db);
 /* Milliseconds until the next connection attempt is allowed (0 = now). */
 int64_t gv_db_backoff_left_ms(const gv_db_t *db, int64_t now_ms);
+/* The way this connection's text goes, found at connect (an echo through
+ * the driver and at most two SELECTs without FROM, never per statement);
+ * GV_DB_TEXT_UNKNOWN while not connected.  For `mapping check` and logs to
+ * show. */
+gv_db_text_t gv_db_text_mode(const gv_db_t *db);
+const char *gv_db_text_mode_name(gv_db_text_t mode);
 
 /* Statements belong to their connection and die with it: after
  * gv_db_disconnect every gv_db_stmt_t is invalid. */
 gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e);
 void gv_db_stmt_free(gv_db_stmt_t *st);
 
-/* Parameters are 1-based and copied at bind time. */
+/* Parameters are 1-based and copied at bind time.  Text is well-formed
+ * UTF-8 of at most GV_DB_TEXT_PARAM_UNITS UTF-16 units (characters, a
+ * 4-byte one counting two) on every connection, whatever its text mode. */
+#define GV_DB_TEXT_PARAM_UNITS 512
 int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *e);
 int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *yyyy_mm_dd, gv_db_error_t *e);
 /* "YYYY-MM-DD HH:MM:SS" as a TIMESTAMP. */
@@ -85,7 +111,8 @@ int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e);
 int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e);
 /* 1 = a row, 0 = no more rows, -1 = error. */
 int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e);
-/* Column value as UTF-8 text; *is_null set.  -1 on error or truncation. */
+/* Column value as UTF-8 text; *is_null set.  -1 on error, on text that does
+ * not fit bufsz bytes with its NUL, and on bytes that are not UTF-8. */
 int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
                    gv_db_error_t *e);
 int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_error_t *e);

@@ -1,6 +1,8 @@
 /* store.c - the adapter's own tables. */
 #include "config.h"
 #include "store.h"
+#include "column.h"
+#include "record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +128,17 @@ static const char *const migration_2[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { NULL, migration_1, migration_2 };
+/* Accounts are the site's own key (the account its lookup returned), not
+ * what [account] makes of the typed text: db migrate moves rows kept
+ * under another spelling (gv_intake_rekey), looking them up by account
+ * alone. */
+static const char *const migration_3[] = {
+    "CREATE INDEX IF NOT EXISTS gv_occurrence_by_site_account ON gv_occurrence (account_norm)",
+    "CREATE INDEX IF NOT EXISTS gv_bill_by_account ON gv_bill (account)",
+    NULL,
+};
+
+static const char *const *const migrations[] = { NULL, migration_1, migration_2, migration_3 };
 
 int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
 {
@@ -208,35 +220,6 @@ fail:
     return -1;
 }
 
-/* ---- small helpers -------------------------------------------------- */
-
-static int get_text(gv_db_stmt_t *st, int col, char *buf, size_t sz, gv_db_error_t *e)
-{
-    int is_null;
-    return gv_db_get_text(st, col, buf, sz, &is_null, e);
-}
-
-static int get_long(gv_db_stmt_t *st, int col, long *v, gv_db_error_t *e)
-{
-    int64_t n;
-    int is_null;
-    if (gv_db_get_int64(st, col, &n, &is_null, e) < 0)
-        return -1;
-    *v = (long)n;
-    return 0;
-}
-
-static int get_i64(gv_db_stmt_t *st, int col, int64_t *v, gv_db_error_t *e)
-{
-    int is_null;
-    return gv_db_get_int64(st, col, v, &is_null, e);
-}
-
-static int bind_text_or_null(gv_db_stmt_t *st, int idx, const char *s, gv_db_error_t *e)
-{
-    return s && *s ? gv_db_bind_text(st, idx, s, e) : gv_db_bind_null(st, idx, e);
-}
-
 /* ---- batches ----------------------------------------------------------- */
 
 #define BATCH_COLS                                                                          \
@@ -248,19 +231,19 @@ static int read_batch(gv_db_stmt_t *st, void *row, gv_db_error_t *e)
     gv_batch_row_t *r = row;
 
     memset(r, 0, sizeof *r);
-    return get_text(st, 1, r->batch_id, sizeof r->batch_id, e) < 0 ||
-                   get_text(st, 2, r->sha256, sizeof r->sha256, e) < 0 ||
-                   get_text(st, 3, r->provider_bin, sizeof r->provider_bin, e) < 0 ||
-                   get_text(st, 4, r->period, sizeof r->period, e) < 0 ||
-                   get_long(st, 5, &r->part, e) < 0 || get_long(st, 6, &r->parts, e) < 0 ||
-                   get_long(st, 7, &r->voucher_count, e) < 0 ||
-                   get_text(st, 8, r->form, sizeof r->form, e) < 0 ||
-                   get_text(st, 9, r->channel, sizeof r->channel, e) < 0 ||
-                   get_text(st, 10, r->signer, sizeof r->signer, e) < 0 ||
-                   get_i64(st, 11, &r->received_at, e) < 0 ||
-                   get_text(st, 12, r->spool_name, sizeof r->spool_name, e) < 0 ||
-                   get_text(st, 13, r->state, sizeof r->state, e) < 0 ||
-                   get_long(st, 14, &r->revision, e) < 0
+    return gv_db_col_text(st, 1, r->batch_id, sizeof r->batch_id, e) < 0 ||
+                   gv_db_col_text(st, 2, r->sha256, sizeof r->sha256, e) < 0 ||
+                   gv_db_col_text(st, 3, r->provider_bin, sizeof r->provider_bin, e) < 0 ||
+                   gv_db_col_text(st, 4, r->period, sizeof r->period, e) < 0 ||
+                   gv_db_col_long(st, 5, &r->part, e) < 0 || gv_db_col_long(st, 6, &r->parts, e) < 0 ||
+                   gv_db_col_long(st, 7, &r->voucher_count, e) < 0 ||
+                   gv_db_col_text(st, 8, r->form, sizeof r->form, e) < 0 ||
+                   gv_db_col_text(st, 9, r->channel, sizeof r->channel, e) < 0 ||
+                   gv_db_col_text(st, 10, r->signer, sizeof r->signer, e) < 0 ||
+                   gv_db_col_int64(st, 11, &r->received_at, e) < 0 ||
+                   gv_db_col_text(st, 12, r->spool_name, sizeof r->spool_name, e) < 0 ||
+                   gv_db_col_text(st, 13, r->state, sizeof r->state, e) < 0 ||
+                   gv_db_col_long(st, 14, &r->revision, e) < 0
                ? -1
                : 0;
 }
@@ -387,6 +370,7 @@ enum { CH_FLAGS = 1, CH_OUTCOME = 2 };
 struct gv_store_proc {
     gv_db_t *db;
     gv_batch_head_t head;
+    char cause[33];             /* what made the period be judged again */
     gv_db_stmt_t *ins;
     char (*batches)[GV_BATCH_ID_LEN + 1];
     size_t nbatches, capbatches, last_batch;
@@ -405,6 +389,7 @@ gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_
     }
     p->db = db;
     p->head = *head;
+    snprintf(p->cause, sizeof p->cause, "%s", head->batch_id);
     p->ins = gv_db_prepare(
         db,
         "INSERT INTO gv_occurrence (batch_id, item_no, period, part, voucher_id, account_typed,"
@@ -417,6 +402,11 @@ gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_
         return NULL;
     }
     return p;
+}
+
+void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause)
+{
+    snprintf(p->cause, sizeof p->cause, "%s", cause);
 }
 
 void gv_store_proc_free(gv_store_proc_t *p)
@@ -449,8 +439,8 @@ int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, gv_db_err
         (v->has_nominal ? gv_db_bind_int64(st, 12, v->nominal_tiyn, e)
                         : gv_db_bind_null(st, 12, e)) < 0 ||
         gv_db_bind_text(st, 13, sha, e) < 0 ||
-        bind_text_or_null(st, 14, gv_reason_name(o->pre_reason), e) < 0 ||
-        bind_text_or_null(st, 15, gv_reason_name(o->account_reason), e) < 0)
+        gv_db_bind_text_or_null(st, 14, gv_reason_name(o->pre_reason), e) < 0 ||
+        gv_db_bind_text_or_null(st, 15, gv_reason_name(o->account_reason), e) < 0)
         return -1;
     return gv_db_execute(st, e);
 }
@@ -549,11 +539,11 @@ static int pass_by_voucher(gv_store_proc_t *p, long *rows, gv_db_error_t *e)
         long item, standing, dupv;
         change_t c = { 0 };
         int now_standing, now_dupv;
-        if (get_text(st, 1, batch, sizeof batch, e) < 0 || get_long(st, 2, &item, e) < 0 ||
-            get_text(st, 3, id, sizeof id, e) < 0 || get_text(st, 4, sha, sizeof sha, e) < 0 ||
-            get_text(st, 5, pre, sizeof pre, e) < 0 || get_long(st, 6, &standing, e) < 0 ||
-            get_long(st, 7, &dupv, e) < 0 || get_text(st, 8, status, sizeof status, e) < 0 ||
-            get_text(st, 9, reason, sizeof reason, e) < 0)
+        if (gv_db_col_text(st, 1, batch, sizeof batch, e) < 0 || gv_db_col_long(st, 2, &item, e) < 0 ||
+            gv_db_col_text(st, 3, id, sizeof id, e) < 0 || gv_db_col_text(st, 4, sha, sizeof sha, e) < 0 ||
+            gv_db_col_text(st, 5, pre, sizeof pre, e) < 0 || gv_db_col_long(st, 6, &standing, e) < 0 ||
+            gv_db_col_long(st, 7, &dupv, e) < 0 || gv_db_col_text(st, 8, status, sizeof status, e) < 0 ||
+            gv_db_col_text(st, 9, reason, sizeof reason, e) < 0)
             goto fail;
         (*rows)++;
         now_standing = strcmp(id, prev_id) != 0;
@@ -678,13 +668,13 @@ static int pass_by_account(gv_store_proc_t *p, gv_db_error_t *e)
         char batch[40], account[64], areason[40], status[16], reason[40];
         long item, standing;
         group_row_t r = { 0 };
-        if (get_text(st, 1, batch, sizeof batch, e) < 0 || get_long(st, 2, &item, e) < 0 ||
-            get_text(st, 3, account, sizeof account, e) < 0 ||
-            get_text(st, 4, r.voucher_id, sizeof r.voucher_id, e) < 0 ||
-            get_i64(st, 5, &r.activated, e) < 0 || get_long(st, 6, &standing, e) < 0 ||
-            get_text(st, 7, areason, sizeof areason, e) < 0 ||
-            get_text(st, 8, status, sizeof status, e) < 0 ||
-            get_text(st, 9, reason, sizeof reason, e) < 0)
+        if (gv_db_col_text(st, 1, batch, sizeof batch, e) < 0 || gv_db_col_long(st, 2, &item, e) < 0 ||
+            gv_db_col_text(st, 3, account, sizeof account, e) < 0 ||
+            gv_db_col_text(st, 4, r.voucher_id, sizeof r.voucher_id, e) < 0 ||
+            gv_db_col_int64(st, 5, &r.activated, e) < 0 || gv_db_col_long(st, 6, &standing, e) < 0 ||
+            gv_db_col_text(st, 7, areason, sizeof areason, e) < 0 ||
+            gv_db_col_text(st, 8, status, sizeof status, e) < 0 ||
+            gv_db_col_text(st, 9, reason, sizeof reason, e) < 0)
             goto done;
         /* Groups are cut on the exact bytes: an engine that sorts without
          * regard to case still keeps equal strings together. */
@@ -769,7 +759,7 @@ static int apply_outcomes(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *
             continue;
         if (gv_db_bind_text(upd, 1, c->new_status == ST_ACCEPTED ? "ACCEPTED" : "REJECTED",
                             e) < 0 ||
-            bind_text_or_null(upd, 2, gv_reason_name((gv_reason_t)c->new_reason), e) < 0 ||
+            gv_db_bind_text_or_null(upd, 2, gv_reason_name((gv_reason_t)c->new_reason), e) < 0 ||
             gv_db_bind_text(upd, 3, batch, e) < 0 || gv_db_bind_int64(upd, 4, c->item, e) < 0 ||
             gv_db_execute(upd, e) < 0)
             goto done;
@@ -788,14 +778,14 @@ static int apply_outcomes(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *
                       " WHERE batch_id = ? AND item_no = ?",
                       e)))
                 goto done;
-            snprintf(id, sizeof id, "%s/%s/%u", p->head.batch_id, batch, c->item);
+            snprintf(id, sizeof id, "%s/%s/%u", p->cause, batch, c->item);
             outcome_text(c->old_status, (gv_reason_t)c->old_reason, old_o, sizeof old_o);
             outcome_text(c->new_status, (gv_reason_t)c->new_reason, new_o, sizeof new_o);
             if (gv_db_bind_text(trail, 1, id, e) < 0 ||
                 gv_db_bind_text(trail, 2, p->head.period_text, e) < 0 ||
                 gv_db_bind_int64(trail, 3, now, e) < 0 || gv_db_bind_text(trail, 4, old_o, e) < 0 ||
                 gv_db_bind_text(trail, 5, new_o, e) < 0 ||
-                gv_db_bind_text(trail, 6, p->head.batch_id, e) < 0 ||
+                gv_db_bind_text(trail, 6, p->cause, e) < 0 ||
                 gv_db_bind_text(trail, 7, batch, e) < 0 ||
                 gv_db_bind_int64(trail, 8, c->item, e) < 0 || gv_db_execute(trail, e) < 0)
                 goto done;
@@ -843,6 +833,88 @@ void gv_recompute_stats_free(gv_recompute_stats_t *s)
     s->nrevised = 0;
 }
 
+/* ---- re-keying --------------------------------------------------------- */
+
+static int each_text(gv_db_t *db, const char *sql, const char *arg,
+                     int (*fn)(void *ud, const char *text), void *ud, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
+    int row;
+
+    if (!st)
+        return -1;
+    if ((arg && gv_db_bind_text(st, 1, arg, e) < 0) || gv_db_execute(st, e) < 0) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char text[GV_SITE_ACCOUNT_MAX + 8];
+        if (gv_db_col_text(st, 1, text, sizeof text, e) < 0) {
+            row = -1;
+            break;
+        }
+        if (fn(ud, text) < 0) {
+            e->action = GV_DB_PERMANENT;
+            snprintf(e->msg, sizeof e->msg, "out of memory");
+            row = -1;
+            break;
+        }
+    }
+    gv_db_stmt_free(st);
+    return row < 0 ? -1 : 0;
+}
+
+int gv_store_site_accounts(gv_db_t *db, int (*fn)(void *ud, const char *account), void *ud,
+                           gv_db_error_t *e)
+{
+    return each_text(db,
+                     "SELECT DISTINCT account_norm FROM gv_occurrence WHERE pre_reason IS NULL"
+                     " AND (account_reason IS NULL OR account_reason <> 'UNKNOWN_ACCOUNT')"
+                     " AND account_norm NOT LIKE '?%' ORDER BY account_norm",
+                     NULL, fn, ud, e);
+}
+
+/* Runs sql with two text values bound; rows counted into *n when given. */
+static int exec2(gv_db_t *db, const char *sql, const char *a, const char *b, int64_t *n,
+                 gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
+    int rc = -1;
+
+    if (st && gv_db_bind_text(st, 1, a, e) == 0 && gv_db_bind_text(st, 2, b, e) == 0 &&
+        gv_db_execute(st, e) == 0) {
+        rc = 0;
+        if (n) {
+            int row = gv_db_fetch(st, e);
+            if (row < 0 || (row == 1 && gv_db_col_int64(st, 1, n, e) < 0))
+                rc = -1;
+        }
+    }
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+int gv_store_rekey(gv_db_t *db, const char *from, const char *to, int *clash,
+                   int (*fn)(void *ud, const char *period), void *ud, gv_db_error_t *e)
+{
+    int64_t both = 0;
+
+    *clash = 0;
+    if (exec2(db, "UPDATE gv_occurrence SET account_norm = ? WHERE account_norm = ?", to, from,
+              NULL, e) < 0 ||
+        exec2(db,
+              "SELECT COUNT(*) FROM gv_bill a JOIN gv_bill b ON b.period = a.period"
+              " WHERE a.account = ? AND b.account = ?",
+              from, to, &both, e) < 0)
+        return -1;
+    if (both)
+        *clash = 1;
+    else if (exec2(db, "UPDATE gv_bill SET account = ? WHERE account = ?", to, from, NULL, e) < 0)
+        return -1;
+    return each_text(db, "SELECT DISTINCT period FROM gv_occurrence WHERE account_norm = ?", to,
+                     fn, ud, e);
+}
+
 /* ---- results ------------------------------------------------------- */
 
 int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long *rejected,
@@ -863,7 +935,7 @@ int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long
     while ((row = gv_db_fetch(st, e)) == 1) {
         char status[16];
         long n;
-        if (get_text(st, 1, status, sizeof status, e) < 0 || get_long(st, 2, &n, e) < 0)
+        if (gv_db_col_text(st, 1, status, sizeof status, e) < 0 || gv_db_col_long(st, 2, &n, e) < 0)
             goto fail;
         if (status_code(status) == ST_ACCEPTED)
             *accepted += n;
@@ -885,8 +957,8 @@ int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long
         goto fail;
     while ((row = gv_db_fetch(st, e)) == 1) {
         char id[32], status[16], reason[40];
-        if (get_text(st, 1, id, sizeof id, e) < 0 || get_text(st, 2, status, sizeof status, e) < 0 ||
-            get_text(st, 3, reason, sizeof reason, e) < 0)
+        if (gv_db_col_text(st, 1, id, sizeof id, e) < 0 || gv_db_col_text(st, 2, status, sizeof status, e) < 0 ||
+            gv_db_col_text(st, 3, reason, sizeof reason, e) < 0)
             goto fail;
         if (fn(ud, id, status_code(status) == ST_ACCEPTED, reason) < 0) {
             e->action = GV_DB_PERMANENT;
@@ -938,20 +1010,20 @@ static int read_outbox_row(gv_db_stmt_t *st, void *row, gv_db_error_t *e)
     gv_outbox_row_t *r = row;
 
     memset(r, 0, sizeof *r);
-    return get_text(st, 1, r->msg_id, sizeof r->msg_id, e) < 0 ||
-                   get_text(st, 2, r->kind, sizeof r->kind, e) < 0 ||
-                   get_text(st, 3, r->ref, sizeof r->ref, e) < 0 ||
-                   get_text(st, 4, r->period, sizeof r->period, e) < 0 ||
-                   get_text(st, 5, r->endpoint, sizeof r->endpoint, e) < 0 ||
-                   get_text(st, 6, r->body_name, sizeof r->body_name, e) < 0 ||
-                   get_text(st, 7, r->sha256, sizeof r->sha256, e) < 0 ||
-                   get_i64(st, 8, &r->created_at, e) < 0 ||
-                   get_text(st, 9, r->state, sizeof r->state, e) < 0 ||
-                   get_long(st, 10, &r->attempts, e) < 0 ||
-                   get_i64(st, 11, &r->next_attempt_at, e) < 0 ||
-                   get_long(st, 12, &r->last_status, e) < 0 ||
-                   get_text(st, 13, r->last_error, sizeof r->last_error, e) < 0 ||
-                   get_i64(st, 14, &r->delivered_at, e) < 0
+    return gv_db_col_text(st, 1, r->msg_id, sizeof r->msg_id, e) < 0 ||
+                   gv_db_col_text(st, 2, r->kind, sizeof r->kind, e) < 0 ||
+                   gv_db_col_text(st, 3, r->ref, sizeof r->ref, e) < 0 ||
+                   gv_db_col_text(st, 4, r->period, sizeof r->period, e) < 0 ||
+                   gv_db_col_text(st, 5, r->endpoint, sizeof r->endpoint, e) < 0 ||
+                   gv_db_col_text(st, 6, r->body_name, sizeof r->body_name, e) < 0 ||
+                   gv_db_col_text(st, 7, r->sha256, sizeof r->sha256, e) < 0 ||
+                   gv_db_col_int64(st, 8, &r->created_at, e) < 0 ||
+                   gv_db_col_text(st, 9, r->state, sizeof r->state, e) < 0 ||
+                   gv_db_col_long(st, 10, &r->attempts, e) < 0 ||
+                   gv_db_col_int64(st, 11, &r->next_attempt_at, e) < 0 ||
+                   gv_db_col_long(st, 12, &r->last_status, e) < 0 ||
+                   gv_db_col_text(st, 13, r->last_error, sizeof r->last_error, e) < 0 ||
+                   gv_db_col_int64(st, 14, &r->delivered_at, e) < 0
                ? -1
                : 0;
 }
@@ -1025,10 +1097,10 @@ int gv_store_trail(gv_db_t *db, const char *period, gv_trail_fn fn, void *ud, gv
         int64_t at;
         long item;
         char id[32], batch[40], o[48], n[48], cause[40];
-        if (get_i64(st, 1, &at, e) < 0 || get_text(st, 2, id, sizeof id, e) < 0 ||
-            get_text(st, 3, batch, sizeof batch, e) < 0 || get_long(st, 4, &item, e) < 0 ||
-            get_text(st, 5, o, sizeof o, e) < 0 || get_text(st, 6, n, sizeof n, e) < 0 ||
-            get_text(st, 7, cause, sizeof cause, e) < 0)
+        if (gv_db_col_int64(st, 1, &at, e) < 0 || gv_db_col_text(st, 2, id, sizeof id, e) < 0 ||
+            gv_db_col_text(st, 3, batch, sizeof batch, e) < 0 || gv_db_col_long(st, 4, &item, e) < 0 ||
+            gv_db_col_text(st, 5, o, sizeof o, e) < 0 || gv_db_col_text(st, 6, n, sizeof n, e) < 0 ||
+            gv_db_col_text(st, 7, cause, sizeof cause, e) < 0)
             goto fail;
         if (fn(ud, at, id, batch, item, o, n, cause) < 0)
             break;

@@ -21,7 +21,9 @@
 #include "db.h"
 #include "judge.h"
 
-#define GV_SCHEMA_VERSION 2
+#define GV_SCHEMA_VERSION 3
+/* From this version on, accounts are the site's own key. */
+#define GV_SCHEMA_SITE_KEYS 3
 
 /* Brings the tables to GV_SCHEMA_VERSION; *from / *to say what it did. */
 int gv_store_migrate(gv_db_t *db, time_t now, int *from, int *to, gv_db_error_t *e);
@@ -64,6 +66,9 @@ typedef struct gv_store_proc gv_store_proc_t;
 gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head,
                                    gv_db_error_t *e);
 void gv_store_proc_free(gv_store_proc_t *p);
+/* What the trail names as the cause of changes (default: the batch being
+ * processed), at most 32 bytes. */
+void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause);
 
 typedef struct gv_occurrence_in {
     const gv_voucher_in_t *v;
@@ -88,6 +93,20 @@ typedef struct gv_recompute_stats {
 int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *stats,
                          gv_db_error_t *e);
 void gv_recompute_stats_free(gv_recompute_stats_t *s);
+
+/* ---- re-keying (gasvoucher db migrate) ---------------------------------- */
+
+/* Every account gasvoucher keeps as a site's key (occurrences that were
+ * looked up and found), for fn; -1 on error (fn's -1 stops with
+ * GV_DB_PERMANENT). */
+int gv_store_site_accounts(gv_db_t *db, int (*fn)(void *ud, const char *account), void *ud,
+                           gv_db_error_t *e);
+/* Moves every row of account `from` to `to`: occurrences always, gv_bill
+ * rows unless `to` already has one in the same period (*clash = 1: two
+ * spellings of one account were billed; a person decides).  Each period
+ * it touched goes to fn. */
+int gv_store_rekey(gv_db_t *db, const char *from, const char *to, int *clash,
+                   int (*fn)(void *ud, const char *period), void *ud, gv_db_error_t *e);
 
 /* ---- results -------------------------------------------------------- */
 

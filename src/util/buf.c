@@ -82,23 +82,3 @@ int gv_buf_printf(gv_buf_t *b, const char *fmt, ...)
     return 0;
 }
 
-int gv_buf_xml_escape(gv_buf_t *b, const char *s)
-{
-    const char *run = s;
-
-    for (; *s; s++) {
-        const char *rep;
-        switch (*s) {
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '&': rep = "&amp;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
-        default: continue;
-        }
-        if (gv_buf_append(b, run, (size_t)(s - run)) < 0 || gv_buf_puts(b, rep) < 0)
-            return -1;
-        run = s + 1;
-    }
-    return gv_buf_append(b, run, (size_t)(s - run));
-}

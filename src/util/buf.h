@@ -23,7 +23,5 @@ int gv_buf_append(gv_buf_t *b, const void *data, size_t len);
 int gv_buf_puts(gv_buf_t *b, const char *s);
 int gv_buf_printf(gv_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Append text escaped for XML character data and attribute values. */
-int gv_buf_xml_escape(gv_buf_t *b, const char *s);
 
 #endif

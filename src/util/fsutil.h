@@ -33,4 +33,9 @@ void gv_sha256_hex(const unsigned char md[32], char out[65]);
 /* A monotonic clock in milliseconds. */
 int64_t gv_monotonic_ms(void);
 
+/* A new file for writing, 0640 whatever the umask leaves (files carry
+ * account numbers); NULL with err. */
+#include <stdio.h>
+FILE *gv_fopen_private(const char *path, gv_err_t *err);
+
 #endif

@@ -25,7 +25,8 @@ $SIM serve --listen "127.0.0.1:$sim_port" --cert "$C/wallet-server.pem" --key "$
     --control-port "$ctl_port" --hold-seconds 30 > "$dir/sim.out" 2> "$dir/sim.log" &
 sim_pid=$!
 trap 'kill $sim_pid 2> /dev/null; wait $sim_pid 2> /dev/null; _gvt_cleanup' EXIT
-for i in $(seq 1 100); do grep -q READY "$dir/sim.out" && break; sleep 0.1; done
+# Up to 60 s: a loaded CI machine starts Python slowly; a simulator that died ends the wait.
+for i in $(seq 1 600); do grep -q READY "$dir/sim.out" && break; kill -0 $sim_pid 2> /dev/null || break; sleep 0.1; done
 grep -q READY "$dir/sim.out" || fail "the wallet simulator did not start"
 ctl() { curl -sS -X POST "http://127.0.0.1:$ctl_port/fail?$1" > /dev/null; }
 

@@ -53,14 +53,14 @@ grep -q "bad.ini:6: \[query.account\] sql: unknown parameter :nosuch" <<< "$out"
 # `mapping check` reports every problem against the live database.
 gvt_sqlite_create "$dir/b.db"
 gvt_load_site a sqlite "$dir/b.db"
-printf '[mapping]\nname = x\n[account]\ndigits_only = yes\n[query.account]\nsql = SELECT lic_schet AS account, fio AS holder, 1 AS household FROM abonent WHERE lic_schet = :account\n' > "$dir/cols.ini"
+printf '[mapping]\nname = x\n[account]\nmatch = number:digit{1,10}\noutput = {number:010}\n[query.account]\nsql = SELECT lic_schet AS account, fio AS holder, 1 AS household FROM abonent WHERE lic_schet = :account\n' > "$dir/cols.ini"
 sed -e "s|^mapping = .*|mapping = $dir/cols.ini|" -e "s|^connection = .*|connection = $GVT_SQLITE_CONN|" \
     "$dir/gv.conf" > "$dir/cols.conf"
 out=$("$top_builddir/gasvoucher" -c "$dir/cols.conf" mapping check 2>&1) && fail "missing columns passed"
 for col in address region closed_on metered residents; do
     grep -q "returns no column '$col'" <<< "$out" || fail "mapping check did not name column $col: $out"
 done
-printf '[mapping]\nname = x\n[account]\ndigits_only = yes\n[query.account]\nsql = SELECT * FROM no_such_table WHERE x = :account\n' > "$dir/table.ini"
+printf '[mapping]\nname = x\n[account]\nmatch = number:digit{1,10}\noutput = {number:010}\n[query.account]\nsql = SELECT * FROM no_such_table WHERE x = :account\n' > "$dir/table.ini"
 sed -e "s|^mapping = .*|mapping = $dir/table.ini|" "$dir/cols.conf" > "$dir/table.conf"
 out=$("$top_builddir/gasvoucher" -c "$dir/table.conf" mapping check 2>&1) && fail "a missing table passed"
 grep -q "does not prepare" <<< "$out" || fail "mapping check did not report the missing table: $out"

@@ -213,10 +213,16 @@ static void test_site_a(void **state)
     assert_non_null(m);
     assert_string_equal(m->name, "site-a");
     assert_int_equal(m->account.strip, GV_STRIP_SPACE | GV_STRIP_DASH);
-    assert_int_equal(m->account.digits_only, 1);
     assert_int_equal(m->account.uppercase, 0);
-    assert_int_equal(m->account.zero_pad, 10);
-    assert_int_equal(m->account.trim_zeros, 0);
+    /* match = number:digit{1,10}, output = {number:010} */
+    assert_int_equal(m->account.nitems, 1);
+    assert_true(m->account.items[0].is_part);
+    assert_int_equal(m->account.items[0].cls, GV_CLASS_DIGIT);
+    assert_int_equal(m->account.items[0].min, 1);
+    assert_int_equal(m->account.items[0].max, 10);
+    assert_int_equal(m->account.npieces, 1);
+    assert_int_equal(m->account.pieces[0].kind, GV_PIECE_PADDED);
+    assert_int_equal(m->account.pieces[0].width, 10);
     assert_int_equal(m->account.max_length, 10);
     assert_int_equal(m->account_bind, GV_BIND_TEXT);
     assert_null(m->settlement_markers);
@@ -252,10 +258,15 @@ static void test_site_b(void **state)
     assert_non_null(m);
     assert_string_equal(m->name, "site-b");
     assert_int_equal(m->account.strip, GV_STRIP_SPACE | GV_STRIP_DASH);
-    assert_int_equal(m->account.digits_only, 1);
-    assert_int_equal(m->account.zero_pad, 0);
-    assert_int_equal(m->account.trim_zeros, 1);
+    /* match = number:digit{1,18}, output = {number:int} */
+    assert_int_equal(m->account.nitems, 1);
+    assert_int_equal(m->account.items[0].cls, GV_CLASS_DIGIT);
+    assert_int_equal(m->account.items[0].min, 1);
+    assert_int_equal(m->account.items[0].max, 18);
+    assert_int_equal(m->account.npieces, 1);
+    assert_int_equal(m->account.pieces[0].kind, GV_PIECE_INT);
     assert_int_equal(m->account.max_length, 18);
+    assert_int_equal(m->account.output_digits, 1);
     assert_int_equal(m->account_bind, GV_BIND_INTEGER);
 
     st = &m->stmts[GV_STMT_ACCOUNT];
@@ -279,6 +290,7 @@ static void test_site_rules_normalise(void **state)
         { "mappings/site-a.ini", "0012-345-678", "0012345678" },
         { "mappings/site-b.ini", "0012345678", "12345678" },
         { "mappings/site-b.ini", "0012 345 678", "12345678" },
+        { "mappings/site-b.ini", "000000000000000000", "0" },
     };
     (void)state;
 
@@ -300,12 +312,58 @@ static void test_site_rules_normalise(void **state)
 
 /* ---- mappings written here -------------------------------------------------- */
 
+/* The form is compiled when the whole file is read: strip and uppercase may
+ * follow match and output. */
+static void test_form_keys_any_order(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *typed[4], *canonical;
+    } t[] = {
+        { "[mapping]\nname = r\n[account]\nmatch = region:digit{2} \"-\"? serial:digit{1,7}\n"
+          "output = {region}-{serial:07}\nmax_length = 10\nstrip = space\n",
+          { "75-123", "75 0000123", "750000123", "75-0000123" }, "75-0000123" },
+        { "[mapping]\nname = l\n[account]\nmatch = \"AL\" \"-\"? serial:digit{1,6}\n"
+          "output = AL-{serial:06}\nuppercase = yes\n",
+          { "al123", "AL-000123", "Al-123", "aL0123" }, "AL-000123" },
+    };
+    (void)state;
+
+    for (size_t i = 0; i < TU_COUNT(t); i++) {
+        char *path = tu_temp_file(t[i].text);
+        char *text = malloc(strlen(t[i].text) + 128);
+        gv_errlist_t errs = { 0 };
+        gv_mapping_t *m;
+
+        assert_non_null(text);
+        strcpy(text, t[i].text);
+        strcat(text, "[query.account]\nsql = SELECT a AS account FROM t WHERE a = :account\n");
+        tu_write_file(path, text);
+        m = gv_mapping_load(path, &errs);
+        tu_print_errs("form", &errs);
+        assert_non_null(m);
+        for (size_t k = 0; k < 4; k++) {
+            char out[GV_ACCOUNT_MAX + 1];
+            assert_int_equal(gv_account_normalise(&m->account, t[i].typed[k], out, sizeof out),
+                             0);
+            assert_string_equal(out, t[i].canonical);
+        }
+        gv_mapping_free(m);
+        gv_errlist_free(&errs);
+        free(text);
+        tu_remove(path);
+    }
+}
+
 #define MAP_HEAD                                   \
     "[mapping]\n"              /* 1 */             \
     "name = test\n"            /* 2 */             \
     "[account]\n"              /* 3 */             \
-    "strip = space dash\n"     /* 4 */             \
-    "digits_only = yes\n"      /* 5 */
+    "match = n:digit{1,10}\n"  /* 4 */             \
+    "output = {n:010}\n"       /* 5 */
+
+/* An account form, for mappings that test other [account] keys. */
+#define FORM "match = n:digit{1,10}\noutput = {n}\n"
 
 #define MAP_SQL                                    \
     "[query.account]\n"                            \
@@ -362,28 +420,118 @@ static const map_err_case_t map_err_cases[] = {
       { "@:9: unknown section [queries]" } },
     { "unknown key in [account]", MAP_HEAD "pad = 10\n" MAP_SQL, 1,
       { "@:6: [account] unknown key 'pad'" } },
-    { "bad strip word", "[mapping]\nname = t\n[account]\nstrip = space comma\n" MAP_SQL, 1,
+    { "bad strip word", "[mapping]\nname = t\n[account]\nstrip = space comma\n" FORM MAP_SQL, 1,
       { "@:4: [account] strip: expected space, dash or slash, got 'comma'" } },
-    { "two bad strip words", "[mapping]\nname = t\n[account]\nstrip = dot space comma\n" MAP_SQL,
+    { "two bad strip words",
+      "[mapping]\nname = t\n[account]\nstrip = dot space comma\n" FORM MAP_SQL,
       2, { "@:4: [account] strip:", "got 'dot'", "got 'comma'" } },
-    { "zero_pad with trim_zeros", MAP_HEAD "zero_pad = 10\ntrim_zeros = yes\n" MAP_SQL, 1,
-      { "@: [account] zero_pad and trim_zeros exclude each other" } },
-    { "bind_as integer without digits_only",
-      "[mapping]\nname = t\n[account]\nbind_as = integer\n" MAP_SQL, 1,
-      { "@: [account] bind_as = integer needs digits_only = yes" } },
-    { "bind_as integer with digits_only = no",
-      "[mapping]\nname = t\n[account]\ndigits_only = no\nbind_as = integer\n" MAP_SQL, 1,
-      { "@: [account] bind_as = integer needs digits_only = yes" } },
+    /* ---- the removed keys name what replaces them ---- */
+    { "site-a's old keys",
+      "[mapping]\nname = t\n[account]\nstrip = space dash\ndigits_only = yes\nzero_pad = 10\n"
+      "max_length = 10\nbind_as = text\n" MAP_SQL, 2,
+      { "@:5: [account] digits_only was removed: the account form is written as match and "
+        "output; in place of digits_only and zero_pad write \"match = number:digit{1,10}\" and "
+        "\"output = {number:010}\"",
+        "@:6: [account] zero_pad was removed: the account form is written as match and "
+        "output; in place of digits_only and zero_pad write \"match = number:digit{1,10}\" and "
+        "\"output = {number:010}\"" } },
+    { "site-b's old keys",
+      "[mapping]\nname = t\n[account]\nstrip = space dash\ndigits_only = yes\ntrim_zeros = yes\n"
+      "max_length = 18\nbind_as = integer\n" MAP_SQL, 2,
+      { "@:5: [account] digits_only was removed: the account form is written as match and "
+        "output; in place of digits_only and trim_zeros write \"match = number:digit{1,18}\" and "
+        "\"output = {number:int}\"",
+        "@:6: [account] trim_zeros was removed:" } },
+    { "digits_only alone", "[mapping]\nname = t\n[account]\ndigits_only = yes\n" MAP_SQL, 1,
+      { "@:4: [account] digits_only was removed: the account form is written as match and "
+        "output; in place of digits_only write \"match = number:digit{1,32}\" and "
+        "\"output = {number}\"" } },
+    { "digits_only = no", "[mapping]\nname = t\n[account]\ndigits_only = no\nmax_length = 20\n"
+      MAP_SQL, 1,
+      { "@:4: [account] digits_only was removed: the account form is written as match and "
+        "output; in place of digits_only write \"match = number:alnum{1,20}\" and "
+        "\"output = {number}\"" } },
+    { "zero_pad alone, next to a form", MAP_HEAD "zero_pad = 8\n" MAP_SQL, 1,
+      { "@:6: [account] zero_pad was removed: the account form is written as match and "
+        "output; in place of zero_pad write \"match = number:digit{1,32}\" and "
+        "\"output = {number:08}\"" } },
+    { "trim_zeros = no", "[mapping]\nname = t\n[account]\ntrim_zeros = no\n" MAP_SQL, 1,
+      { "@:4: [account] trim_zeros was removed:", "\"match = number:alnum{1,32}\" and "
+        "\"output = {number}\"" } },
+    { "all three", "[mapping]\nname = t\n[account]\ntrim_zeros = yes\nzero_pad = 4\n"
+      "digits_only = yes\n" MAP_SQL, 3,
+      { "@:4: [account] trim_zeros was removed:", "@:5: [account] zero_pad was removed:",
+        "@:6: [account] digits_only was removed: the account form is written as match and "
+        "output; in place of digits_only, zero_pad and trim_zeros write "
+        "\"match = number:digit{1,32}\" and \"output = {number:04}\"" } },
+    { "zero_pad not a number", "[mapping]\nname = t\n[account]\nzero_pad = eleven\n" MAP_SQL, 1,
+      { "@:4: [account] zero_pad was removed:" } },
+
+    /* ---- match and output ---- */
+    { "no form", "[mapping]\nname = t\n[account]\nstrip = space\n" MAP_SQL, 1,
+      { "@: [account] match and output are required: the site's account form, e.g. "
+        "\"match = number:digit{1,10}\" and \"output = {number:010}\"" } },
+    { "no [account] at all", "[mapping]\nname = t\n" MAP_SQL, 1,
+      { "@: [account] match and output are required" } },
+    { "no output", "[mapping]\nname = t\n[account]\nmatch = n:digit{1,3}\n" MAP_SQL, 1,
+      { "@: [account] output is required" } },
+    { "no match", "[mapping]\nname = t\n[account]\noutput = {n}\n" MAP_SQL, 1,
+      { "@: [account] match is required" } },
+    { "match set twice", MAP_HEAD "match = n:digit{1,3}\n" MAP_SQL, 1,
+      { "@:6: [account] match: set again (first set on line 4)" } },
+    { "output set twice", MAP_HEAD "output = {n}\n" MAP_SQL, 1,
+      { "@:6: [account] output: set again (first set on line 5)" } },
+    { "match error names its line and column",
+      "[mapping]\nname = t\n[account]\nmatch = \"AL\" n:digits{1,6}\noutput = AL-{n:06}\n"
+      MAP_SQL, 1,
+      { "@:4: [account] match, column 8: part 'n': unknown class 'digits' (expected digit, "
+        "letter or alnum)" } },
+    { "output error names its line and column",
+      "[mapping]\nname = t\n[account]\nmatch = n:digit{1,6}\noutput = AL-{m:06}\n" MAP_SQL, 1,
+      { "@:5: [account] output, column 4: {m:06}: match has no part named 'm'" } },
+    { "output longer than max_length",
+      "[mapping]\nname = t\n[account]\nmax_length = 8\nmatch = n:digit{1,6}\n"
+      "output = AL-{n:06}\n" MAP_SQL, 1,
+      { "@:6: [account] output can be 9 characters long (every part at its MAX), more than "
+        "max_length = 8" } },
+    { "part not in output", "[mapping]\nname = t\n[account]\nmatch = r:digit{2} n:digit{1,6}\n"
+      "output = {n}\n" MAP_SQL, 1,
+      { "@:5: [account] output does not use part 'r' (match column 1)" } },
+    { "strip after match makes a literal impossible",
+      "[mapping]\nname = t\n[account]\nmatch = r:digit{2} \"-\" n:digit{1,6}\n"
+      "output = {r}-{n}\nstrip = dash\n" MAP_SQL, 1,
+      { "@:4: [account] match, column 12: the literal \"-\" can never be typed: strip removes "
+        "'-'" } },
+    { "uppercase after match",
+      "[mapping]\nname = t\n[account]\nmatch = \"al\" n:digit{1,6}\noutput = AL{n}\n"
+      "uppercase = yes\n" MAP_SQL, 1,
+      { "@:4: [account] match, column 1: the literal \"al\" can never match: uppercase = yes" } },
+    { "bind_as integer with letters in output",
+      "[mapping]\nname = t\n[account]\nmatch = n:digit{1,6}\noutput = AL-{n:06}\n"
+      "bind_as = integer\n" MAP_SQL, 1,
+      { "@:6: [account] bind_as = integer needs an output of digits only (output on line 5 "
+        "can write other characters)" } },
+    { "bind_as integer with a letter part",
+      "[mapping]\nname = t\n[account]\nbind_as = integer\nmatch = n:alnum{1,6}\noutput = {n}\n"
+      MAP_SQL, 1,
+      { "@:4: [account] bind_as = integer needs an output of digits only (output on line 6" } },
+    { "bind_as integer over 18 digits",
+      "[mapping]\nname = t\n[account]\nmatch = n:digit{1,19}\noutput = {n:int}\n"
+      "bind_as = integer\n" MAP_SQL, 1,
+      { "@:6: [account] bind_as = integer: output can be 19 digits long, more than the 18 a "
+        "BIGINT always holds" } },
     { "bad bind_as", MAP_HEAD "bind_as = float\n" MAP_SQL, 1,
       { "@:6: [account] bind_as: expected text or integer, got 'float'" } },
     { "bad yes/no", MAP_HEAD "uppercase = sometimes\n" MAP_SQL, 1,
       { "@:6: [account] uppercase: expected yes or no, got 'sometimes'" } },
-    { "zero_pad too large", MAP_HEAD "zero_pad = 33\n" MAP_SQL, 1,
-      { "@:6: [account] zero_pad: expected a number from 0 to 32, got '33'" } },
+    { "max_length too large", MAP_HEAD "max_length = 33\n" MAP_SQL, 1,
+      { "@:6: [account] max_length: expected a number from 1 to 32, got '33'" } },
+    { "max_length 0", MAP_HEAD "max_length = 0\n" MAP_SQL, 1,
+      { "@:6: [account] max_length: expected a number from 1 to 32, got '0'" } },
     { "negative max_length", MAP_HEAD "max_length = -1\n" MAP_SQL, 1,
-      { "@:6: [account] max_length: expected a number from 0 to 32, got '-1'" } },
+      { "@:6: [account] max_length: expected a number from 1 to 32, got '-1'" } },
     { "missing sql", MAP_HEAD, 1, { "@: [query.account] sql is required" } },
-    { "missing name", "[account]\ndigits_only = yes\n" MAP_SQL, 1,
+    { "missing name", "[account]\n" FORM MAP_SQL, 1,
       { "@: [mapping] name is required" } },
     { "unknown parameter",
       MAP_HEAD "[query.account]\nsql = SELECT a FROM t\n  WHERE a = :customer\n", 1,
@@ -394,8 +542,8 @@ static const map_err_case_t map_err_cases[] = {
       { "@:8: [query.account] unknown key 'query' (expected sql)" } },
     { "sql set twice", MAP_HEAD MAP_SQL "sql = SELECT 2\n", 1,
       { "@:8: [query.account] sql: set again (first set on line 7)" } },
-    { "continuation outside sql", MAP_HEAD "  trim_zeros = no\n" MAP_SQL, 1,
-      { "@:6: [account] digits_only: only sql values may span lines" } },
+    { "continuation outside sql", MAP_HEAD "  {n}\n" MAP_SQL, 1,
+      { "@:6: [account] output: only sql values may span lines" } },
     { "unknown key in [mapping]", MAP_HEAD MAP_SQL "[mapping]\nversion = 2\n", 1,
       { "@:9: [mapping] unknown key 'version'" } },
     { "unknown key in [mask]", MAP_HEAD MAP_SQL "[mask]\nmarkers = г.\n", 1,
@@ -405,19 +553,18 @@ static const map_err_case_t map_err_cases[] = {
       "[mapping]\n"                        /* 1  no name */
       "[account]\n"                        /* 2 */
       "strip = space tab\n"                /* 3  bad strip word */
-      "zero_pad = 10\n"                    /* 4 */
-      "trim_zeros = yes\n"                 /* 5  with zero_pad */
-      "bind_as = integer\n"                /* 6  without digits_only */
+      "match = n:digit{1,10}\n"            /* 4 */
+      "output = {n}-{x}\n"                 /* 5  no part x */
+      "bind_as = integer\n"                /* 6 */
       "pad = 1\n"                          /* 7  unknown key */
       "[cache]\n"                          /* 8 */
       "size = 1\n"                         /* 9  unknown section */
       "[query.account]\n"                  /* 10 */
       "sql = SELECT a FROM t\n"            /* 11 */
       "  WHERE a = :acct\n",               /* 12 unknown parameter */
-      7,
+      6,
       { "@: [mapping] name is required", "@:3: [account] strip:", "got 'tab'",
-        "@: [account] zero_pad and trim_zeros exclude each other",
-        "@: [account] bind_as = integer needs digits_only = yes",
+        "@:5: [account] output, column 5: {x}: match has no part named 'x'",
         "@:7: [account] unknown key 'pad'", "@:9: unknown section [cache]",
         "@:11: [query.account] sql: unknown parameter :acct" } },
 };
@@ -504,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_site_a),
         cmocka_unit_test(test_site_b),
         cmocka_unit_test(test_site_rules_normalise),
+        cmocka_unit_test(test_form_keys_any_order),
         cmocka_unit_test(test_multiline_sql),
         cmocka_unit_test(test_mapping_errors),
         cmocka_unit_test(test_mapping_missing_file),
