@@ -25,7 +25,8 @@ those listed by --only), in one transaction:
           (and, for a replaced meter, removal) date and register value, and
           INSERT INTO pokazaniya_god, one row per meter and year with the
           month-end values read (NULL for a month not read); the meter found
-          by zav_nomer (indexed).  gen.py makes no site-c meters.
+          by zav_nomer (indexed; on PostgreSQL after ANALYZE schetchik).
+          gen.py makes no site-c meters.
 
 Readings cover the previous month's closing reading and the period. Run it
 once per database: a second run (or another period) adds a second history.
