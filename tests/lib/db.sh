@@ -569,7 +569,7 @@ gvt_sqlite_create() {
 # Sites
 
 # gvt_load_site SITE ENGINE DIR_OR_FILE [GEN_ARGS...]
-#   SITE a or b; ENGINE sqlite (then a database FILE made by
+#   SITE a, b or c; ENGINE sqlite (then a database FILE made by
 #   gvt_sqlite_create), postgresql or mariadb (then the DIR of a server
 #   started by gvt_pg_start/gvt_maria_start). Creates the site's tables and
 #   loads tests/sites/gen.py's data; GEN_ARGS go to gen.py (--random N,
@@ -582,7 +582,7 @@ gvt_load_site() {
         return 1
     fi
     shift 3
-    case $site in a|b) ;; *) _gvt_err "gvt_load_site: site must be a or b, not '$site'"; return 1 ;; esac
+    case $site in a|b|c) ;; *) _gvt_err "gvt_load_site: site must be a, b or c, not '$site'"; return 1 ;; esac
     schema=$GVT_SITES_DIR/site-$site.$engine.sql
     case $engine in
         sqlite)

@@ -1,19 +1,25 @@
 #!/usr/bin/python3
-"""Generate test data for the sample billing sites (site-a, site-b).
+"""Generate test data for the sample billing sites (site-a, site-b, site-c).
 
 Loads the hand-written fixture (accounts.csv beside this script) plus N random
 accounts, either as SQL text for one engine on stdout or, with --sqlite-db,
 straight into an existing SQLite database (fast path for large N).
 
-    gen.py --site {a,b} --engine {sqlite,postgresql,mariadb}
+    gen.py --site {a,b,c} --engine {sqlite,postgresql,mariadb}
            [--random N] [--seed S] [--expect FILE]
-    gen.py --site {a,b} --sqlite-db FILE [--random N] [--seed S] [--expect FILE]
+    gen.py --site {a,b,c} --sqlite-db FILE [--random N] [--seed S] [--expect FILE]
 
 The schema must already exist (tests/sites/site-X.ENGINE.sql).
 
 --expect FILE writes "number,expect_2025_09" for every account (fixture and
-random), number as the 10-digit zero-padded string, expectation by the rule
-of expectation() below.
+random), number as the 10-digit zero-padded string (site-c: as site-c
+stores it, RR-NNNNNNN), expectation by the rule of expectation() below.
+
+site-c's number is the region's two digits, a dash and the last 7 digits
+of the 10-digit number (site_c_number); an account whose site-c number an
+earlier one already has, or whose serial is 0, is not at site-c (for_site).
+site-c keeps names and addresses in parts (site_c_row) and gets no meters
+here: tests/sites/readings.py creates them with their readings.
 
 Random accounts are deterministic for a given seed (and N: the first N
 accounts of a seed do not depend on N), never reuse a fixture number and are
@@ -28,6 +34,7 @@ import datetime
 import itertools
 import os
 import random
+import re
 import sqlite3
 import sys
 
@@ -41,6 +48,11 @@ GRUPPA = {"HOUSEHOLD": 1, "BUSINESS": 2, "PUBLIC": 3}   # site-a tariff group
 NOT_PILOT = ("KZ-10", "KZ-55", "KZ-59")                 # pilot = all other KZ codes
 PERIOD_START = "2025-09-01"                              # period 2025-09
 OPENED_ON = "2020-01-01"                                 # site-b opened_on, meter installed_on
+# site-c's codes: kategoriya by class, uchet (metered), sostoyanie (closed).
+KATEGORIYA = {"HOUSEHOLD": "НАСЕЛЕНИЕ", "BUSINESS": "ПРЕДПРИЯТИЕ", "PUBLIC": "БЮДЖЕТ"}
+UCHET = {1: "Д", 0: "Н"}
+SOSTOYANIE_OPEN, SOSTOYANIE_CLOSED = "ОТКРЫТ", "ЗАКРЫТ"
+SITE_C_SERIALS = 10 ** 7                                # 7-digit serial
 METER_DIALS = 5
 
 
@@ -67,6 +79,7 @@ def load_fixture(path):
     """Read and validate accounts.csv; numbers are normalised to 10 digits."""
     accounts = []
     seen = set()
+    c_numbers = {}          # site-c number -> number: every fixture account is at every site
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames != FIELDS:
@@ -111,6 +124,14 @@ def load_fixture(path):
             if expectation(acc) != row["expect_2025_09"]:
                 bad("expect_2025_09 is %s but the rule gives %s"
                     % (row["expect_2025_09"], expectation(acc)))
+            try:
+                c_number = site_c_number(acc)
+                site_c_row(acc)
+            except ValueError as e:
+                bad("site-c: %s" % e)
+            if c_number in c_numbers:
+                bad("site-c number %s is also that of %s" % (c_number, c_numbers[c_number]))
+            c_numbers[c_number] = num
             accounts.append(acc)
     return accounts
 
@@ -245,10 +266,67 @@ def site_b_row(acc):
             acc["region"], acc["class"], OPENED_ON, acc["closed_on"], acc["residents"])
 
 
+def site_c_number(acc):
+    """RR-NNNNNNN: the region's number, a dash, the number's last 7 digits."""
+    serial = int(acc["number"]) % SITE_C_SERIALS
+    if serial == 0:
+        raise ValueError("number %s has serial 0 at site-c" % acc["number"])
+    return "%s-%07d" % (acc["region"][3:], serial)
+
+
+def site_number(site, acc):
+    """The account number as the site stores it (as text)."""
+    if site == "a":
+        return acc["number"]
+    if site == "b":
+        return str(int(acc["number"]))
+    return site_c_number(acc)
+
+
+def for_site(site, accounts):
+    """The accounts the site holds: all, but at site-c not one whose
+    RR-NNNNNNN an earlier account has, nor one with serial 0 (the fixture
+    has neither: load_fixture checks)."""
+    if site != "c":
+        yield from accounts
+        return
+    seen = set()
+    for acc in accounts:
+        if int(acc["number"]) % SITE_C_SERIALS == 0:
+            continue
+        num = site_c_number(acc)
+        if num not in seen:
+            seen.add(num)
+            yield acc
+
+
+# "ул. Жандосова, д. 12, кв. 34": the street, the house, the flat if any.
+STREET_PARTS = re.compile(r"^(.+), д\. ([^,]+?)(?:, кв\. ([^,]+))?$")
+
+
+def site_c_row(acc):
+    """lits_schet (nomer, familiya, imya, otchestvo, nas_punkt, ulitsa, dom,
+    kvartira, kategoriya, uchet, sostoyanie, data_zakrytiya, zhiltsov): the
+    holder split at spaces into surname, first name and the rest (the
+    patronymic, NULL when absent); the street split at ", д. " and ", кв. "."""
+    names = acc["holder"].split(" ", 2)
+    if len(names) < 2:
+        raise ValueError("holder %r has no first name" % acc["holder"])
+    m = STREET_PARTS.match(acc["street"])
+    if not m:
+        raise ValueError("street %r is not 'STREET, д. HOUSE[, кв. FLAT]'" % acc["street"])
+    return (site_c_number(acc), names[0], names[1], names[2] if len(names) > 2 else None,
+            acc["settlement"], m.group(1), m.group(2), m.group(3), KATEGORIYA[acc["class"]],
+            UCHET[acc["metered"]], SOSTOYANIE_CLOSED if acc["closed_on"] else SOSTOYANIE_OPEN,
+            acc["closed_on"], acc["residents"])
+
+
 SITE_A_COLS = ("lic_schet, fio, adres, region, gruppa, sostoyanie, "
                "data_zakrytiya, kol_prozhiv, est_schetchik")
 SITE_B_COLS = ("account_no, full_name, street, city, region_iso, customer_class, "
                "opened_on, closed_on, occupants")
+SITE_C_COLS = ("nomer, familiya, imya, otchestvo, nas_punkt, ulitsa, dom, kvartira, "
+               "kategoriya, uchet, sostoyanie, data_zakrytiya, zhiltsov")
 METER_COLS = "customer_id, serial, dials, installed_on"
 
 
@@ -307,6 +385,10 @@ def write_sql(out, site, engine, accounts, batch_size):
             out.write("INSERT INTO abonent (%s) VALUES\n" % SITE_A_COLS)
             out.write(",\n".join(values(site_a_row(a)) for a in batch))
             out.write(";\n")
+        elif site == "c":
+            out.write("INSERT INTO lits_schet (%s) VALUES\n" % SITE_C_COLS)
+            out.write(",\n".join(values(site_c_row(a)) for a in batch))
+            out.write(";\n")
         else:
             out.write("INSERT INTO customers (%s) VALUES\n" % SITE_B_COLS)
             out.write(",\n".join(values(site_b_row(a)) for a in batch))
@@ -340,6 +422,10 @@ def write_sqlite(path, site, accounts, batch_size):
             sql = "INSERT INTO abonent (%s) VALUES (%s)" % (SITE_A_COLS, ", ".join("?" * 9))
             for batch in batches(accounts, batch_size * 20):
                 db.executemany(sql, (site_a_row(a) for a in batch))
+        elif site == "c":
+            sql = "INSERT INTO lits_schet (%s) VALUES (%s)" % (SITE_C_COLS, ", ".join("?" * 13))
+            for batch in batches(accounts, batch_size * 20):
+                db.executemany(sql, (site_c_row(a) for a in batch))
         else:
             sql = "INSERT INTO customers (%s) VALUES (%s)" % (SITE_B_COLS, ", ".join("?" * 9))
             msql = ("INSERT INTO meters (%s) SELECT id, ?, %d, ? FROM customers "
@@ -359,7 +445,7 @@ def write_sqlite(path, site, accounts, batch_size):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--site", required=True, choices=("a", "b"))
+    ap.add_argument("--site", required=True, choices=("a", "b", "c"))
     ap.add_argument("--engine", choices=("sqlite", "postgresql", "mariadb"),
                     help="SQL dialect for stdout (not needed with --sqlite-db)")
     ap.add_argument("--random", type=int, default=0, metavar="N",
@@ -396,9 +482,10 @@ def main():
         yield from random_accounts(args.random, args.seed, taken)
 
     def with_expect(iterable):
-        for acc in iterable:
+        for acc in for_site(args.site, iterable):
             if expect_file:
-                expect_file.write("%s,%s\n" % (acc["number"], expectation(acc)))
+                number = site_c_number(acc) if args.site == "c" else acc["number"]
+                expect_file.write("%s,%s\n" % (number, expectation(acc)))
             yield acc
 
     try:

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generate meter readings for the sample billing sites and the bills to expect.
 
-    readings.py --site {a,b} --engine {sqlite,postgresql,mariadb} --period YYYY-MM
+    readings.py --site {a,b,c} --engine {sqlite,postgresql,mariadb} --period YYYY-MM
                 [--random N] [--seed S] [--program FILE] [--expect OUT.csv]
                 [--only FILE] [--scenarios OUT.csv] [--batch ROWS]
     readings.py --selftest
@@ -21,6 +21,12 @@ those listed by --only), in one transaction:
           Meters are looked up through a temporary table gvr_meter (serial ->
           id, primary key on serial: meters.serial has no index), dropped
           before COMMIT.
+  site-c  INSERT INTO schetchik, one row per meter with its installation
+          (and, for a replaced meter, removal) date and register value, and
+          INSERT INTO pokazaniya_god, one row per meter and year with the
+          month-end values read (NULL for a month not read); the meter found
+          by zav_nomer (indexed; on PostgreSQL after ANALYZE schetchik).
+          gen.py makes no site-c meters.
 
 Readings cover the previous month's closing reading and the period. Run it
 once per database: a second run (or another period) adds a second history.
@@ -46,6 +52,9 @@ scenario does not depend on --random N or --only (shares in SCENARIOS below):
                                                            -> NO_METER_READING
   est_late     site-b: ESTIMATED after the ACTUAL closing (and half also an
                ESTIMATED after the previous ACTUAL closing): bill the ACTUALs
+  gap          site-c: the previous month not read; the previous closing is
+               2 to 14 month-ends back (for 2025-09 often in 2024's row);
+               0-1500 m3 since then
   implausible  half +6000 m3 in the month, half a closing value below the
                previous one on a large register (site-a 8 digits, site-b 5
                dials) which R14 reads as a wrap of ~10^n m3
@@ -58,7 +67,7 @@ not; only those of --only when given), whatever its eligibility (R8):
   charge_tiyn,discount_tiyn,due_tiyn
 
 number as the site stores it (site-a 10-digit zero-padded, site-b the
-integer); status BILLED or PENDING; reason NO_TARIFF, NO_METER_READING or
+integer, site-c RR-NNNNNNN); status BILLED or PENDING; reason NO_TARIFF, NO_METER_READING or
 INVALID_METER_READING for PENDING (then every other column is empty);
 volume in thousandths of m3, price in tiyn per 1000 m3 without VAT, VAT in
 basis points (12 % = 1200), money in tiyn. Computed in integers from what was
@@ -99,6 +108,8 @@ SCENARIOS = {
     "b": (("normal", 7700), ("large", 200), ("zero", 300), ("rollover", 300),
           ("replace", 400), ("noclose", 400), ("noprior", 200), ("est_only", 200),
           ("est_late", 200), ("implausible", 100)),
+    "c": (("normal", 7800), ("gap", 300), ("large", 200), ("zero", 300), ("rollover", 300),
+          ("replace", 400), ("noclose", 400), ("noprior", 200), ("implausible", 100)),
 }
 
 EXPECT_HEADER = ("number,status,reason,volume_milli,price_tiyn,vat_bp,net_tiyn,"
@@ -286,12 +297,19 @@ class Period:
         first = datetime.date(y, mo, 1)
         nxt = datetime.date(y + (mo == 12), mo % 12 + 1, 1)
         self.text = text
+        self.index = y * 12 + mo - 1                # months since year 0
         self.month = "%02d" % mo
         self.first_iso = first.isoformat()
         self.P = first.toordinal()                  # first day
         self.L = nxt.toordinal() - 1                # last day
         self.iso = {o: datetime.date.fromordinal(o).isoformat()
                     for o in range(self.P - 62, self.L + 10)}
+
+
+def month_end(index):
+    """Ordinal of the last day of month `index` (year * 12 + month - 1)."""
+    y, m = divmod(index + 1, 12)
+    return datetime.date(y, m + 1, 1).toordinal() - 1
 
 
 class Plan:
@@ -323,6 +341,8 @@ def pick_scenario(site, h):
 
 
 def make_plan(site, seed, number, per):
+    if site == "c":
+        return make_plan_c(seed, number, per)
     h = account_hash(seed, number)
     scen = pick_scenario(site, h)
     rng = random.Random(h >> 14)
@@ -472,6 +492,128 @@ def make_plan(site, seed, number, per):
     return plan
 
 
+SITE_C_INSTALLED = datetime.date.fromisoformat(gen.OPENED_ON).toordinal()
+
+
+def make_plan_c(seed, number, per):
+    """site-c: month-end values (ACTUAL on a month's last day), each meter's
+    installation reading (INSTALL) and a replaced meter's removal reading
+    (REMOVAL).  The first meter 'M'+number is installed at 0 on gen.py's
+    OPENED_ON, except in noprior (installed inside the period)."""
+    h = account_hash(seed, number)
+    scen = pick_scenario("c", h)
+    rng = random.Random(h >> 14)
+    plan = Plan(scen)
+    reads = plan.reads
+    P, L = per.P, per.L
+    old, new = "M" + number, "N" + number
+
+    def end(k):                                 # k month-ends before the period's
+        return month_end(per.index - k)
+
+    def digits_normal():
+        x = rng.randrange(20)
+        return 5 if x < 12 else 6 if x < 17 else 8
+
+    def start(digits, headroom):
+        return rng.randrange(0, 10 ** digits * 1000 - headroom)
+
+    def installed(serial, digits, day=SITE_C_INSTALLED, value=0):
+        reads.append((serial, digits, day, value, INSTALL))
+
+    def prev_close(digits, p, k=1, older=True):
+        """The previous closing p at month-end k; sometimes older ones."""
+        installed(old, digits)
+        if older and rng.random() < 0.3:        # earlier month-ends, some not read
+            step = rng.randint(0, min(p, 300000) // 3)
+            for j in (k + 3, k + 2, k + 1):
+                if rng.random() < 0.6:
+                    reads.append((old, digits, end(j), p - step * (j - k), ACTUAL))
+        reads.append((old, digits, end(k), p, ACTUAL))
+
+    def after(serial, digits, value):           # next month's end: ignored
+        reads.append((serial, digits, end(-1), value, ACTUAL))
+
+    if scen in ("normal", "large", "zero"):
+        digits = digits_normal()
+        p = start(digits, 2000000)
+        prev_close(digits, p)
+        v = (rng.randint(0, 400000) if scen == "normal" else
+             rng.randint(450000, 1500000) if scen == "large" else 0)
+        reads.append((old, digits, L, p + v, ACTUAL))
+        if rng.random() < 0.1:
+            after(old, digits, p + v + rng.randint(0, 50000))
+        plan.outcome = v
+
+    elif scen == "gap":
+        digits = digits_normal()
+        p = start(digits, 2000000)
+        prev_close(digits, p, k=rng.randint(2, 14), older=False)
+        v = rng.randint(0, 1500000)
+        reads.append((old, digits, L, p + v, ACTUAL))
+        plan.outcome = v
+
+    elif scen == "rollover":
+        digits = 4
+        M = 10 ** digits * 1000
+        p = M - rng.randint(1, 100000)          # 9 9xx.xxx m3
+        c = rng.randint(0, 300000)
+        prev_close(digits, p, older=False)
+        reads.append((old, digits, L, c, ACTUAL))
+        plan.outcome = M - p + c
+
+    elif scen == "replace":
+        digits = 5
+        p = start(digits, 1000000)
+        prev_close(digits, p)
+        d = rng.randint(P, L - 1)
+        a = rng.randint(0, 200000)
+        reads.append((old, digits, d, p + a, REMOVAL))
+        s = rng.randint(0, 10000)
+        bvol = rng.randint(0, 200000)
+        installed(new, digits, d if rng.random() < 0.7 else d + 1, s)
+        reads.append((new, digits, L, s + bvol, ACTUAL))
+        if rng.random() < 0.1:
+            after(new, digits, s + bvol + rng.randint(0, 50000))
+        plan.replaced_on = d
+        plan.outcome = a + bvol
+
+    elif scen == "noclose":
+        digits = digits_normal()
+        p = start(digits, 1000000)
+        prev_close(digits, p)
+        if rng.random() < 0.5:
+            after(old, digits, p + rng.randint(0, 400000))
+        plan.outcome = NO_READING
+
+    elif scen == "noprior":                     # the first meter came in the period
+        digits = digits_normal()
+        s = start(digits, 1000000)
+        installed(old, digits, rng.randint(P, L - 1), s)
+        reads.append((old, digits, L, s + rng.randint(0, 200000), ACTUAL))
+        plan.outcome = NO_READING
+
+    elif scen == "implausible":
+        if rng.random() < 0.5:                  # about 6000 m3 in the month
+            digits = rng.choice((5, 6))
+            v = 6000000 + rng.randint(0, 999)
+            p = start(digits, v + 1000000)
+            prev_close(digits, p)
+            reads.append((old, digits, L, p + v, ACTUAL))
+            plan.outcome = v
+        else:                                   # value went down: a wrap of ~10^8
+            digits = 8
+            M = 10 ** digits * 1000
+            p = rng.randint(M // 5, M - 1000)
+            delta = rng.randint(1000, min(5000000, p))
+            prev_close(digits, p, older=False)
+            reads.append((old, digits, L, p - delta, ACTUAL))
+            plan.outcome = M - delta
+    else:
+        raise AssertionError(scen)
+    return plan
+
+
 def r14(reads, P, L):
     """A plain reading of R14 over a plan's readings (for --selftest: it must
     agree with the outcome each scenario states). Readings of one day keep
@@ -519,7 +661,7 @@ class Expecter:
         return r
 
     def row(self, acc, plan):
-        number = acc["number"] if self.site == "a" else str(int(acc["number"]))
+        number = gen.site_number(self.site, acc)
         price, pc = self.region(acc["region"])
         if price is None or self.vat_bp is None:
             return "%s,PENDING,%s,,,,,,,,\n" % (number, NO_TARIFF)
@@ -594,11 +736,69 @@ class Writer:
             self.rows = []
 
 
+SITE_C_METER = ("INSERT INTO schetchik (nomer_ls, zav_nomer, razryadnost, ustanovlen, "
+                "pokaz_ustanovki, snyat, pokaz_snyatiya) VALUES\n")
+SITE_C_YEAR = ("INSERT INTO pokazaniya_god (schetchik_id, god, m01, m02, m03, m04, m05, m06, "
+               "m07, m08, m09, m10, m11, m12) VALUES\n")
+
+
+def site_c_rows(number, plan):
+    """A plan's readings as schetchik rows (serial, digits, installed on,
+    value, removed on, value) and pokazaniya_god rows (serial, year, twelve
+    values or None), month-end values checked to lie on a month's end."""
+    meters, years = {}, {}
+    for serial, digits, day, value, kind in plan.reads:
+        m = meters.setdefault(serial, [serial, digits, None, None, None, None])
+        if kind == INSTALL:
+            m[2], m[3] = day, value
+        elif kind == REMOVAL:
+            m[4], m[5] = day, value
+        else:
+            d = datetime.date.fromordinal(day)
+            if (d + datetime.timedelta(days=1)).day != 1:
+                raise AssertionError("%s: a month-end value on %s" % (number, d))
+            row = years.setdefault((serial, d.year), [None] * 12)
+            row[d.month - 1] = value
+    for m in meters.values():
+        if m[2] is None:
+            raise AssertionError("%s: meter %s has no installation" % (number, m[0]))
+    return list(meters.values()), sorted(years.items())
+
+
 def write_sql(out, site, engine, per, items, batch):
     """items yields (account, plan); plan is None for an unmetered account."""
     iso = per.iso
     preamble(out, engine)
-    if site == "a":
+    if site == "c":
+        def day(o):
+            return "NULL" if o is None else "'%s'" % datetime.date.fromordinal(o).isoformat()
+
+        def val(v):
+            return "NULL" if v is None else milli(v)
+
+        wm = Writer(out, SITE_C_METER, batch)
+        pending = []                    # yearly rows, after every meter exists
+        for acc, plan in items:
+            if plan is None:
+                continue
+            number = gen.site_c_number(acc)
+            meters, years = site_c_rows(number, plan)
+            for serial, digits, inst, inst_v, rem, rem_v in meters:
+                wm.add("('%s', '%s', %d, %s, %s, %s, %s)" % (
+                    number, serial, digits, day(inst), val(inst_v), day(rem), val(rem_v)))
+            for (serial, year), months in years:
+                pending.append("((SELECT id FROM schetchik WHERE zav_nomer = '%s'), %d, %s)"
+                               % (serial, year, ", ".join(val(v) for v in months)))
+        wm.flush()
+        if engine == "postgresql":
+            # Without statistics the planner takes the lookups by zav_nomer
+            # for costly and JIT-compiles every statement (4 s per 500 rows).
+            out.write("ANALYZE schetchik;\n")
+        wy = Writer(out, SITE_C_YEAR, batch)
+        for row in pending:
+            wy.add(row)
+        wy.flush()
+    elif site == "a":
         w = Writer(out, "INSERT INTO pokazaniya (lic_schet, zavod_nomer, razryadnost, "
                         "data_pokaz, znachenie) VALUES\n", batch)
         for acc, plan in items:
@@ -650,7 +850,8 @@ def write_sql(out, site, engine, per, items, batch):
 
 # --------------------------------------------------------------------------
 
-def read_only(path):
+def read_only(path, site):
+    """The first column's numbers: site-c's as stored, else 10-digit."""
     nums = set()
     with open(path, newline="", encoding="utf-8") as f:
         for i, row in enumerate(csv.reader(f)):
@@ -659,16 +860,25 @@ def read_only(path):
             cell = row[0].strip()
             if i == 0 and cell == "number":
                 continue
+            if site == "c":
+                if not re.fullmatch(r"\d\d-\d{7}", cell):
+                    sys.exit("readings.py: %s:%d: not a site-c number RR-NNNNNNN: %r"
+                             % (path, i + 1, cell))
+                nums.add(cell)
+                continue
             if not cell.isdigit():
                 sys.exit("readings.py: %s:%d: not an account number: %r" % (path, i + 1, cell))
             nums.add(cell.zfill(10))
     return nums
 
 
-def accounts(n, seed):
+def accounts(site, n, seed):
     fixture = gen.load_fixture(gen.FIXTURE)
-    yield from fixture
-    yield from gen.random_accounts(n, seed, {a["number"] for a in fixture})
+
+    def every():
+        yield from fixture
+        yield from gen.random_accounts(n, seed, {a["number"] for a in fixture})
+    yield from gen.for_site(site, every())
 
 
 def selftest():
@@ -695,27 +905,37 @@ def selftest():
         assert prog.rule("2025-09-01") == "percent_within_cap"
     # Every scenario states the outcome a plain reading of R14 gives, values
     # stay on the register, and nothing but the 'after' readings lies past
-    # the period.
-    for text in ("2025-09", "2026-02", "2025-12", "2024-02"):
+    # the period (site-c: its meters' installation, month-ends back to the
+    # previous year and the next month's end).  site-c's plans turn into
+    # whole meter and year rows.
+    assert [datetime.date.fromordinal(month_end(2024 * 12 + m)).day for m in range(12)] == \
+        [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    for text in ("2025-09", "2026-02", "2025-12", "2024-02", "2026-01"):
         per = Period(text)
-        for site in "ab":
+        for site in "abc":
             seen = set()
             for i in range(20000):
                 number = "%010d" % (i * 7919 + 13)
+                if site == "c":
+                    number = "75-%07d" % (i * 7919 % 10 ** 7 + 1)
                 plan = make_plan(site, 7, number, per)
                 seen.add(plan.scenario)
                 assert r14(plan.reads, per.P, per.L) == plan.outcome, (site, number, plan.scenario)
+                lo, hi = (per.P - 40, per.L + 3) if site != "c" else \
+                    (SITE_C_INSTALLED - 1, month_end(per.index + 1))
                 for serial, digits, day, value, kind in plan.reads:
                     assert 0 <= value < 10 ** digits * 1000, (number, plan.scenario)
-                    assert per.P - 40 < day <= per.L + 3
+                    assert lo < day <= hi, (site, number, plan.scenario)
                     assert (kind is None) == (site == "a")
+                if site == "c":
+                    site_c_rows(number, plan)
             assert seen == {s for s, _ in SCENARIOS[site]}, seen
     print("readings.py: selftest passed")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--site", choices=("a", "b"))
+    ap.add_argument("--site", choices=("a", "b", "c"))
     ap.add_argument("--engine", choices=("sqlite", "postgresql", "mariadb"))
     ap.add_argument("--period", metavar="YYYY-MM")
     ap.add_argument("--random", type=int, default=0, metavar="N",
@@ -745,7 +965,7 @@ def main():
         per = Period(args.period)
     except ValueError as e:
         ap.error(str(e))
-    only = read_only(args.only) if args.only else None
+    only = read_only(args.only, args.site) if args.only else None
     expecter = None
     if args.expect:
         expecter = Expecter(Program(args.program), per, args.site)
@@ -763,8 +983,9 @@ def main():
     found = set() if only is not None else None
 
     def items():
-        for acc in accounts(args.random, args.seed):
-            num = acc["number"]
+        for acc in accounts(args.site, args.random, args.seed):
+            # The key of --only and of the scenario: site-c's own number.
+            num = gen.site_c_number(acc) if args.site == "c" else acc["number"]
             if only is not None:
                 if num not in only:
                     continue
@@ -773,7 +994,7 @@ def main():
             if expect_f:
                 expect_f.write(expecter.row(acc, plan))
             if scen_f and plan:
-                scen_f.write("%s,%s\n" % (num if args.site == "a" else int(num), plan.scenario))
+                scen_f.write("%s,%s\n" % (gen.site_number(args.site, acc), plan.scenario))
             yield acc, plan
 
     try:

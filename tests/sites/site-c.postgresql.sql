@@ -1,0 +1,111 @@
+-- site-c: a regional billing system whose account numbers carry the region.
+-- The reference schema of the third sample site (the SQLite and MariaDB
+-- files adapt it); gasvoucher knows of it only mappings/site-c.ini.
+--
+-- Account numbers are text RR-NNNNNNN: the two-digit region number, a dash
+-- and a 7-digit zero-padded serial (75-0000123); people type 75-123,
+-- "75 0000123" or 750000123.  The region number is the number of the ISO
+-- 3166-2:KZ code; the site's region directory spr_region holds the code.
+-- Names and addresses are kept in parts.  Codes are Russian words:
+-- kategoriya 'НАСЕЛЕНИЕ' (households, tariff group 1), 'ПРЕДПРИЯТИЕ',
+-- 'БЮДЖЕТ'; uchet 'Д' (by meter) or 'Н' (by norm); sostoyanie 'ОТКРЫТ' or
+-- 'ЗАКРЫТ'.  Meters have an installation and a removal date, each with the
+-- register value read then; the month-end register values are kept in a
+-- wide yearly table, one row per meter and year, NULL for a month not read.
+-- A register with razryadnost digits rolls over at 10^razryadnost m3.
+-- Bills go into an import table that the utility's own billing program
+-- picks up: one row per account and period, money in integer tiyn, the
+-- voucher id, and a status the import program sets ('НОВЫЙ' when written,
+-- then 'ЗАГРУЖЕН' taken or 'ОТКЛОНЁН' refused).
+--
+-- Table and column names are transliterated Russian: lits_schet personal
+-- account, spr_region region directory, schetchik meter, pokazaniya_god
+-- readings of a year, import_nachisleniy bills to import; familiya surname,
+-- imya first name, otchestvo patronymic, nas_punkt settlement, ulitsa
+-- street, dom house, kvartira flat, zhiltsov residents, zav_nomer meter
+-- serial, razryadnost register digits, ustanovlen/snyat installed/removed
+-- on, pokaz_* the register value then, god year, mNN the end of month NN,
+-- obem volume, tarif price per 1000 m3 without VAT, summa charge with VAT,
+-- skidka discount, k_oplate amount due, sozdano written at.
+
+CREATE TABLE spr_region (
+    kod             CHAR(2)       NOT NULL PRIMARY KEY,  -- '75'
+    kod_iso         VARCHAR(6)    NOT NULL UNIQUE,       -- 'KZ-75'
+    naimenovanie    VARCHAR(60)   NOT NULL
+);
+
+CREATE TABLE lits_schet (
+    nomer           VARCHAR(10)   NOT NULL PRIMARY KEY,  -- 'RR-NNNNNNN'
+    familiya        VARCHAR(80)   NOT NULL,
+    imya            VARCHAR(60)   NOT NULL,
+    otchestvo       VARCHAR(60),                         -- NULL: none
+    nas_punkt       VARCHAR(100)  NOT NULL,              -- 'г. Алматы'
+    ulitsa          VARCHAR(150)  NOT NULL,              -- 'ул. Жандосова'
+    dom             VARCHAR(10)   NOT NULL,              -- '12', '5А'
+    kvartira        VARCHAR(10),                         -- NULL: a house
+    kategoriya      VARCHAR(20)   NOT NULL,              -- 'НАСЕЛЕНИЕ', 'ПРЕДПРИЯТИЕ', 'БЮДЖЕТ'
+    uchet           CHAR(1)       NOT NULL,              -- 'Д' metered, 'Н' by norm
+    sostoyanie      VARCHAR(10)   NOT NULL,              -- 'ОТКРЫТ', 'ЗАКРЫТ'
+    data_zakrytiya  DATE,
+    zhiltsov        INTEGER       NOT NULL
+);
+
+CREATE TABLE schetchik (
+    id              BIGSERIAL     PRIMARY KEY,
+    nomer_ls        VARCHAR(10)   NOT NULL REFERENCES lits_schet(nomer),
+    zav_nomer       VARCHAR(20)   NOT NULL,
+    razryadnost     INTEGER       NOT NULL,
+    ustanovlen      DATE          NOT NULL,
+    pokaz_ustanovki NUMERIC(12,3) NOT NULL,
+    snyat           DATE,                                -- NULL while in place
+    pokaz_snyatiya  NUMERIC(12,3)
+);
+CREATE INDEX schetchik_nomer_ls ON schetchik (nomer_ls);
+CREATE INDEX schetchik_zav_nomer ON schetchik (zav_nomer);
+
+CREATE TABLE pokazaniya_god (
+    schetchik_id    BIGINT        NOT NULL REFERENCES schetchik(id),
+    god             INTEGER       NOT NULL,
+    m01 NUMERIC(12,3), m02 NUMERIC(12,3), m03 NUMERIC(12,3), m04 NUMERIC(12,3),
+    m05 NUMERIC(12,3), m06 NUMERIC(12,3), m07 NUMERIC(12,3), m08 NUMERIC(12,3),
+    m09 NUMERIC(12,3), m10 NUMERIC(12,3), m11 NUMERIC(12,3), m12 NUMERIC(12,3),
+    PRIMARY KEY (schetchik_id, god)
+);
+
+CREATE TABLE import_nachisleniy (
+    id              BIGSERIAL     PRIMARY KEY,
+    nomer_ls        VARCHAR(10)   NOT NULL,
+    period          CHAR(6)       NOT NULL,              -- 'YYYYMM'
+    obem            NUMERIC(12,3) NOT NULL,              -- m3
+    tarif_tiyn      BIGINT        NOT NULL,              -- per 1000 m3, without VAT
+    summa_tiyn      BIGINT        NOT NULL,              -- charge with VAT
+    skidka_tiyn     BIGINT        NOT NULL,              -- voucher discount
+    k_oplate_tiyn   BIGINT        NOT NULL,              -- amount due
+    vaucher         VARCHAR(64),                         -- NULL: a row gasvoucher did not write
+    sozdano         TIMESTAMP     NOT NULL,
+    status          VARCHAR(10)   NOT NULL,              -- 'НОВЫЙ', 'ЗАГРУЖЕН', 'ОТКЛОНЁН'
+    zagruzheno      TIMESTAMP,                           -- set by the import program
+    UNIQUE (nomer_ls, period)
+);
+
+INSERT INTO spr_region (kod, kod_iso, naimenovanie) VALUES
+    ('10', 'KZ-10', 'Абайская область'),
+    ('11', 'KZ-11', 'Акмолинская область'),
+    ('15', 'KZ-15', 'Актюбинская область'),
+    ('19', 'KZ-19', 'Алматинская область'),
+    ('23', 'KZ-23', 'Атырауская область'),
+    ('27', 'KZ-27', 'Западно-Казахстанская область'),
+    ('31', 'KZ-31', 'Жамбылская область'),
+    ('33', 'KZ-33', 'Жетысуская область'),
+    ('35', 'KZ-35', 'Карагандинская область'),
+    ('39', 'KZ-39', 'Костанайская область'),
+    ('43', 'KZ-43', 'Кызылординская область'),
+    ('47', 'KZ-47', 'Мангистауская область'),
+    ('55', 'KZ-55', 'Павлодарская область'),
+    ('59', 'KZ-59', 'Северо-Казахстанская область'),
+    ('61', 'KZ-61', 'Туркестанская область'),
+    ('62', 'KZ-62', 'Улытауская область'),
+    ('63', 'KZ-63', 'Восточно-Казахстанская область'),
+    ('71', 'KZ-71', 'г. Астана'),
+    ('75', 'KZ-75', 'г. Алматы'),
+    ('79', 'KZ-79', 'г. Шымкент');
