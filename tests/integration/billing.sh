@@ -134,7 +134,7 @@ chunk = 37"
               AND m.removed_on IS NULL AND r.kind <> 'ESTIMATED' AND r.read_on < '2025-09-01')
             ORDER BY b.account")
     fi
-    late=$(echo "$late" | head -1)
+    late=${late%%$'\n'*}     # the first line (a pipe into head could die of SIGPIPE)
     # The readings give some NO_METER_READING vouchers with an earlier
     # reading; without one this step would prove nothing.
     [ -n "$late" ] || fail "$label: no Pending NO_METER_READING voucher to bill late (R20 untested)"

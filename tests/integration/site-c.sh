@@ -231,7 +231,7 @@ PY
     late=$($q "SELECT b.account FROM gv_bill b JOIN schetchik s ON s.nomer_ls = b.account
         JOIN pokazaniya_god g ON g.schetchik_id = s.id AND g.god = 2025
         WHERE b.status = 'PENDING' AND b.reason = 'NO_METER_READING' AND s.snyat IS NULL
-          AND g.m08 IS NOT NULL AND g.m09 IS NULL ORDER BY b.account" | head -1)
+          AND g.m08 IS NOT NULL AND g.m09 IS NULL ORDER BY b.account LIMIT 1")
     if [ -z "$late" ]; then
         fail "$engine: no Pending NO_METER_READING voucher with an August value (R20 untested)"
     else
