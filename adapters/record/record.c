@@ -31,11 +31,9 @@ void *gv_record_over(const gv_adapter_t *inner, void *inner_ctx, FILE *out)
     return c;
 }
 
-/* Opened from the table, it reads through the mapping-driven adapter. */
-static void *record_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *err)
+/* A recording context that owns its inner one (closed with it). */
+static void *own_inner(const gv_adapter_t *inner, void *ictx, gv_err_t *err)
 {
-    const gv_adapter_t *inner = gv_adapter_find("sql");
-    void *ictx = inner->open(conf, map, err);
     record_ctx_t *c;
 
     if (!ictx)
@@ -49,22 +47,20 @@ static void *record_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_
     return c;
 }
 
+/* Opened from the table, it reads through the mapping-driven adapter. */
+static void *record_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *err)
+{
+    const gv_adapter_t *inner = gv_adapter_find("sql");
+
+    return own_inner(inner, inner->open(conf, map, err), err);
+}
+
 static void *record_open_shared(const gv_conf_t *conf, const gv_mapping_t *map, gv_db_t *db,
                                 gv_err_t *err)
 {
     const gv_adapter_t *inner = gv_adapter_find("sql");
-    void *ictx = inner->open_shared(conf, map, db, err);
-    record_ctx_t *c;
 
-    if (!ictx)
-        return NULL;
-    if (!(c = gv_record_over(inner, ictx, stdout))) {
-        inner->close(ictx);
-        gv_err_set(err, "out of memory");
-        return NULL;
-    }
-    c->owns_inner = 1;
-    return c;
+    return own_inner(inner, inner->open_shared(conf, map, db, err), err);
 }
 
 static void record_close(void *ctx)
