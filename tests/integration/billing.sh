@@ -115,6 +115,11 @@ chunk = 37"
         fail "$label: dry run: $(tail -3 "$d/dry.out")"
     grep -q '^BILL ' "$d/dry.out" && grep -q 'INSERT INTO' "$d/dry.out" || fail "$label: dry run prints no bills or SQL"
     [ "$($q "SELECT COUNT(*) FROM gv_bill")" = 0 ] || fail "$label: the dry run wrote gv_bill rows"
+    if [ "$site" = a ]; then site_bills="SELECT COUNT(*) FROM nachislenie"
+    else site_bills="SELECT COUNT(*) FROM invoices"; fi
+    [ "$($q "$site_bills")" = 0 ] || fail "$label: the dry run wrote bills into the site's tables"
+    grep -q '^-- dry run: nothing is written; the sql adapter would write:' "$d/dry.out" ||
+        fail "$label: the dry run did not go through the recording adapter"
     "$GV" -c "$d/gv.conf" "${NOW[@]}" bill --period 2025-09 --no-send > "$d/bill1.out" 2>&1 ||
         fail "$label: bill: $(cat "$d/bill1.out")"
     # A second run finds nothing new to bill and no new report.
