@@ -39,7 +39,7 @@ static int cmp_account(const void *key, const void *elem)
  * of an account not asked for (a mapping's WHERE may be wider). */
 static gv_site_account_t *find_account(gv_site_account_t *acc, size_t n, const char *account)
 {
-    return bsearch(account, acc, n, sizeof *acc, cmp_account);
+    return n ? bsearch(account, acc, n, sizeof *acc, cmp_account) : NULL;
 }
 
 /* Prepares, binds and runs a chunk statement of the mapping for the

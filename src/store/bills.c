@@ -49,7 +49,7 @@ static int cmp_key(const void *key, const void *elem)
 
 gv_bill_item_t *gv_bill_items_find(gv_bill_items_t *c, const char *account)
 {
-    return bsearch(account, c->v, c->n, sizeof *c->v, cmp_key);
+    return c->n ? bsearch(account, c->v, c->n, sizeof *c->v, cmp_key) : NULL;
 }
 
 void gv_bill_items_free(gv_bill_items_t *c)
