@@ -2,8 +2,10 @@
 # R7 with two typings of one account: an earlier activation typed one way
 # and a later one typed another way, in two parts delivered in both orders
 # and in one part, on SQLite, PostgreSQL and MariaDB, at every sample site
-# and at a site whose mapping leaves the typings apart (its [account] does
-# not pad; the site's SQL finds both as one account).  Every time: exactly
+# (site-a 61000004 / "0061 000 004", site-b 0061000004 / "610-000-04",
+# site-c 79-1 / 790000001, a metered account) and at a site whose mapping
+# leaves the typings apart (its [account] does not pad; the site's SQL
+# finds both as one account).  Every time: exactly
 # one voucher ACCEPTED, the earliest; the other DUPLICATE_ACCOUNT_PERIOD;
 # one bill, for the earliest voucher, under the account as the site keeps it.
 set -euo pipefail
@@ -147,8 +149,21 @@ loose_a() { # ENGINE FILE
 a_bills="SELECT vaucher FROM nachislenie WHERE lic_schet = '0061000004'"
 b_bills="SELECT l.reference FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
   JOIN customers c ON c.id = i.customer_id WHERE c.account_no = 61000004 AND l.line_type = 'VOUCHER_DISCOUNT'"
+c_bills="SELECT vaucher FROM import_nachisleniy WHERE nomer_ls = '79-0000001'"
 a_clear="DELETE FROM nachislenie"
 b_clear="DELETE FROM invoice_lines; DELETE FROM invoices"
+c_clear="DELETE FROM import_nachisleniy"
+
+# site-c: the fixture's 79-0000001 (metered), with readings that bill in
+# 2025-09 (tests/sites/readings.py, seed 5: a normal month); people type
+# it 79-1 or 790000001.
+echo number > "$dir/c-only.csv"
+echo 79-0000001 >> "$dir/c-only.csv"
+c_readings() { # ENGINE
+    "$GVT_PYTHON" "$top_srcdir/tests/sites/readings.py" --site c --engine "$1" --period 2025-09 \
+        --seed 5 --only "$dir/c-only.csv" --program "$top_srcdir/contrib/program.ini" \
+        --expect "$dir/c-expect-$1.csv"
+}
 
 for engine in sqlite postgresql mariadb; do
     case $engine in
@@ -157,9 +172,11 @@ for engine in sqlite postgresql mariadb; do
                 qa() { sqlite3 -separator $'\t' "$dir/a.db" "$1"; }
                 qb() { sqlite3 -separator $'\t' "$dir/b.db" "$1"; } ;;
         postgresql) gvt_pg_start "$dir"
-                qa() { gvt_pg_sql "$dir" -c "$1"; }; qb() { qa "$@"; } ;;
+                qa() { gvt_pg_sql "$dir" -c "$1"; }; qb() { qa "$@"; }
+                script() { gvt_pg_sql "$dir" > /dev/null; } ;;
         mariadb) gvt_pg_stop "$dir"; gvt_maria_start "$dir"
-                qa() { gvt_maria_sql "$dir" -e "$1"; }; qb() { qa "$@"; } ;;
+                qa() { gvt_maria_sql "$dir" -e "$1"; }; qb() { qa "$@"; }
+                script() { gvt_maria_sql "$dir" > /dev/null; } ;;
     esac
     [ "$engine" = sqlite ] || gvt_load_site a $engine "$dir"
     case $engine in sqlite) gvt_sqlite_create "$dir/a.db"; conn=$GVT_SQLITE_CONN ;;
@@ -174,6 +191,17 @@ for engine in sqlite postgresql mariadb; do
     if [ "$engine" = sqlite ]; then gvt_sqlite_create "$dir/b.db"; conn=$GVT_SQLITE_CONN; fi
     case_r7 "$engine-b" $engine "$top_srcdir/mappings/site-b.ini" 61000004 0061000004 "610-000-04" \
         qb "$b_clear" "$b_bills"
+    case $engine in
+        sqlite) gvt_sqlite_create "$dir/c.db"; gvt_load_site c sqlite "$dir/c.db"
+                c_readings sqlite | sqlite3 -bail "$dir/c.db"; conn=$GVT_SQLITE_CONN
+                qc() { sqlite3 -separator $'\t' "$dir/c.db" "$1"; } ;;
+        *) gvt_load_site c $engine "$dir"; c_readings $engine | script
+           qc() { qa "$@"; } ;;
+    esac
+    grep -q '^79-0000001,BILLED,' "$dir/c-expect-$engine.csv" ||
+        fail "$engine-c: 79-0000001 would not bill: $(cat "$dir/c-expect-$engine.csv")"
+    case_r7 "$engine-c" $engine "$top_srcdir/mappings/site-c.ini" 79-0000001 79-1 790000001 \
+        qc "$c_clear" "$c_bills"
 done
 gvt_maria_stop "$dir"
 gvt_end "R7 over two typings of one account: one accepted, the earliest billed, on every engine and site"
