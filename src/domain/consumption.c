@@ -3,7 +3,9 @@
  * Metered volume: the readings that count (actual, install, removal; not
  * estimated; not after the period) are put in one order - day, then the
  * meters in the order they first appeared (so on a replacement day the old
- * meter's readings precede the new one's), then INSTALL < ACTUAL < REMOVAL
+ * meter's readings precede the new one's; two meters first seen the same
+ * day: the one removed that day before the one installed), then
+ * INSTALL < ACTUAL < REMOVAL
  * within a meter, then the site's row order.  P is the last of them before
  * the period, C the last inside it.  Walking P..C, a step on the same meter
  * adds (next - prev), plus 10^digits m3 when the register went down (it
@@ -77,6 +79,16 @@ static void meter_first(const gv_reading_t *all, size_t n, const char *meter, in
     }
 }
 
+/* Whether meter has a reading of kind on day among all[0..n). */
+static int has_on(const gv_reading_t *all, size_t n, const char *meter, int32_t day,
+                  gv_read_kind_t kind)
+{
+    for (size_t i = 0; i < n; i++)
+        if (all[i].day == day && all[i].kind == kind && strcmp(all[i].meter, meter) == 0)
+            return 1;
+    return 0;
+}
+
 /* The order described at the top.  all[0..n) are the counting readings;
  * the meters' first appearance is a property of that set, so it does not
  * change while the window inside it is being sorted.  The last keys (value,
@@ -94,6 +106,19 @@ static int cmp_reading(const gv_reading_t *a, const gv_reading_t *b, const gv_re
         meter_first(all, n, b->meter, &db, &sb);
         if (da != db)
             return da < db ? -1 : 1;
+        /* Both first seen on a replacement day (a query that starts at
+         * the previous closing reading's day): the meter removed that day
+         * is the old one, the one installed that day the new one,
+         * whatever their names or row numbers say. */
+        if (has_on(all, n, a->meter, da, GV_READ_INSTALL) !=
+            has_on(all, n, b->meter, db, GV_READ_INSTALL)) {
+            int a_new = has_on(all, n, a->meter, da, GV_READ_INSTALL) &&
+                        has_on(all, n, b->meter, db, GV_READ_REMOVAL);
+            int b_new = has_on(all, n, b->meter, db, GV_READ_INSTALL) &&
+                        has_on(all, n, a->meter, da, GV_READ_REMOVAL);
+            if (a_new || b_new)
+                return a_new ? 1 : -1;
+        }
         if (sa != sb)
             return sa < sb ? -1 : 1;
         return m;
