@@ -63,8 +63,9 @@ src=$dir/gasvoucher-$version
 mkdir -p "$src"
 if git -C "$top_srcdir" rev-parse --is-inside-work-tree > /dev/null 2>&1 &&
     [ "$(git -C "$top_srcdir" rev-parse --show-toplevel)" = "$(cd "$top_srcdir" && pwd -P)" ]; then
-    # A checkout: what git tracks or would track, uncommitted changes included.
-    (cd "$top_srcdir" && git ls-files -z -c -o --exclude-standard |
+    # A checkout: what git tracks or would track, uncommitted changes
+    # included, but not build folders (_b/, _build/).
+    (cd "$top_srcdir" && git ls-files -z -c -o --exclude-standard | grep -zv '^_' |
         tar --null -T - --ignore-failed-read -cf - 2> /dev/null) | tar -C "$src" -xf -
 else
     # A release tree (make distcheck): all of it but build and install folders.
