@@ -5,6 +5,7 @@
 #include "inifile.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ static const key_def_t keys[] = {
     { "wallet", "tls_cert",                 K_PATH,  F(tls_cert),       0, 0, NULL, 0 },
     { "wallet", "tls_key",                  K_PATH,  F(tls_key),        0, 0, NULL, 0 },
     { "wallet", "tls_client_ca",            K_PATH,  F(tls_client_ca),  0, 0, NULL, 0 },
+    { "wallet", "tls_priorities",           K_STRING, F(tls_priorities), 0, 0, GV_TLS_PRIORITIES, 0 },
+    { "wallet", "tls_client_allow",         K_PATH,  F(tls_client_allow), 0, 0, NULL, 0 },
     { "wallet", "threads",                  K_LONG,  F(threads),        1, 256, "2", 0 },
     { "wallet", "max_connections",          K_LONG,  F(max_connections), 1, 100000, "2048", 0 },
     { "wallet", "max_connections_per_ip",   K_LONG,  F(max_connections_per_ip), 0, 100000, "0", 0 },
@@ -400,10 +403,20 @@ gv_conf_t *gv_conf_load(const char *path, gv_errlist_t *errs)
     if (st.conf->wallet_tls) {
         static const char *const need[] = { "tls_cert", "tls_key", "tls_client_ca" };
         char **vals[] = { &st.conf->tls_cert, &st.conf->tls_key, &st.conf->tls_client_ca };
+        gnutls_priority_t prio;
+        const char *bad = NULL;
         for (int i = 0; i < 3; i++)
             if (!*vals[i])
                 gv_errlist_add(errs, "%s: [wallet] %s is required when tls = yes", path,
                                need[i]);
+        /* GnuTLS says where in the string it stopped understanding. */
+        if (st.conf->tls_priorities) {
+            if (gnutls_priority_init2(&prio, st.conf->tls_priorities, &bad, 0) < 0)
+                gv_errlist_add(errs, "%s: [wallet] tls_priorities: not a GnuTLS priority string "
+                                     "(stopped at '%s')", path, bad ? bad : "");
+            else
+                gnutls_priority_deinit(prio);
+        }
     } else if (!gv_hostport_is_loopback(&st.conf->wallet_listen)) {
         gv_errlist_add(errs,
                        "%s: [wallet] tls = no is allowed only on a loopback address "

@@ -17,6 +17,13 @@
 
 #define GV_MAX_REGIONS 32
 
+/* The wallet listener's TLS: 1.3 and 1.2 only, AEAD ciphers only (GCM,
+ * ChaCha20-Poly1305), ECDHE key exchange (forward secrecy), the server's
+ * order of preference. */
+#define GV_TLS_PRIORITIES                                                                  \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:" \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+
 typedef struct gv_hostport {
     char host[256];
     int port;
@@ -46,6 +53,8 @@ typedef struct gv_conf {
     char *tls_cert;
     char *tls_key;
     char *tls_client_ca;
+    char *tls_priorities;       /* GnuTLS priority string: versions and ciphers */
+    char *tls_client_allow;     /* allow-list of client certificates; NULL = any from the CA */
     long threads;
     long max_connections;
     long max_connections_per_ip;
