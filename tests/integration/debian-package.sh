@@ -143,6 +143,10 @@ for u in multi-user.target.wants/gasvoucherd.service timers.target.wants/gasvouc
 done
 out=$(systemd-analyze verify "${units[@]}" 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify says: $out"
+for u in "$unitdir"/gasvoucherd.service "$unitdir"/gasvoucher-billing.service; do
+    systemd-analyze security --offline=yes --threshold=20 "$u" > /dev/null 2>&1 ||
+        fail "$u is rated above 2.0 by systemd-analyze security"
+done
 
 # The service user reads its configuration; others do not.
 check_as_user() {
