@@ -179,6 +179,10 @@ static int cmd_account(const char *conf_path, const char *number, const char *pe
     return rc;
 }
 
+/* The --now a command was given, or NULL: open_session lets it count only
+ * when the configuration allows a pinned "now", and says so. */
+static const char *pinned_now;
+
 /* Everything the list commands need: configuration, spool, database. */
 typedef struct session {
     gv_runtime_t *rt;
@@ -198,6 +202,13 @@ static int open_session(const char *conf_path, session_t *s, int connect)
     if (!s->rt)
         return -1;
     gv_log_set_level(s->rt->conf->log_level);
+    if (pinned_now) {
+        if (gv_conf_pinned_now(s->rt->conf, "--now", pinned_now, &err) < 0) {
+            gv_log(GV_LOG_ERROR, "%s", err.msg);
+            goto fail;
+        }
+        gv_log(GV_LOG_WARNING, "%s", err.msg);
+    }
     if (gv_time_init(s->rt->conf->time_zone) < 0) {
         fprintf(stderr, "time zone %s is not in the tz database\n", s->rt->conf->time_zone);
         goto fail;
@@ -736,7 +747,7 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': conf_path = optarg; break;
-        case 'n': now_text = optarg; break;
+        case 'n': now_text = pinned_now = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -787,6 +798,7 @@ int main(int argc, char **argv)
             switch (c) {
             case 'p': period = optarg; break;
             case 'n':
+                pinned_now = optarg;
                 if (gv_datetime_parse(optarg, &now) != 0) {
                     fprintf(stderr, "--now: '%s' is not a date and time with an offset\n",
                             optarg);

@@ -39,14 +39,33 @@ static void usage(FILE *out)
                  "  -V, --version      print the version\n", DEFAULT_CONF);
 }
 
+/* Loads the configuration; one that does not allow the GASVOUCHER_NOW in
+ * the environment is refused like any other error. */
 static gv_runtime_t *load(const char *path)
 {
     gv_errlist_t errs = { 0 };
     gv_runtime_t *rt = gv_runtime_load(path, &errs);
+    const char *pin = getenv("GASVOUCHER_NOW");
+    gv_err_t err;
+    time_t t;
 
     for (size_t i = 0; i < errs.count; i++)
         gv_log(GV_LOG_ERROR, "%s", errs.items[i]);
     gv_errlist_free(&errs);
+    if (rt && pin) {
+        if (gv_datetime_parse(pin, &t) != 0) {
+            gv_log(GV_LOG_ERROR, "GASVOUCHER_NOW: '%s' is not a date and time with its offset "
+                                 "(e.g. 2025-09-30T10:00:00+05:00)", pin);
+            gv_runtime_release(rt);
+            return NULL;
+        }
+        if (gv_conf_pinned_now(rt->conf, "GASVOUCHER_NOW", pin, &err) < 0) {
+            gv_log(GV_LOG_ERROR, "%s", err.msg);
+            gv_runtime_release(rt);
+            return NULL;
+        }
+        gv_log(GV_LOG_WARNING, "%s", err.msg);
+    }
     return rt;
 }
 

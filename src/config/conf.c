@@ -97,6 +97,7 @@ static const key_def_t keys[] = {
     { "outbound", "outbox_interval", K_LONG,   F(outbox_interval), 1, 3600, "5", 0 },
 
     { "time", "zone", K_STRING, F(time_zone), 0, 0, GV_TIMEZONE, 0 },
+    { "time", "allow_pinned_now", K_BOOL, F(time_allow_pinned_now), 0, 0, "no", 0 },
 
     { "log", "level", K_LOGLEVEL, F(log_level), 0, 0, "info", 0 },
 };
@@ -455,6 +456,25 @@ int gv_conf_region_in_pilot(const gv_conf_t *conf, const char *region)
     for (size_t i = 0; i < conf->pilot_region_count; i++)
         if (strcmp(conf->pilot_regions[i], region) == 0)
             return 1;
+    return 0;
+}
+
+int gv_conf_pinned_now(const gv_conf_t *conf, const char *source, const char *value,
+                       gv_err_t *err)
+{
+    if (!conf->time_allow_pinned_now) {
+        gv_err_set(err,
+                   "%s pins \"now\" at %s, but [time] allow_pinned_now is off in %s: a pinned "
+                   "clock would backdate bills, results and signatures (set it to yes for tests "
+                   "and demonstrations only)",
+                   source, value, conf->path);
+        return -1;
+    }
+    gv_err_set(err,
+               "\"now\" is pinned at %s by %s ([time] allow_pinned_now = yes): what is "
+               "judged, billed, signed and written to the trail carries that time, not the "
+               "clock's",
+               value, source);
     return 0;
 }
 

@@ -106,6 +106,7 @@ typedef struct gv_conf {
     long outbox_interval;           /* seconds between looks at the outbox */
     /* [time] */
     char *time_zone;
+    int time_allow_pinned_now;  /* GASVOUCHER_NOW / --now may move "now" (tests, demos) */
 
     /* [log] */
     gv_log_level_t log_level;
@@ -120,6 +121,12 @@ void gv_conf_free(gv_conf_t *conf);
 gv_db_opts_t gv_conf_db_opts(const gv_conf_t *conf);
 int gv_conf_region_in_pilot(const gv_conf_t *conf, const char *region);
 int gv_hostport_is_loopback(const gv_hostport_t *hp);
+
+/* A pinned "now" (source: "--now" or "GASVOUCHER_NOW", value as given):
+ * -1 with err saying why when [time] allow_pinned_now is off; 0 when it is
+ * on, with err holding the warning every use must log. */
+int gv_conf_pinned_now(const gv_conf_t *conf, const char *source, const char *value,
+                       gv_err_t *err);
 
 /* For the documentation check: the i-th "section.key", NULL past the end. */
 const char *gv_conf_key_name(size_t i, char *buf, size_t bufsz);

@@ -27,8 +27,10 @@ struct gv_jobs {
 };
 
 /* "Now" is the clock, unless GASVOUCHER_NOW pins it (tests, the demo:
- * R1a), in which case the pinned instant moves on with the clock. */
-static time_t now_instant(void)
+ * R1a) and [time] allow_pinned_now lets it (gasvoucherd refuses to start
+ * otherwise, and logs the pin), in which case the pinned instant moves on
+ * with the clock. */
+static time_t now_instant(const gv_conf_t *conf)
 {
     static time_t offset;
     static int init;
@@ -41,7 +43,7 @@ static time_t now_instant(void)
             offset = p - t;
         init = 1;
     }
-    return t + offset;
+    return conf->time_allow_pinned_now ? t + offset : t;
 }
 
 int gv_jobs_due_periods(int32_t today, long days_after, gv_period_t *out, int max)
@@ -190,7 +192,7 @@ static void *jobs_main(void *arg)
                 client = client_for(rt->conf);
             }
         }
-        now = now_instant();
+        now = now_instant(rt->conf);
         if (in) {
             const gv_conf_t *conf = rt->conf;
             gv_err_t err;
