@@ -21,6 +21,7 @@
 #include "params.h"
 #include "pull.h"
 #include "reconcile.h"
+#include "spool.h"
 #include "runtime.h"
 #include "store.h"
 #include "walletclient.h"
@@ -60,6 +61,9 @@ static void usage(FILE *out)
             "  outbox [--all]            list messages for the wallet not yet delivered\n"
             "  outbox send               deliver what is due now\n"
             "  outbox retry MSG_ID       try a failed message again\n"
+            "  spool prune --older-than DAYS [--dry-run]\n"
+            "                            remove spool files older than DAYS that nothing\n"
+            "                            needs any more (processed, delivered, billed)\n"
             "  version                   print the version\n"
             "  --now DATETIME            take this instant as now (R1a), e.g.\n"
             "                            2025-09-30T10:00:00+05:00\n"
@@ -566,6 +570,41 @@ typedef struct progress {
     const char *period;
 } progress_t;
 
+static void print_pruned(void *ud, const char *path)
+{
+    printf("%s%s\n", *(const int *)ud ? "would remove " : "removed ", path);
+}
+
+static int cmd_spool_prune(const char *conf_path, const char *days_text, int dry_run, time_t now)
+{
+    session_t s;
+    gv_prune_stats_t st;
+    gv_err_t err;
+    char *end;
+    long days = days_text ? strtol(days_text, &end, 10) : 0;
+    int rc;
+
+    if (!days_text || *end || end == days_text || days < 1 || days > 36500) {
+        fprintf(stderr, "spool prune: --older-than DAYS, a whole number of days from 1 to 36500%s%s%s\n",
+                days_text ? ", got '" : "", days_text ? days_text : "", days_text ? "'" : "");
+        return 2;
+    }
+    if (open_session(conf_path, &s, 1) < 0)
+        return 1;
+    rc = gv_spool_prune(gv_intake_db(s.in), gv_intake_spool(s.in), s.rt->conf->inbox_dir, days,
+                        now, dry_run, print_pruned, &dry_run, &st, &err);
+    if (rc < 0)
+        fprintf(stderr, "spool prune: %s\n", err.msg);
+    else
+        printf("spool prune%s: %ld batches, %ld messages, %ld leftovers, %lld bytes%s; "
+               "%lld batches older than %ld days kept (not yet processed, delivered or billed)\n",
+               dry_run ? " (dry run)" : "", st.batches, st.messages, st.leftovers,
+               (long long)st.bytes, dry_run ? " would go" : " removed", (long long)st.batches_kept,
+               days);
+    close_session(&s);
+    return rc < 0 ? 1 : 0;
+}
+
 static void show_progress(void *ud, long done, long total)
 {
     progress_t *p = ud;
@@ -737,10 +776,11 @@ int main(int argc, char **argv)
         { "allow-partial", no_argument, NULL, 'P' },
         { "no-send", no_argument, NULL, 'S' },
         { "due", no_argument, NULL, 'U' },
+        { "older-than", required_argument, NULL, 'O' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *conf_path = DEFAULT_CONF, *period = NULL, *now_text = NULL;
+    const char *conf_path = DEFAULT_CONF, *period = NULL, *now_text = NULL, *older_than = NULL;
     int c, process = 1, all = 0, dry_run = 0, allow_partial = 0, send = 1, due = 0;
     time_t now = time(NULL);
 
@@ -793,7 +833,9 @@ int main(int argc, char **argv)
     }
     /* The list commands take their options after the command word. */
     if (argc >= 1) {
-        optind = 1;
+        /* "spool prune" is two words; its options follow both. */
+        int words = argc >= 2 && !strcmp(argv[0], "spool") ? 2 : 1;
+        optind = words;
         while ((c = getopt_long(argc, argv, "+p:", opts, NULL)) != -1) {
             switch (c) {
             case 'p': period = optarg; break;
@@ -811,6 +853,7 @@ int main(int argc, char **argv)
             case 'P': allow_partial = 1; break;
             case 'S': send = 0; break;
             case 'U': due = 1; break;
+            case 'O': older_than = optarg; break;
             default: usage(stderr); return 2;
             }
         }
@@ -838,6 +881,8 @@ int main(int argc, char **argv)
                 return cmd_outbox_list(conf_path, all);
             if (!strcmp(cmd, "outbox") && nrest == 1 && !strcmp(rest[0], "send"))
                 return cmd_outbox_send(conf_path, now);
+            if (words == 2 && !strcmp(argv[1], "prune") && nrest == 0)
+                return cmd_spool_prune(conf_path, older_than, dry_run, now);
             if (!strcmp(cmd, "outbox") && nrest == 2 && !strcmp(rest[0], "retry"))
                 return cmd_outbox_retry(conf_path, rest[1], now);
         }

@@ -1168,7 +1168,7 @@ static int write_report(run_t *r, const char *path, char sha256[65], gv_err_t *e
         return 0;
 
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
+    if (!(f = gv_fopen_write(tmp))) {
         gv_err_set(err, "%s: %s", tmp, strerror(errno));
         return -1;
     }

@@ -54,7 +54,7 @@ int gv_result_write(gv_db_t *db, const gv_batch_row_t *b, time_t now, const char
         return -1;
     }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w"))) {
+    if (!(f = gv_fopen_write(tmp))) {
         gv_err_set(err, "%s: %s", tmp, strerror(errno));
         return -1;
     }

@@ -110,6 +110,21 @@ int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err
     return gv_fsync_parent(path, err);
 }
 
+FILE *gv_fopen_write(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    FILE *f;
+
+    if (fd < 0)
+        return NULL;
+    if (!(f = fdopen(fd, "w"))) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return f;
+}
+
 int gv_move_durably(const char *src, const char *dst, gv_err_t *err)
 {
     if (gv_fsync_path(src, err) < 0)

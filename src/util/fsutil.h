@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -21,6 +22,9 @@ int gv_move_durably(const char *src, const char *dst, gv_err_t *err);
 /* fsync of a file by name, and of the directory holding it. */
 int gv_fsync_path(const char *path, gv_err_t *err);
 int gv_fsync_parent(const char *path, gv_err_t *err);
+/* fopen(path, "w") for a file gasvoucher writes: created 0640 (they hold
+ * account numbers), whatever the umask allows beyond.  NULL with errno set. */
+FILE *gv_fopen_write(const char *path);
 /* Copies src to dst (dst created, fsync'd). */
 int gv_copy_file(const char *src, const char *dst, gv_err_t *err);
 /* Reads a whole file of at most max bytes; *data is malloc'd.  errno is

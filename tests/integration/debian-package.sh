@@ -117,7 +117,8 @@ want_stat /usr/bin/gasvoucher "regular file 755 root:root"
 want_stat /usr/sbin/gasvoucherd "regular file 755 root:root"
 unitdir=$(dirname "$(dpkg -L gasvoucher | grep '/gasvoucherd\.service$')")
 units=("$unitdir"/gasvoucherd.service "$unitdir"/gasvoucher-billing.service
-       "$unitdir"/gasvoucher-billing.timer)
+       "$unitdir"/gasvoucher-billing.timer "$unitdir"/gasvoucher-spool-prune.service
+       "$unitdir"/gasvoucher-spool-prune.timer)
 for f in "${units[@]}" /usr/share/gasvoucher/mappings/site-a.ini \
     /usr/share/gasvoucher/mappings/site-b.ini /usr/share/man/man8/gasvoucherd.8.gz \
     /usr/share/man/man1/gasvoucher.1.gz /usr/share/man/man5/gasvoucher.conf.5.gz; do
@@ -138,12 +139,14 @@ grep -q '^ExecStart=/usr/bin/gasvoucher -c /etc/gasvoucher/gasvoucher.conf ' \
     "$unitdir/gasvoucher-billing.service" || fail "gasvoucher-billing.service names other paths"
 grep -q 'program = /etc/gasvoucher/program.ini' /etc/gasvoucher/gasvoucher.conf ||
     fail "gasvoucher.conf does not name /etc/gasvoucher/program.ini"
-for u in multi-user.target.wants/gasvoucherd.service timers.target.wants/gasvoucher-billing.timer; do
+for u in multi-user.target.wants/gasvoucherd.service timers.target.wants/gasvoucher-billing.timer \
+    timers.target.wants/gasvoucher-spool-prune.timer; do
     [ ! -e "/etc/systemd/system/$u" ] || fail "$u is enabled by the installation"
 done
 out=$(systemd-analyze verify "${units[@]}" 2>&1) || fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify says: $out"
-for u in "$unitdir"/gasvoucherd.service "$unitdir"/gasvoucher-billing.service; do
+for u in "$unitdir"/gasvoucherd.service "$unitdir"/gasvoucher-billing.service \
+    "$unitdir"/gasvoucher-spool-prune.service; do
     systemd-analyze security --offline=yes --threshold=20 "$u" > /dev/null 2>&1 ||
         fail "$u is rated above 2.0 by systemd-analyze security"
 done

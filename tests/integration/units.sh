@@ -12,7 +12,7 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 command -v systemd-analyze > /dev/null || { echo "FAIL: systemd-analyze is missing (package systemd)"; exit 1; }
 
-for unit in gasvoucherd.service gasvoucher-billing.service; do
+for unit in gasvoucherd.service gasvoucher-billing.service gasvoucher-spool-prune.service; do
     f=$top_builddir/contrib/$unit
     [ -f "$f" ] || (cd "$top_builddir" && make -s "contrib/$unit") || { fail "cannot make $f"; continue; }
     grep -n '@[a-z]*@' "$f" && fail "$unit: a placeholder is left"
