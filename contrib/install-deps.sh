@@ -9,7 +9,8 @@ BUILD="build-essential autoconf automake libtool pkg-config
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
 TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3
        procps iproute2 ca-certificates git"
-PACKAGE="debhelper lintian"
+# The Debian package and its checks; promtool (prometheus) for the alert rules.
+PACKAGE="debhelper lintian prometheus"
 BENCH="wrk nginx-light stunnel4"
 
 export DEBIAN_FRONTEND=noninteractive

@@ -747,8 +747,11 @@ static enum MHD_Result on_ops_request(void *cls, struct MHD_Connection *c, const
         return send_body(c, 503, "text/plain", "billing database unreachable\n", 29, 1);
     }
     if (!strcmp(url, "/metrics")) {
+        struct worker *w = worker_get(srv);
+        gv_db_error_t e;
         gv_buf_t b;
         enum MHD_Result ret;
+        gv_metrics_set_database_up(w && w->rt->adapter->ping(w->actx, mono_ms(), &e) == 0);
         gv_buf_init(&b, 1 << 20);
         if (gv_metrics_render(&b) < 0) {
             gv_buf_free(&b);
