@@ -102,6 +102,14 @@ IFS=: read -r _ _ uid _ _ home shell <<< "$(getent passwd gasvoucher)" ||
 [ "${home:-}" = /var/lib/gasvoucher ] || fail "gasvoucher's home is '${home:-}'"
 [ "${shell:-}" = /usr/sbin/nologin ] || fail "gasvoucher's shell is '${shell:-}'"
 getent group gasvoucher > /dev/null || fail "no group gasvoucher"
+# The billing run's own user, and the group of the signing key's readers
+# (given to the units that sign, no user a member).
+IFS=: read -r _ _ buid _ _ _ bshell <<< "$(getent passwd gasvoucher-billing)" ||
+    fail "no user gasvoucher-billing"
+[ "${buid:-0}" -gt 0 ] && [ "${buid:-1000}" -lt 1000 ] && [ "${bshell:-}" = /usr/sbin/nologin ] ||
+    fail "gasvoucher-billing is not a system user without a login"
+IFS=: read -r _ _ _ sign_members <<< "$(getent group gasvoucher-sign)" || fail "no group gasvoucher-sign"
+[ -z "${sign_members:-}" ] || fail "gasvoucher-sign has members: $sign_members"
 
 # Owners and modes.
 want_stat() {
@@ -112,7 +120,12 @@ want_stat() {
 want_stat /var/lib/gasvoucher "directory 750 gasvoucher:gasvoucher"
 want_stat /etc/gasvoucher "directory 755 root:root"
 want_stat /etc/gasvoucher/gasvoucher.conf "regular file 640 root:gasvoucher"
+want_stat /etc/gasvoucher/billing.conf "regular file 640 root:gasvoucher-billing"
 want_stat /etc/gasvoucher/program.ini "regular file 644 root:root"
+want_stat /var/lib/gasvoucher/outbox "directory 2770 gasvoucher:gasvoucher"
+want_stat /var/lib/gasvoucher/batches "directory 750 gasvoucher:gasvoucher"
+want_stat /var/lib/gasvoucher/.lock "regular empty file 660 gasvoucher:gasvoucher"
+want_stat /var/lib/gasvoucher/billing.lock "regular empty file 660 gasvoucher:gasvoucher"
 want_stat /usr/bin/gasvoucher "regular file 755 root:root"
 want_stat /usr/sbin/gasvoucherd "regular file 755 root:root"
 unitdir=$(dirname "$(dpkg -L gasvoucher | grep '/gasvoucherd\.service$')")
@@ -127,7 +140,7 @@ done
 
 # Every file in /etc is a conffile.
 conffiles=$(dpkg-query -W -f='${Conffiles}\n' gasvoucher | awk 'NF { print $1 }' | sort)
-[ "$conffiles" = "$(printf '%s\n' /etc/gasvoucher/gasvoucher.conf \
+[ "$conffiles" = "$(printf '%s\n' /etc/gasvoucher/billing.conf /etc/gasvoucher/gasvoucher.conf \
     /etc/gasvoucher/gasvoucher.conf.sample /etc/gasvoucher/program.ini)" ] ||
     fail "conffiles: $conffiles"
 
@@ -135,7 +148,7 @@ conffiles=$(dpkg-query -W -f='${Conffiles}\n' gasvoucher | awk 'NF { print $1 }'
 # enabled nor started before the site is configured.
 grep -q '^ExecStart=/usr/sbin/gasvoucherd -c /etc/gasvoucher/gasvoucher.conf$' \
     "$unitdir/gasvoucherd.service" || fail "gasvoucherd.service: $(grep Exec "$unitdir/gasvoucherd.service")"
-grep -q '^ExecStart=/usr/bin/gasvoucher -c /etc/gasvoucher/gasvoucher.conf ' \
+grep -q '^ExecStart=/usr/bin/gasvoucher -c /etc/gasvoucher/billing.conf bill --due$' \
     "$unitdir/gasvoucher-billing.service" || fail "gasvoucher-billing.service names other paths"
 grep -q 'program = /etc/gasvoucher/program.ini' /etc/gasvoucher/gasvoucher.conf ||
     fail "gasvoucher.conf does not name /etc/gasvoucher/program.ini"
@@ -162,6 +175,38 @@ check_as_user() {
 check_as_user "installed"
 runuser -u nobody -- cat /etc/gasvoucher/gasvoucher.conf > /dev/null 2>&1 &&
     fail "user nobody can read gasvoucher.conf"
+
+# Least privilege, with the identities the units give (setpriv as systemd
+# would: User=, Group=, SupplementaryGroups=).
+as_daemon=(setpriv --reuid=gasvoucher --regid=gasvoucher --groups=gasvoucher-sign --)
+as_billing=(setpriv --reuid=gasvoucher-billing --regid=gasvoucher
+            --groups=gasvoucher-billing,gasvoucher-sign --)
+as_prune=(setpriv --reuid=gasvoucher --regid=gasvoucher --clear-groups --)
+"${as_daemon[@]}" cat /etc/gasvoucher/billing.conf > /dev/null 2>&1 &&
+    fail "gasvoucherd can read billing.conf (the credentials that write bills)"
+out=$(cd / && "${as_billing[@]}" gasvoucher -c /etc/gasvoucher/billing.conf config check 2>&1) ||
+    fail "the billing run cannot check billing.conf: $out"
+# A signing key as the site installs it: only the units that sign read it.
+install -o root -g gasvoucher-sign -m 0640 /dev/null /etc/gasvoucher/signing.key
+"${as_daemon[@]}" cat /etc/gasvoucher/signing.key > /dev/null || fail "gasvoucherd cannot read the signing key"
+"${as_billing[@]}" cat /etc/gasvoucher/signing.key > /dev/null || fail "the billing run cannot read the signing key"
+"${as_prune[@]}" cat /etc/gasvoucher/signing.key > /dev/null 2>&1 && fail "the spool retention can read the signing key"
+runuser -u gasvoucher -- cat /etc/gasvoucher/signing.key > /dev/null 2>&1 &&
+    fail "the user gasvoucher alone can read the signing key"
+rm -f /etc/gasvoucher/signing.key
+# The spool is shared: a report the billing run writes (umask 0027, as its
+# unit) is gasvoucherd's to read and the retention's to remove; both take
+# the locks.
+"${as_billing[@]}" sh -c 'umask 027; echo report > /var/lib/gasvoucher/outbox/probe.xml' ||
+    fail "the billing run cannot write into outbox/"
+want_stat /var/lib/gasvoucher/outbox/probe.xml "regular file 640 gasvoucher-billing:gasvoucher"
+"${as_daemon[@]}" cat /var/lib/gasvoucher/outbox/probe.xml > /dev/null || fail "gasvoucherd cannot read the billing run's report"
+"${as_prune[@]}" rm /var/lib/gasvoucher/outbox/probe.xml || fail "the retention cannot remove the billing run's report"
+for lock in .lock billing.lock; do
+    # opened for reading and writing, as gasvoucher opens them
+    "${as_billing[@]}" sh -c "exec 9<> /var/lib/gasvoucher/$lock && flock 9" ||
+        fail "the billing run cannot take $lock"
+done
 
 # ---- upgrade over edited configuration --------------------------------------
 # The site's own name and a comment beside its official prices.
