@@ -1042,8 +1042,10 @@ static int next_chunk(run_t *r, int past_deadline, const char *after, chunk_t *c
     r->fetched = c->n;
     if (row < 0)
         return -1;
+    if (!c->n)
+        return 0;   /* c->items may be NULL then, which qsort must not get */
     qsort(c->items, c->n, sizeof *c->items, cmp_item);
-    return c->n ? drop_done(r, past_deadline, after, c, e) : 0;
+    return drop_done(r, past_deadline, after, c, e);
 }
 
 /* Every part of the period's list must be in and processed (R5). */
