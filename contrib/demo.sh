@@ -54,7 +54,10 @@ gvt_write_conf "$dir/gasvoucher.conf" "$GVT_SQLITE_CONN" "$top/mappings/site-a.i
     "$(gvt_intake_ini "$dir/certs" "$dir/spool" "https://127.0.0.1:$sim_port")
 [billing]
 program = $top/contrib/program.ini
-chunk = 100"
+chunk = 100
+[time]
+# --now below: a pinned clock, for the demonstration only
+allow_pinned_now = yes"
 "$GV" -c "$dir/gasvoucher.conf" mapping check
 "$GV" -c "$dir/gasvoucher.conf" db migrate
 gvt_daemon_start "$dir/gasvoucher.conf" "$dir/gasvoucherd.log"

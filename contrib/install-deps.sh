@@ -9,19 +9,26 @@ BUILD="build-essential autoconf automake libtool pkg-config
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
 TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3
        procps iproute2 ca-certificates git clang libfuzzer-14-dev"
+# The Debian package and its checks; promtool (prometheus) for the alert rules.
+PACKAGE="debhelper lintian prometheus"
 BENCH="wrk nginx-light stunnel4"
 
 export DEBIAN_FRONTEND=noninteractive
 want=""
-for p in $BUILD $RUNTIME $TESTS ${GASVOUCHER_BENCH_DEPS:+$BENCH}; do
+for p in $BUILD $RUNTIME $TESTS $PACKAGE ${GASVOUCHER_BENCH_DEPS:+$BENCH}; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
         want="$want $p"
 done
 if [ -n "$want" ]; then
     apt-get update -qq
     # Server packages must not start their own instances: the tests start
-    # theirs under a temporary folder.
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    # theirs under a temporary folder.  The block is removed however apt
+    # ends (otherwise no service on the machine would start afterwards); a
+    # policy-rc.d the machine had already is left as it was.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+        trap 'exit 130' INT TERM HUP
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    fi
     apt-get install -y -qq --no-install-recommends $want
-    rm -f /usr/sbin/policy-rc.d
 fi

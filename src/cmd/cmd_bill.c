@@ -135,7 +135,7 @@ int cmd_bill(const cmd_args_t *a)
         fprintf(stderr, "bill: --period YYYY-MM or --due is needed\n");
         return 2;
     }
-    if (gv_session_open(a->conf_path, needs, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, needs, &s) < 0)
         return 1;
     if (!s.rt->conf->billing_program) {
         fprintf(stderr, "%s: [billing] program is not set: billing needs the program's "

@@ -75,7 +75,7 @@ int cmd_ingest(const cmd_args_t *a)
     session_t s;
     int rc = 0;
 
-    if (gv_session_open(a->conf_path, GV_NEED_INTAKE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_INTAKE, &s) < 0)
         return 1;
     for (int i = 0; i < nfiles; i++) {
         gv_receipt_t r;
@@ -99,7 +99,7 @@ int cmd_process(const cmd_args_t *a)
     session_t s;
     int rc;
 
-    if (gv_session_open(a->conf_path, GV_NEED_INTAKE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_INTAKE, &s) < 0)
         return 1;
     rc = cmd_run_processing(&s, a->now);
     gv_session_close(&s);
@@ -121,7 +121,7 @@ int cmd_pull(const cmd_args_t *a)
         fprintf(stderr, "pull: --period YYYY-MM is needed\n");
         return 2;
     }
-    if (gv_session_open(a->conf_path, GV_NEED_INTAKE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_INTAKE, &s) < 0)
         return 1;
     if (!(c = cmd_open_client(s.rt->conf))) {
         gv_session_close(&s);
@@ -149,7 +149,7 @@ int cmd_batches(const cmd_args_t *a)
     gv_db_error_t dbe;
     int n, rc = 0;
 
-    if (!rows || gv_session_open(a->conf_path, GV_NEED_STORE, &s) < 0) {
+    if (!rows || gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0) {
         free(rows);
         return 1;
     }
@@ -206,7 +206,7 @@ int cmd_trail(const cmd_args_t *a)
         fprintf(stderr, "trail: --period YYYY-MM is needed\n");
         return 2;
     }
-    if (gv_session_open(a->conf_path, GV_NEED_STORE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0)
         return 1;
     if (gv_store_trail(s.db, period, print_trail, &count, &dbe) < 0) {
         fprintf(stderr, "%s\n", dbe.msg);
@@ -230,7 +230,7 @@ int cmd_report(const cmd_args_t *a)
         fprintf(stderr, "report: --period YYYY-MM is needed\n");
         return 2;
     }
-    if (gv_session_open(a->conf_path, GV_NEED_STORE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0)
         return 1;
     if (gv_reconcile_print(s.db, period, stdout, &dbe) < 0) {
         fprintf(stderr, "report: %s\n", dbe.msg);

@@ -21,7 +21,7 @@ int cmd_outbox_list(const cmd_args_t *a)
     gv_db_error_t dbe;
     int n, rc = 0, shown = 0;
 
-    if (!rows || gv_session_open(a->conf_path, GV_NEED_STORE, &s) < 0) {
+    if (!rows || gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0) {
         free(rows);
         return 1;
     }
@@ -56,7 +56,7 @@ int cmd_outbox_send(const cmd_args_t *a)
     gv_err_t err;
     int rc = 0;
 
-    if (gv_session_open(a->conf_path, GV_NEED_STORE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0)
         return 1;
     if (!(c = cmd_open_client(s.rt->conf))) {
         gv_session_close(&s);
@@ -84,7 +84,7 @@ int cmd_outbox_retry(const cmd_args_t *a)
     gv_err_t err;
     int rc = 0;
 
-    if (gv_session_open(a->conf_path, GV_NEED_STORE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0)
         return 1;
     if (gv_outbox_retry(s.db, msg_id, now, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);

@@ -57,7 +57,9 @@ int cmd_mapping_check(const cmd_args_t *a)
         goto out;
     }
     rc = 1;
-    if ((conf = gv_conf_load(a->conf_path, &errs)) && gv_time_init(conf->time_zone) < 0)
+    if ((conf = gv_conf_load(a->conf_path, &errs)) && gv_session_check_now(conf, a->pinned_now) < 0)
+        goto out;
+    if (conf && gv_time_init(conf->time_zone) < 0)
         gv_errlist_add(&errs, "time zone %s is not in the tz database", conf->time_zone);
     else if (conf && !a->period) {
         gv_civil_from_days(gv_time_local_day(a->now), &y, &m, &d);
@@ -99,6 +101,10 @@ int cmd_account(const cmd_args_t *a)
     gv_errlist_free(&errs);
     if (!rt)
         return 1;
+    if (gv_session_check_now(rt->conf, a->pinned_now) < 0) {
+        gv_runtime_release(rt);
+        return 1;
+    }
     if (gv_time_init(rt->conf->time_zone) < 0) {
         fprintf(stderr, "time zone %s is not in the tz database\n", rt->conf->time_zone);
         gv_runtime_release(rt);
@@ -164,7 +170,7 @@ int cmd_db_migrate(const cmd_args_t *a)
     gv_err_t err;
     int from, to, rc = 0;
 
-    if (gv_session_open(a->conf_path, GV_NEED_STORE | GV_NEED_NO_VERSION, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE | GV_NEED_NO_VERSION, &s) < 0)
         return 1;
     if (gv_store_migrate(s.db, a->now, &from, &to, &dbe) < 0) {
         fprintf(stderr, "migration failed: %s\n", dbe.msg);
@@ -178,7 +184,7 @@ int cmd_db_migrate(const cmd_args_t *a)
     gv_session_close(&s);
     if (!a->rekey && (from == 0 || from >= GV_SCHEMA_SITE_KEYS))
         return 0;
-    if (gv_session_open(a->conf_path, GV_NEED_INTAKE, &s) < 0)
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_INTAKE, &s) < 0)
         return 1;
     if (gv_intake_rekey(s.in, a->now, &st, &err) < 0) {
         fprintf(stderr, "re-keying accounts failed (nothing changed): %s\n", err.msg);

@@ -10,6 +10,8 @@ typedef struct cmd_args {
     const char *conf_path;
     const char *period;         /* --period */
     time_t now;                 /* --now, else the clock */
+    const char *pinned_now;     /* --now as given, NULL when the clock */
+    const char *older_than;     /* spool prune --older-than DAYS */
     int process;                /* not --no-process */
     int all;                    /* --all */
     int dry_run, allow_partial, due;
@@ -36,6 +38,8 @@ int cmd_trail(const cmd_args_t *a);
 int cmd_report(const cmd_args_t *a);
 /* cmd_bill.c */
 int cmd_bill(const cmd_args_t *a);
+/* cmd_spool.c */
+int cmd_spool_prune(const cmd_args_t *a);
 /* cmd_outbox.c */
 int cmd_outbox_list(const cmd_args_t *a);
 int cmd_outbox_send(const cmd_args_t *a);

@@ -52,6 +52,9 @@ static void usage(FILE *out)
             "  outbox [--all]            list messages for the wallet not yet delivered\n"
             "  outbox send               deliver what is due now\n"
             "  outbox retry MSG_ID       try a failed message again\n"
+            "  spool prune --older-than DAYS [--dry-run]\n"
+            "                            remove spool files older than DAYS that nothing\n"
+            "                            needs any more (processed, delivered, billed)\n"
             "  version                   print the version\n"
             "  --now DATETIME            take this instant as now (R1a), e.g.\n"
             "                            2025-09-30T10:00:00+05:00\n"
@@ -82,6 +85,7 @@ static const command_t commands[] = {
     { "outbox", "send", 0, 0, cmd_outbox_send },
     { "outbox", "retry", 1, 1, cmd_outbox_retry },
     { "outbox", NULL, 0, 0, cmd_outbox_list },
+    { "spool", "prune", 0, 0, cmd_spool_prune },
 };
 
 int main(int argc, char **argv)
@@ -98,6 +102,7 @@ int main(int argc, char **argv)
         { "due", no_argument, NULL, 'U' },
         { "rekey", no_argument, NULL, 'R' },
         { "sample", no_argument, NULL, 'Z' },
+        { "older-than", required_argument, NULL, 'O' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -114,7 +119,7 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': a.conf_path = optarg; break;
-        case 'n': now_text = optarg; break;
+        case 'n': now_text = a.pinned_now = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -160,6 +165,7 @@ int main(int argc, char **argv)
         case 'Z': sampling = 1; break;
         case 'p': a.period = optarg; break;
         case 'n':
+            a.pinned_now = optarg;
             if (gv_datetime_parse(optarg, &a.now) != 0) {
                 fprintf(stderr, "--now: '%s' is not a date and time with an offset\n", optarg);
                 free(words);
@@ -174,6 +180,7 @@ int main(int argc, char **argv)
         case 'S': a.send = 0; break;
         case 'U': a.due = 1; break;
         case 'R': a.rekey = 1; break;
+        case 'O': a.older_than = optarg; break;
         default: usage(stderr); free(words); free(a.samples); return 2;
         }
     }

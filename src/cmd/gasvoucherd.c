@@ -1,8 +1,11 @@
 /* gasvoucherd - the daemon: answers the Social Wallet's account checks.
  *
- * Runs in the foreground (systemd starts it).  SIGTERM and SIGINT drain
- * requests in flight and stop; SIGHUP reloads gasvoucher.conf and the
- * mapping, keeping the running ones when the new ones have any error.
+ * Runs in the foreground (systemd starts it, Type=notify).  SIGTERM and
+ * SIGINT drain requests in flight and stop; SIGHUP reloads gasvoucher.conf
+ * and the mapping, keeping the running ones when the new ones have any
+ * error.  systemd hears READY=1 once both listeners and the background jobs
+ * run, RELOADING=1 ... READY=1 around a reload, STOPPING=1, and WATCHDOG=1
+ * from the signal loop at half the interval it asks for.
  */
 #include "config.h"
 
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "clock.h"
@@ -20,6 +24,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "runtime.h"
+#include "sdnotify.h"
 #include "xmlsafe.h"
 
 #ifndef SYSCONFDIR
@@ -35,14 +40,27 @@ static void usage(FILE *out)
                  "  -V, --version      print the version\n", DEFAULT_CONF);
 }
 
+/* Loads the configuration; one that does not allow the GASVOUCHER_NOW in
+ * the environment is refused like any other error. */
 static gv_runtime_t *load(const char *path)
 {
     gv_errlist_t errs = { 0 };
     gv_runtime_t *rt = gv_runtime_load(path, &errs);
+    const char *pin = getenv("GASVOUCHER_NOW");
+    gv_err_t err;
 
     for (size_t i = 0; i < errs.count; i++)
         gv_log(GV_LOG_ERROR, "%s", errs.items[i]);
     gv_errlist_free(&errs);
+    /* Whether the value is a date and time, pin_clock says at the start. */
+    if (rt && pin && *pin) {
+        if (gv_conf_pinned_now(rt->conf, "GASVOUCHER_NOW", pin, &err) < 0) {
+            gv_log(GV_LOG_ERROR, "%s", err.msg);
+            gv_runtime_release(rt);
+            return NULL;
+        }
+        gv_log(GV_LOG_WARNING, "%s", err.msg);
+    }
     return rt;
 }
 
@@ -88,6 +106,8 @@ int main(int argc, char **argv)
     };
     const char *conf_path = DEFAULT_CONF;
     int check_only = 0, c, sig, rc = 0;
+    uint64_t watchdog_usec;
+    struct timespec tick;
     gv_runtime_t *rt;
     gv_server_t *srv;
     gv_jobs_t *jobs;
@@ -166,13 +186,30 @@ int main(int argc, char **argv)
            PACKAGE_VERSION, rt->conf->wallet_tls ? "https" : "http", rt->conf->wallet_listen.host,
            rt->conf->wallet_listen.port, rt->conf->ops_listen.host, rt->conf->ops_listen.port,
            rt->map->name);
+    gv_sd_notifyf("READY=1\nSTATUS=serving the wallet on %s:%d", rt->conf->wallet_listen.host,
+                  rt->conf->wallet_listen.port);
+    /* The watchdog hears from this loop: a wedged signal loop cannot stop or
+     * reload the daemon either. */
+    watchdog_usec = gv_sd_watchdog_usec();
+    tick.tv_sec = (time_t)(watchdog_usec / 2 / 1000000u);
+    tick.tv_nsec = (long)(watchdog_usec / 2 % 1000000u * 1000u);
+    if (watchdog_usec)
+        gv_sd_notify("WATCHDOG=1");
     for (;;) {
-        if (sigwait(&set, &sig) != 0)
+        sig = watchdog_usec ? sigtimedwait(&set, NULL, &tick) : sigwaitinfo(&set, NULL);
+        if (sig < 0) {
+            if (watchdog_usec)
+                gv_sd_notify("WATCHDOG=1");
             continue;
+        }
         if (sig == SIGHUP) {
-            gv_runtime_t *next = load(conf_path);
+            gv_runtime_t *next;
+            gv_sd_notifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
+                          (unsigned long long)gv_sd_monotonic_usec());
+            next = load(conf_path);
             if (!next) {
                 gv_log(GV_LOG_ERROR, "reload refused: keeping the running configuration");
+                gv_sd_notify("READY=1\nSTATUS=reload refused: running the previous configuration");
                 continue;
             }
             gv_log_set_level(next->conf->log_level);
@@ -181,8 +218,11 @@ int main(int argc, char **argv)
             gv_runtime_release(rt);
             rt = next;
             gv_log(GV_LOG_INFO, "reloaded %s and mapping %s", conf_path, rt->map->path);
+            gv_sd_notifyf("READY=1\nSTATUS=serving the wallet on %s:%d (reloaded)",
+                          rt->conf->wallet_listen.host, rt->conf->wallet_listen.port);
             continue;
         }
+        gv_sd_notify("STOPPING=1\nSTATUS=draining requests in flight");
         gv_log(GV_LOG_INFO, "signal %d: draining and stopping", sig);
         break;
     }

@@ -43,7 +43,22 @@ static int connect_store(gv_db_t *db, int check_version)
     return 0;
 }
 
-int gv_session_open(const char *conf_path, unsigned needs, session_t *s)
+int gv_session_check_now(const gv_conf_t *conf, const char *pinned_now)
+{
+    gv_err_t err;
+
+    if (!pinned_now)
+        return 0;
+    if (gv_conf_pinned_now(conf, "--now", pinned_now, &err) < 0) {
+        gv_log(GV_LOG_ERROR, "%s", err.msg);
+        return -1;
+    }
+    gv_log(GV_LOG_WARNING, "%s", err.msg);
+    return 0;
+}
+
+int gv_session_open(const char *conf_path, const char *pinned_now, unsigned needs,
+                    session_t *s)
 {
     gv_errlist_t errs = { 0 };
     gv_err_t err;
@@ -57,6 +72,8 @@ int gv_session_open(const char *conf_path, unsigned needs, session_t *s)
         return -1;
     conf = s->rt->conf;
     gv_log_set_level(conf->log_level);
+    if (gv_session_check_now(conf, pinned_now) < 0)
+        goto fail;
     s->spool = conf->spool_dir;
     if (gv_time_init(conf->time_zone) < 0) {
         fprintf(stderr, "time zone %s is not in the tz database\n", conf->time_zone);

@@ -35,8 +35,14 @@ typedef struct session {
 } session_t;
 
 /* Loads the configuration and opens what needs says; messages on stderr.
- * 0, or -1 with nothing left open. */
-int gv_session_open(const char *conf_path, unsigned needs, session_t *s);
+ * pinned_now: the --now the command was given (NULL: none), refused unless
+ * the configuration allows a pinned now ([time] allow_pinned_now), and
+ * logged as a warning when it is.  0, or -1 with nothing left open. */
+int gv_session_open(const char *conf_path, const char *pinned_now, unsigned needs,
+                    session_t *s);
+/* The same check of a --now for a command that loads the configuration
+ * itself: 0 allowed (warned), -1 refused (said). */
+int gv_session_check_now(const gv_conf_t *conf, const char *pinned_now);
 void gv_session_close(session_t *s);
 
 void gv_print_errors(gv_errlist_t *errs);

@@ -5,6 +5,7 @@
 #include "inifile.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ static const key_def_t keys[] = {
     { "wallet", "tls_cert",                 K_PATH,  F(tls_cert),       0, 0, NULL, 0 },
     { "wallet", "tls_key",                  K_PATH,  F(tls_key),        0, 0, NULL, 0 },
     { "wallet", "tls_client_ca",            K_PATH,  F(tls_client_ca),  0, 0, NULL, 0 },
+    { "wallet", "tls_priorities",           K_STRING, F(tls_priorities), 0, 0, GV_TLS_PRIORITIES, 0 },
+    { "wallet", "tls_client_allow",         K_PATH,  F(tls_client_allow), 0, 0, NULL, 0 },
     { "wallet", "threads",                  K_LONG,  F(threads),        1, 256, "2", 0 },
     { "wallet", "max_connections",          K_LONG,  F(max_connections), 1, 100000, "2048", 0 },
     { "wallet", "max_connections_per_ip",   K_LONG,  F(max_connections_per_ip), 0, 100000, "256", 0 },
@@ -97,6 +100,7 @@ static const key_def_t keys[] = {
     { "outbound", "outbox_interval", K_LONG,   F(outbox_interval), 1, 3600, "5", 0 },
 
     { "time", "zone", K_STRING, F(time_zone), 0, 0, GV_TIMEZONE, 0 },
+    { "time", "allow_pinned_now", K_BOOL, F(time_allow_pinned_now), 0, 0, "no", 0 },
 
     { "log", "level", K_LOGLEVEL, F(log_level), 0, 0, "info", 0 },
 };
@@ -403,10 +407,20 @@ gv_conf_t *gv_conf_load(const char *path, gv_errlist_t *errs)
     if (st.conf->wallet_tls) {
         static const char *const need[] = { "tls_cert", "tls_key", "tls_client_ca" };
         char **vals[] = { &st.conf->tls_cert, &st.conf->tls_key, &st.conf->tls_client_ca };
+        gnutls_priority_t prio;
+        const char *bad = NULL;
         for (int i = 0; i < 3; i++)
             if (!*vals[i])
                 gv_errlist_add(errs, "%s: [wallet] %s is required when tls = yes", path,
                                need[i]);
+        /* GnuTLS says where in the string it stopped understanding. */
+        if (st.conf->tls_priorities) {
+            if (gnutls_priority_init2(&prio, st.conf->tls_priorities, &bad, 0) < 0)
+                gv_errlist_add(errs, "%s: [wallet] tls_priorities: not a GnuTLS priority string "
+                                     "(stopped at '%s')", path, bad ? bad : "");
+            else
+                gnutls_priority_deinit(prio);
+        }
     } else if (!gv_hostport_is_loopback(&st.conf->wallet_listen)) {
         gv_errlist_add(errs,
                        "%s: [wallet] tls = no is allowed only on a loopback address "
@@ -445,6 +459,25 @@ int gv_conf_region_in_pilot(const gv_conf_t *conf, const char *region)
     for (size_t i = 0; i < conf->pilot_region_count; i++)
         if (strcmp(conf->pilot_regions[i], region) == 0)
             return 1;
+    return 0;
+}
+
+int gv_conf_pinned_now(const gv_conf_t *conf, const char *source, const char *value,
+                       gv_err_t *err)
+{
+    if (!conf->time_allow_pinned_now) {
+        gv_err_set(err,
+                   "%s pins \"now\" at %s, but [time] allow_pinned_now is off in %s: a pinned "
+                   "clock would backdate bills, results and signatures (set it to yes for tests "
+                   "and demonstrations only)",
+                   source, value, conf->path);
+        return -1;
+    }
+    gv_err_set(err,
+               "\"now\" is pinned at %s by %s ([time] allow_pinned_now = yes): what is "
+               "judged, billed, signed and written to the trail carries that time, not the "
+               "clock's",
+               value, source);
     return 0;
 }
 

@@ -17,6 +17,13 @@
 
 #define GV_MAX_REGIONS 32
 
+/* The wallet listener's TLS: 1.3 and 1.2 only, AEAD ciphers only (GCM,
+ * ChaCha20-Poly1305), ECDHE key exchange (forward secrecy), the server's
+ * order of preference. */
+#define GV_TLS_PRIORITIES                                                                  \
+    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:" \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+
 typedef struct gv_hostport {
     char host[256];
     int port;
@@ -46,6 +53,8 @@ typedef struct gv_conf {
     char *tls_cert;
     char *tls_key;
     char *tls_client_ca;
+    char *tls_priorities;       /* GnuTLS priority string: versions and ciphers */
+    char *tls_client_allow;     /* allow-list of client certificates; NULL = any from the CA */
     long threads;
     long max_connections;
     long max_connections_per_ip;
@@ -100,6 +109,7 @@ typedef struct gv_conf {
     long outbox_interval;           /* seconds between looks at the outbox */
     /* [time] */
     char *time_zone;
+    int time_allow_pinned_now;  /* GASVOUCHER_NOW / --now may move "now" (tests, demos) */
 
     /* [log] */
     gv_log_level_t log_level;
@@ -114,6 +124,12 @@ void gv_conf_free(gv_conf_t *conf);
 gv_db_opts_t gv_conf_db_opts(const gv_conf_t *conf);
 int gv_conf_region_in_pilot(const gv_conf_t *conf, const char *region);
 int gv_hostport_is_loopback(const gv_hostport_t *hp);
+
+/* A pinned "now" (source: "--now" or "GASVOUCHER_NOW", value as given):
+ * -1 with err saying why when [time] allow_pinned_now is off; 0 when it is
+ * on, with err holding the warning every use must log. */
+int gv_conf_pinned_now(const gv_conf_t *conf, const char *source, const char *value,
+                       gv_err_t *err);
 
 /* For the documentation check: the i-th "section.key", NULL past the end. */
 const char *gv_conf_key_name(size_t i, char *buf, size_t bufsz);

@@ -10,11 +10,13 @@
 #include "adapter.h"
 #include "conf.h"
 #include "mapping.h"
+#include "tlsallow.h"
 
 typedef struct gv_runtime {
     gv_conf_t *conf;
     gv_mapping_t *map;
     const gv_adapter_t *adapter;
+    gv_tls_allow_t *tls_allow;   /* [wallet] tls_client_allow; NULL = none */
     atomic_int refs;
 } gv_runtime_t;
 

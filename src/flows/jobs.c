@@ -5,6 +5,7 @@
 #include "fsutil.h"
 #include "intake.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "pull.h"
 #include "walletclient.h"
@@ -18,6 +19,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Seconds between refreshes of the figures /metrics shows from the tables. */
+#define GV_STATUS_INTERVAL 15
 
 struct gv_jobs {
     pthread_t thread;
@@ -49,6 +53,61 @@ int gv_jobs_due_periods(int32_t today, long days_after, gv_period_t *out, int ma
             out[n++] = p;
     }
     return n;
+}
+
+/* The instant a local day starts, in the configured zone (the calendar
+ * gives days, the zone's offset decides the instant): the one instant of
+ * the day whose second before is the day before. */
+static int64_t local_midnight(int32_t day)
+{
+    for (int64_t off = -14 * 3600; off <= 14 * 3600; off += 900) {
+        int64_t t = (int64_t)day * 86400 - off;
+        if (gv_time_local_day((time_t)t) == day && gv_time_local_day((time_t)(t - 1)) == day - 1)
+            return t;
+    }
+    return (int64_t)day * 86400;
+}
+
+/* Refreshes /metrics' view of gasvoucher's tables: the outbox, the batches,
+ * and the periods of the pilot up to this month (at most the last
+ * GV_STATUS_PERIODS).  The clock is the machine's: Prometheus compares
+ * these instants with its own. */
+static void refresh_status(gv_intake_t *in, const gv_conf_t *conf)
+{
+    gv_store_status_t st;
+    gv_db_error_t dbe;
+    time_t now = time(NULL);
+    int y, m, d, n = 0;
+
+    memset(&st, 0, sizeof st);
+    gv_civil_from_days(gv_time_local_day(now), &y, &m, &d);
+    for (int back = GV_STATUS_PERIODS - 1; back >= 0; back--) {
+        gv_period_t p = { y, m - back };
+        gv_period_status_t *ps;
+        int32_t due;
+        while (p.month < 1) {
+            p.month += 12;
+            p.year--;
+        }
+        if (gv_period_last_day(p) < conf->pilot_start || gv_period_first_day(p) > conf->pilot_end)
+            continue;
+        ps = &st.periods[n++];
+        snprintf(ps->period, sizeof ps->period, "%04u-%02u", (unsigned)p.year % 10000u,
+                 (unsigned)p.month % 100u);
+        /* R5: the 30th, or the last day when the month is shorter. */
+        due = gv_period_first_day(p) + 29;
+        if (due > gv_period_last_day(p))
+            due = gv_period_last_day(p);
+        ps->due_at = local_midnight(due);
+        ps->end_at = local_midnight(gv_period_last_day(p) + 1);
+    }
+    st.nperiods = (size_t)n;
+    if (gv_db_ensure(gv_intake_db(in), gv_monotonic_ms(), &dbe) < 0 ||
+        gv_store_status(gv_intake_db(in), &st, &dbe) < 0) {
+        gv_log(GV_LOG_WARNING, "metrics: reading gasvoucher's tables: %s", dbe.msg);
+        return;
+    }
+    gv_metrics_set_status(&st, (int64_t)now);
 }
 
 /* Takes in what was dropped in the inbox: NAME.xml or NAME.csv with its
@@ -136,7 +195,7 @@ static void *jobs_main(void *arg)
     gv_runtime_t *rt = NULL;
     gv_intake_t *in = NULL;
     gv_wallet_client_t *client = NULL;
-    time_t next_process = 0, next_outbox = 0, next_inbox = 0, next_pull = 0;
+    time_t next_process = 0, next_outbox = 0, next_inbox = 0, next_pull = 0, next_status = 0;
     int said_why = 0;
 
     for (;;) {
@@ -157,7 +216,7 @@ static void *jobs_main(void *arg)
             client = NULL;
             gv_runtime_release(rt);
             rt = gv_runtime_acquire(j->rt);
-            next_process = next_outbox = next_inbox = next_pull = 0;
+            next_process = next_outbox = next_inbox = next_pull = next_status = 0;
             said_why = 0;
         }
         kicked = j->kicked;
@@ -209,7 +268,7 @@ static void *jobs_main(void *arg)
                     gv_log(GV_LOG_ERROR, "processing voucher lists: %s", err.msg);
                 next_process = time(NULL) + 60;
                 if (done)
-                    next_outbox = 0;
+                    next_outbox = next_status = 0;
             }
             if (client && time(NULL) >= next_outbox) {
                 gv_outbox_stats_t st;
@@ -219,6 +278,10 @@ static void *jobs_main(void *arg)
                                       &err) < 0)
                     gv_log(GV_LOG_WARNING, "outbox: %s", err.msg);
                 next_outbox = time(NULL) + conf->outbox_interval;
+            }
+            if (time(NULL) >= next_status) {
+                refresh_status(in, conf);
+                next_status = time(NULL) + GV_STATUS_INTERVAL;
             }
         }
         /* Sleep until the next job is due or a push wakes us. */

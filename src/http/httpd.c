@@ -14,11 +14,13 @@
 #include "httpd.h"
 #include "calendar.h"
 #include "clock.h"
+#include "fsutil.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
 #include "service.h"
 #include "sig.h"
+#include "tlsallow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -220,6 +222,22 @@ static void peer_address(struct MHD_Connection *c, char *out, size_t outsz)
         snprintf(out, outsz, "?");
 }
 
+/* The subject as RFC 4514 writes it (most specific first, "CN=...,O=...,C=KZ"),
+ * as `openssl x509 -subject -nameopt RFC2253` prints it: the form the log
+ * shows and tls_client_allow lists. */
+static int cert_subject(gnutls_x509_crt_t crt, char *out, size_t outsz)
+{
+    gnutls_datum_t dn = { NULL, 0 };
+    int ok = gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0 && dn.size < outsz;
+
+    if (ok) {
+        memcpy(out, dn.data, dn.size);
+        out[dn.size] = '\0';
+    }
+    gnutls_free(dn.data);
+    return ok ? 0 : -1;
+}
+
 static void client_identity(struct MHD_Connection *c, struct conn *k)
 {
     const union MHD_ConnectionInfo *ci;
@@ -240,9 +258,8 @@ static void client_identity(struct MHD_Connection *c, struct conn *k)
                                     fp[i]);
             }
             if (gnutls_x509_crt_init(&crt) == 0) {
-                size_t sz = sizeof k->subject;
                 if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) != 0 ||
-                    gnutls_x509_crt_get_dn(crt, k->subject, &sz) != 0)
+                    cert_subject(crt, k->subject, sizeof k->subject) < 0)
                     k->subject[0] = '\0';
                 gnutls_x509_crt_deinit(crt);
             }
@@ -250,6 +267,64 @@ static void client_identity(struct MHD_Connection *c, struct conn *k)
         }
     }
     snprintf(k->client, sizeof k->client, "ip:%s", k->address);
+}
+
+/* ---- TLS: who may connect --------------------------------------------- */
+
+/* The server whose wallet listener does TLS (one per process): GnuTLS
+ * calls verify_client with the session only, and the session's own
+ * pointer belongs to libmicrohttpd. */
+static gv_server_t *_Atomic tls_server;
+
+/* Runs in the handshake once the client's certificate has arrived: the
+ * chain to tls_client_ca, valid now, for client authentication, and, with
+ * tls_client_allow, named there.  Anything else fails the handshake, so
+ * the connection never reaches HTTP. */
+static int verify_client(gnutls_session_t s)
+{
+    gv_server_t *srv = atomic_load(&tls_server);
+    gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
+                                      .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT };
+    const gnutls_datum_t *certs;
+    unsigned int status = 0, n = 0;
+    unsigned char fp[32];
+    size_t fpsize = sizeof fp;
+    char subject[512] = "", fphex[65];
+    gnutls_x509_crt_t crt;
+    gv_runtime_t *rt;
+    int allowed;
+
+    if (gnutls_certificate_verify_peers(s, &purpose, 1, &status) < 0 || status != 0)
+        return -1;
+    if (!srv)
+        return -1;
+    pthread_mutex_lock(&srv->lock);
+    rt = gv_runtime_acquire(srv->rt);
+    pthread_mutex_unlock(&srv->lock);
+    if (!rt->tls_allow) {
+        gv_runtime_release(rt);
+        return 0;
+    }
+    certs = gnutls_certificate_get_peers(s, &n);
+    if (!certs || n == 0 || gnutls_fingerprint(GNUTLS_DIG_SHA256, &certs[0], fp, &fpsize) != 0 ||
+        fpsize != sizeof fp || gnutls_x509_crt_init(&crt) != 0) {
+        gv_runtime_release(rt);
+        return -1;
+    }
+    if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) != 0 ||
+        cert_subject(crt, subject, sizeof subject) < 0)
+        subject[0] = '\0';
+    gnutls_x509_crt_deinit(crt);
+    allowed = gv_tls_allow_match(rt->tls_allow, fp, subject[0] ? subject : NULL);
+    if (!allowed) {
+        gv_sha256_hex(fp, fphex);
+        gv_log(GV_LOG_WARNING,
+               "TLS handshake refused: client certificate subject '%s' sha256 %s is not in "
+               "[wallet] tls_client_allow %s",
+               subject, fphex, gv_tls_allow_path(rt->tls_allow));
+    }
+    gv_runtime_release(rt);
+    return allowed ? 0 : -1;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -274,12 +349,12 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
         if (ci && ci->tls_session) {
             /* libmicrohttpd only *requests* a client certificate.  Require
-             * one, and have GnuTLS verify it against the wallet CA during
-             * the handshake, so that a connection without a valid wallet
-             * certificate never reaches HTTP. */
+             * one, and check it during the handshake (verify_client), so
+             * that a connection without a wallet certificate that is
+             * allowed never reaches HTTP. */
             gnutls_session_t s = (gnutls_session_t)ci->tls_session;
             gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUIRE);
-            gnutls_session_set_verify_cert(s, NULL, 0);
+            gnutls_session_set_verify_function(s, verify_client);
         }
         pthread_mutex_lock(&srv->lock);
         k->next = srv->conns;
@@ -843,8 +918,11 @@ static enum MHD_Result on_ops_request(void *cls, struct MHD_Connection *c, const
         return send_body(c, 503, "text/plain", "billing database unreachable\n", 29, 1);
     }
     if (!strcmp(url, "/metrics")) {
+        struct worker *w = worker_get(srv);
+        gv_db_error_t e;
         gv_buf_t b;
         enum MHD_Result ret;
+        gv_metrics_set_database_up(w && w->rt->adapter->ping(w->actx, mono_ms(), &e) == 0);
         gv_buf_init(&b, 1 << 20);
         if (gv_metrics_render(&b) < 0) {
             gv_buf_free(&b);
@@ -925,6 +1003,9 @@ static int resolve(const gv_hostport_t *hp, struct sockaddr_storage *ss, gv_err_
 /* Stops whichever listener runs and frees everything srv owns. */
 static void server_free(gv_server_t *srv)
 {
+    gv_server_t *self = srv;
+
+    atomic_compare_exchange_strong(&tls_server, &self, NULL);
     if (srv->wallet)
         MHD_stop_daemon(srv->wallet);
     if (srv->ops)
@@ -946,7 +1027,7 @@ gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
     struct sockaddr_storage wallet_addr, ops_addr;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                          MHD_USE_ERROR_LOG;
-    struct MHD_OptionItem tls_opts[4];
+    struct MHD_OptionItem tls_opts[5];
     int nt = 0;
 
     if (!srv) {
@@ -980,6 +1061,10 @@ gv_server_t *gv_server_start(gv_runtime_t *rt, gv_err_t *err)
         tls_opts[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert };
         tls_opts[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key };
         tls_opts[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_ca };
+        /* Versions and ciphers are ours to choose, not the library's. */
+        tls_opts[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                                  (void *)conf->tls_priorities };
+        atomic_store(&tls_server, srv);
     }
     tls_opts[nt] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "metrics.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 static const double bucket_le[] = { 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
@@ -28,6 +29,107 @@ void gv_metrics_connection_cut(int ops_listener, gv_cut_reason_t why)
         atomic_fetch_add_explicit(&cuts[ops_listener ? 1 : 0][why], 1, memory_order_relaxed);
 }
 
+static atomic_int database_up = -1;         /* -1: not looked yet */
+
+/* The tables' status: written by the jobs thread, read by scrapes. */
+static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
+static gv_store_status_t tables;            /* under status_lock */
+static int64_t status_at;                   /* under status_lock; 0 = never */
+
+void gv_metrics_set_status(const gv_store_status_t *st, int64_t updated_at)
+{
+    pthread_mutex_lock(&status_lock);
+    tables = *st;
+    status_at = updated_at;
+    pthread_mutex_unlock(&status_lock);
+}
+
+void gv_metrics_set_database_up(int up)
+{
+    atomic_store(&database_up, up ? 1 : 0);
+}
+
+static int render_status(gv_buf_t *out)
+{
+    gv_store_status_t st;
+    int64_t at;
+    int rc = 0;
+
+    pthread_mutex_lock(&status_lock);
+    st = tables;
+    at = status_at;
+    pthread_mutex_unlock(&status_lock);
+    rc |= gv_buf_printf(out,
+                        "# HELP gasvoucher_status_updated_timestamp_seconds When the figures below "
+                        "were read from gasvoucher's tables (0 = not yet).\n"
+                        "# TYPE gasvoucher_status_updated_timestamp_seconds gauge\n"
+                        "gasvoucher_status_updated_timestamp_seconds %lld\n",
+                        (long long)at);
+    if (!at)
+        return rc ? -1 : 0;
+    rc |= gv_buf_printf(out,
+                        "# HELP gasvoucher_outbox_messages Messages for the wallet, by state.\n"
+                        "# TYPE gasvoucher_outbox_messages gauge\n"
+                        "gasvoucher_outbox_messages{state=\"PENDING\"} %lld\n"
+                        "gasvoucher_outbox_messages{state=\"FAILED\"} %lld\n"
+                        "gasvoucher_outbox_messages{state=\"DELIVERED\"} %lld\n"
+                        "# HELP gasvoucher_outbox_oldest_undelivered_timestamp_seconds When the "
+                        "oldest message not yet delivered was made (0 = none).\n"
+                        "# TYPE gasvoucher_outbox_oldest_undelivered_timestamp_seconds gauge\n"
+                        "gasvoucher_outbox_oldest_undelivered_timestamp_seconds %lld\n"
+                        "# HELP gasvoucher_outbox_oldest_undelivered_age_seconds Age of the oldest "
+                        "message not yet delivered (0 = none).\n"
+                        "# TYPE gasvoucher_outbox_oldest_undelivered_age_seconds gauge\n"
+                        "gasvoucher_outbox_oldest_undelivered_age_seconds %lld\n"
+                        "# HELP gasvoucher_batches Voucher-list parts received, by state.\n"
+                        "# TYPE gasvoucher_batches gauge\n"
+                        "gasvoucher_batches{state=\"RECEIVED\"} %lld\n"
+                        "gasvoucher_batches{state=\"PROCESSED\"} %lld\n",
+                        (long long)st.outbox_pending, (long long)st.outbox_failed,
+                        (long long)st.outbox_delivered, (long long)st.outbox_oldest_at,
+                        (long long)(st.outbox_oldest_at ? at - st.outbox_oldest_at : 0),
+                        (long long)st.batches_received, (long long)st.batches_processed);
+    rc |= gv_buf_puts(out,
+                      "# HELP gasvoucher_period_due_timestamp_seconds A period's due day (R5), "
+                      "00:00 local time.\n# TYPE gasvoucher_period_due_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < st.nperiods; i++)
+        rc |= gv_buf_printf(out, "gasvoucher_period_due_timestamp_seconds{period=\"%s\"} %lld\n",
+                            st.periods[i].period, (long long)st.periods[i].due_at);
+    rc |= gv_buf_puts(out,
+                      "# HELP gasvoucher_period_end_timestamp_seconds The first instant after a "
+                      "period.\n# TYPE gasvoucher_period_end_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < st.nperiods; i++)
+        rc |= gv_buf_printf(out, "gasvoucher_period_end_timestamp_seconds{period=\"%s\"} %lld\n",
+                            st.periods[i].period, (long long)st.periods[i].end_at);
+    rc |= gv_buf_puts(out,
+                      "# HELP gasvoucher_period_batches_received Parts of a period's voucher list "
+                      "received.\n# TYPE gasvoucher_period_batches_received gauge\n");
+    for (size_t i = 0; i < st.nperiods; i++)
+        rc |= gv_buf_printf(out, "gasvoucher_period_batches_received{period=\"%s\"} %lld\n",
+                            st.periods[i].period, (long long)st.periods[i].batches);
+    rc |= gv_buf_puts(out,
+                      "# HELP gasvoucher_period_batches_expected Parts a period's list says it has "
+                      "(0 = none received).\n# TYPE gasvoucher_period_batches_expected gauge\n");
+    for (size_t i = 0; i < st.nperiods; i++)
+        rc |= gv_buf_printf(out, "gasvoucher_period_batches_expected{period=\"%s\"} %lld\n",
+                            st.periods[i].period, (long long)st.periods[i].parts);
+    rc |= gv_buf_puts(out,
+                      "# HELP gasvoucher_billing_last_success_timestamp_seconds End of the last "
+                      "billing run that finished for a period (0 = never billed).\n"
+                      "# TYPE gasvoucher_billing_last_success_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < st.nperiods; i++)
+        rc |= gv_buf_printf(out,
+                            "gasvoucher_billing_last_success_timestamp_seconds{period=\"%s\"} %lld\n",
+                            st.periods[i].period, (long long)st.periods[i].billed_at);
+    rc |= gv_buf_puts(out,
+                      "# HELP gasvoucher_period_vouchers_pending Vouchers of a period still "
+                      "Pending (R20).\n# TYPE gasvoucher_period_vouchers_pending gauge\n");
+    for (size_t i = 0; i < st.nperiods; i++)
+        rc |= gv_buf_printf(out, "gasvoucher_period_vouchers_pending{period=\"%s\"} %lld\n",
+                            st.periods[i].period, (long long)st.periods[i].pending);
+    return rc ? -1 : 0;
+}
+
 void gv_metrics_request(int outcome, int64_t micros)
 {
     size_t b = 0;
@@ -50,7 +152,16 @@ void gv_metrics_db_error(gv_db_action_t action)
 int gv_metrics_render(gv_buf_t *out)
 {
     unsigned long cumulative = 0;
-    int rc = 0;
+    int rc = 0, up = atomic_load(&database_up);
+
+    rc |= gv_buf_puts(out, "# HELP gasvoucher_build_info The running version.\n"
+                           "# TYPE gasvoucher_build_info gauge\n"
+                           "gasvoucher_build_info{version=\"" PACKAGE_VERSION "\"} 1\n");
+    if (up >= 0)
+        rc |= gv_buf_printf(out, "# HELP gasvoucher_database_up Whether the billing database "
+                                 "answered (1) or not (0).\n# TYPE gasvoucher_database_up gauge\n"
+                                 "gasvoucher_database_up %d\n", up);
+    rc |= render_status(out);
 
     rc |= gv_buf_puts(out, "# HELP gasvoucher_account_check_requests_total Account checks "
                            "answered, by result or fault and HTTP status.\n"

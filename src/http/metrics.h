@@ -9,6 +9,7 @@
 #include "check.h"
 #include "db.h"
 #include "fault.h"
+#include "status.h"
 
 /* An outcome is a check result (FOUND ... REGION_NOT_IN_PILOT) or a fault. */
 #define GV_OUTCOMES (GV_CHECK_COUNT + GV_FAULT_COUNT)
@@ -31,6 +32,10 @@ void gv_metrics_request(int outcome, int64_t micros);
 /* A connection cut on the wallet (ops_listener = 0) or ops listener. */
 void gv_metrics_connection_cut(int ops_listener, gv_cut_reason_t why);
 void gv_metrics_db_error(gv_db_action_t action);
+/* What the tables say (the daemon's jobs refresh it), as of updated_at. */
+void gv_metrics_set_status(const gv_store_status_t *st, int64_t updated_at);
+/* Whether the billing database answered the last look (each scrape). */
+void gv_metrics_set_database_up(int up);
 int gv_metrics_render(gv_buf_t *out);
 
 #endif

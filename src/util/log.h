@@ -1,11 +1,14 @@
 /* log.h - the programs' log: one line per event on standard error (the
- * journal under systemd).  Libraries do not log; the programs do. */
+ * journal under systemd, with each line's priority: see log.c).  Libraries
+ * do not log; the programs do. */
 #ifndef GV_LOG_H
 #define GV_LOG_H
 
 #include "conf.h"
 
 void gv_log_set_level(gv_log_level_t level);
+/* Whether standard error is systemd's journal stream (JOURNAL_STREAM). */
+int gv_log_to_journal(void);
 void gv_log(gv_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -53,7 +53,10 @@ gvt_write_conf "$conf" "$GVT_PG_CONN" "$top_srcdir/mappings/site-a.ini" "$dir/ce
 program = $top_srcdir/contrib/program.ini
 chunk = $CHUNK
 retries = 5
-reconnect_for = 30"
+reconnect_for = 30
+[time]
+# --now below: a pinned clock, for tests only
+allow_pinned_now = yes"
 outbox=$d/spool/outbox
 
 echo "== $nfound vouchers, one per FOUND account"

@@ -106,7 +106,10 @@ run() {
         "$(gvt_intake_ini "$dir/certs" "$d/spool")
 [billing]
 program = $top_srcdir/contrib/program.ini
-chunk = 37"
+chunk = 37
+[time]
+# --now below: a pinned clock, for tests only
+allow_pinned_now = yes"
     "$GV" -c "$d/gv.conf" mapping check > "$d/mapping.out" 2>&1 || fail "$label: mapping check: $(cat "$d/mapping.out")"
     "$GV" -c "$d/gv.conf" db migrate > /dev/null || fail "$label: migrate"
     "$GV" -c "$d/gv.conf" ingest "$dir"/xml/*.xml > "$d/ingest.out" 2>&1 || fail "$label: ingest"

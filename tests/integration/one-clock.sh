@@ -22,7 +22,10 @@ setup_site() { # folder
     gvt_sqlite_create "$1/billing.db"
     gvt_load_site a sqlite "$1/billing.db"
     gvt_write_conf "$1/gv.conf" "$GVT_SQLITE_CONN" "$top_srcdir/mappings/site-a.ini" \
-        "$dir/certs" "$(gvt_intake_ini "$dir/certs" "$1/spool")"
+        "$dir/certs" "$(gvt_intake_ini "$dir/certs" "$1/spool")
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
     "$GV" -c "$1/gv.conf" db migrate > /dev/null
 }
 # batch FILE PART VOUCHER-XML...

@@ -70,7 +70,10 @@ case_r7() {
         gvt_write_conf "$o/gv.conf" "$conn" "$mapping" "$dir/certs" \
             "$(gvt_intake_ini "$dir/certs" "$o/spool")
 [billing]
-program = $top_srcdir/contrib/program.ini"
+program = $top_srcdir/contrib/program.ini
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
         "$GV" -c "$o/gv.conf" db migrate > /dev/null || { fail "$label: migrate"; continue; }
         $q "$clear_own" > /dev/null
         $q "$clear_bills" > /dev/null
@@ -106,7 +109,10 @@ rekey() {
     local label=$1 mapping=$2 q=$3 o=$dir/$1-rekey got
     mkdir -p "$o"
     gvt_write_conf "$o/gv.conf" "$conn" "$mapping" "$dir/certs" \
-        "$(gvt_intake_ini "$dir/certs" "$o/spool")"
+        "$(gvt_intake_ini "$dir/certs" "$o/spool")
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
     "$GV" -c "$o/gv.conf" db migrate > /dev/null || { fail "$label: migrate"; return; }
     $q "$clear_own" > /dev/null
     "$GV" -c "$o/gv.conf" ingest "$dir/$label/lists/two/"*.xml > "$o/ingest.out" 2>&1 ||

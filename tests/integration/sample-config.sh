@@ -28,7 +28,9 @@ sed -e "s|^mapping = .*|mapping = $top_srcdir/mappings/site-a.ini|" \
     -e "s|^tls_cert = .*|tls_cert = $dir/certs/server.pem|" \
     -e "s|^tls_key = .*|tls_key = $dir/certs/server.key|" \
     -e "s|^tls_client_ca = .*|tls_client_ca = $dir/certs/wallet-ca.pem|" \
+    -e "s|^tls_client_allow = .*|tls_client_allow = $dir/allow|" \
     "$sample" > "$dir/gv.conf"
+echo "subject CN=wallet-client,O=gasvoucher-tests,C=KZ" > "$dir/allow"
 "$top_builddir/gasvoucher" -c "$dir/gv.conf" config check || fail "the sample does not load"
 "$top_builddir/gasvoucherd" -c "$dir/gv.conf" --check || fail "gasvoucherd --check refuses the sample"
 

@@ -162,7 +162,10 @@ run() {
         "$(gvt_intake_ini "$dir/certs" "$d/spool")
 [billing]
 program = $top_srcdir/contrib/program.ini
-chunk = 37"
+chunk = 37
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
     "$GV" -c "$d/gv.conf" mapping check > "$d/mapping.out" 2>&1 ||
         { fail "$engine: mapping check: $(cat "$d/mapping.out")"; return; }
     "$GV" -c "$d/gv.conf" db migrate > /dev/null || { fail "$engine: migrate"; return; }
