@@ -20,7 +20,7 @@
 #include "outbox.h"
 #include "params.h"
 #include "pull.h"
-#include "reconcile.h"
+#include "reportcmd.h"
 #include "runtime.h"
 #include "store.h"
 #include "walletclient.h"
@@ -48,8 +48,11 @@ static void usage(FILE *out)
             "  pull --period YYYY-MM     fetch the period's lists from the wallet, process\n"
             "  batches [--period YYYY-MM]  list the batches received\n"
             "  trail --period YYYY-MM    outcomes a later part changed (R7)\n"
-            "  report --period YYYY-MM   the period's reconciliation: lists, outcomes,\n"
-            "                            bills, pending, conflicts, reports\n"
+            "  report --period YYYY-MM   the period's reconciliation for billing clerks:\n"
+            "                            summary and registers (exit 4: needs a person)\n"
+            "      --format text|csv|xlsx|html  --lang ru|kk|en  --output FILE|FOLDER\n"
+            "      --register NAME --bom  one CSV register; a byte order mark for Excel\n"
+            "      --check               compare the bills with the billing database\n"
             "  bill --period YYYY-MM     bill the period's accepted vouchers (R9-R20), send\n"
             "                            the redemption report\n"
             "  bill --due                process, then bill every period due today (R5) or\n"
@@ -424,23 +427,62 @@ static int print_trail(void *ud, int64_t at, const char *voucher_id, const char 
     return 0;
 }
 
-static int cmd_report(const char *conf_path, const char *period)
+/* gasvoucher report: options here, the rest in src/report/reportcmd.c. */
+static int cmd_report(const char *conf_path, int argc, char **argv, time_t now)
 {
+    static const struct option opts[] = {
+        { "period", required_argument, NULL, 'p' },
+        { "format", required_argument, NULL, 'f' },
+        { "lang", required_argument, NULL, 'l' },
+        { "output", required_argument, NULL, 'o' },
+        { "register", required_argument, NULL, 'r' },
+        { "bom", no_argument, NULL, 'B' },
+        { "check", no_argument, NULL, 'C' },
+        { "now", required_argument, NULL, 'n' },
+        { NULL, 0, NULL, 0 },
+    };
+    gv_report_request_t req = { .now = now };
+    gv_errlist_t errs = { 0 };
+    gv_conf_t *conf;
     session_t s;
-    gv_db_error_t dbe;
-    gv_period_t p;
-    int rc = 0;
+    int c, rc;
 
-    if (!period || gv_period_parse(period, &p) < 0) {
-        fprintf(stderr, "report: --period YYYY-MM is needed\n");
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "p:f:l:o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': req.period = optarg; break;
+        case 'f': req.format = optarg; break;
+        case 'l': req.lang = optarg; break;
+        case 'o': req.output = optarg; break;
+        case 'r': req.only_table = optarg; break;
+        case 'B': req.bom = 1; break;
+        case 'C': req.check = 1; break;
+        case 'n':
+            if (gv_datetime_parse(optarg, &req.now) != 0) {
+                fprintf(stderr, "--now: '%s' is not a date and time with an offset\n", optarg);
+                return 2;
+            }
+            break;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
         return 2;
     }
+    /* The clerk's language first: [report] lang is in the configuration. */
+    if (!(conf = gv_conf_load(conf_path, &errs))) {
+        print_errors(&errs);
+        gv_errlist_free(&errs);
+        return 1;
+    }
+    rc = gv_report_language(&req, conf);
+    gv_conf_free(conf);
+    if (rc || (rc = gv_report_validate(&req)))
+        return rc;
     if (open_session(conf_path, &s, 1) < 0)
         return 1;
-    if (gv_reconcile_print(gv_intake_db(s.in), period, stdout, &dbe) < 0) {
-        fprintf(stderr, "report: %s\n", dbe.msg);
-        rc = 1;
-    }
+    rc = gv_report_command(&req, s.rt, gv_intake_db(s.in), gv_intake_spool(s.in));
     close_session(&s);
     return rc;
 }
@@ -780,6 +822,8 @@ int main(int argc, char **argv)
         }
         return cmd_account(conf_path, number, period);
     }
+    if (argc >= 1 && !strcmp(argv[0], "report"))
+        return cmd_report(conf_path, argc, argv, now);
     /* The list commands take their options after the command word. */
     if (argc >= 1) {
         optind = 1;
@@ -816,8 +860,6 @@ int main(int argc, char **argv)
                 return cmd_pull(conf_path, period, now);
             if (!strcmp(cmd, "batches") && nrest == 0)
                 return cmd_batches(conf_path, period);
-            if (!strcmp(cmd, "report") && nrest == 0)
-                return cmd_report(conf_path, period);
             if (!strcmp(cmd, "trail") && nrest == 0)
                 return cmd_trail(conf_path, period);
             if (!strcmp(cmd, "bill") && nrest == 0)

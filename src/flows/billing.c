@@ -576,8 +576,8 @@ static int read_bill_refs(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_
 #define OWN_COLUMNS                                                                         \
     "period, account, voucher_id, status, reason, detail, volume_milli, price_tiyn, vat_bp, " \
     "net_tiyn, vat_tiyn, charge_tiyn, discount_tiyn, due_tiyn, rule_name, bill_ref, run_id, " \
-    "updated_at, report_id"
-#define OWN_NCOLS 19
+    "updated_at, report_id, region"
+#define OWN_NCOLS 20
 
 static int bind_text_or_null(gv_db_stmt_t *st, int pos, const char *s, gv_db_error_t *e)
 {
@@ -611,8 +611,8 @@ static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
         gv_buf_reset(&r->sql);
         gv_buf_puts(&r->sql, "INSERT INTO gv_bill (" OWN_COLUMNS ") VALUES ");
         for (size_t k = 0; k < n; k++)
-            gv_buf_puts(&r->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                                   : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            gv_buf_puts(&r->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                   : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         if (!(st = slot->st = gv_db_prepare(r->env->db, r->sql.data, e)))
             return -1;
     }
@@ -641,7 +641,8 @@ static int write_own_part(run_t *r, chunk_t *c, const size_t *idx, size_t n,
             bind_text_or_null(st, pos++, it->outcome == OUT_CONFLICT ? NULL
                                          : it->old_report[0]   ? it->old_report
                                                                : r->report_id,
-                              e) < 0) {
+                              e) < 0 ||
+            bind_text_or_null(st, pos++, it->found ? it->region : NULL, e) < 0) {
             drop_cached(r);
             return -1;
         }

@@ -21,7 +21,7 @@
 #include "db.h"
 #include "judge.h"
 
-#define GV_SCHEMA_VERSION 2
+#define GV_SCHEMA_VERSION 3
 
 /* Brings the tables to GV_SCHEMA_VERSION; *from / *to say what it did. */
 int gv_store_migrate(gv_db_t *db, time_t now, int *from, int *to, gv_db_error_t *e);
