@@ -3,7 +3,7 @@
 # Idempotent and non-interactive: run it as root on Debian 12 (bookworm) or later.
 set -eu
 
-BUILD="build-essential autoconf automake libtool pkg-config
+BUILD="build-essential autoconf automake libtool pkg-config gettext
        libxml2-dev libcurl4-openssl-dev unixodbc-dev libssl-dev libcsv-dev
        libmicrohttpd-dev libgnutls28-dev libinih-dev libcmocka-dev"
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"

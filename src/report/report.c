@@ -565,6 +565,29 @@ static void build_tables(tables_t *ts)
     col(ts, TB_DIFFERENCES, "ours", _("gasvoucher wrote"), GV_CELL_TEXT, 16, 0);
     col(ts, TB_DIFFERENCES, "site", _("The billing database holds"), GV_CELL_TEXT, 16, 0);
     col(ts, TB_DIFFERENCES, "report_id", _("Redemption report"), GV_CELL_TEXT, 36, 0);
+
+    /* A totals row says so in its first column. */
+    for (int tb = 0; tb < TB_COUNT; tb++) {
+        int summed = 0, total_w = (int)gv_display_width(_("Total"));
+        for (size_t i = 0; i < ts->t[tb].ncols; i++)
+            summed |= ts->cols[tb][i].summed;
+        if (summed && ts->cols[tb][0].width < total_w)
+            ts->cols[tb][0].width = total_w;
+    }
+}
+
+/* The summary is held whole (a few dozen rows): its text columns are as
+ * wide as their widest value. */
+static void fit_summary(tables_t *ts, const summary_t *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        int ws = (int)gv_display_width(s->rows[i].section);
+        int wi = (int)gv_display_width(s->rows[i].item);
+        if (ws > ts->cols[TB_SUMMARY][0].width)
+            ts->cols[TB_SUMMARY][0].width = ws;
+        if (wi > ts->cols[TB_SUMMARY][1].width)
+            ts->cols[TB_SUMMARY][1].width = wi;
+    }
 }
 
 /* ---- streaming the registers ----------------------------------------- */
@@ -789,9 +812,28 @@ static int stream_table(gv_db_t *db, gv_writer_t *w, tables_t *ts, int tb, gv_re
     return table_finish(&rc->tr, with_totals);
 }
 
-static int write_summary(gv_writer_t *w, tables_t *ts, const summary_t *s,
-                         const gv_check_stats_t *chk, const gv_report_result_t *res,
-                         gv_err_t *err)
+/* The check's counts and what needs a person, after the summary's own. */
+static void summary_verdict(summary_t *s, const gv_check_stats_t *chk,
+                            const gv_report_result_t *res)
+{
+    if (chk) {
+        s->section = _("Check against the billing database");
+        summary_add(s, _("bills read from the billing database"), "", chk->site_bills);
+        for (int k = 0; k < GV_DIFF_COUNT; k++)
+            summary_add(s, gv_check_kind_words((gv_diff_kind_t)k),
+                        gv_check_kind_code((gv_diff_kind_t)k), chk->count[k]);
+    }
+    s->section = _("Needs a person");
+    summary_add(s, _("pending past the deadline"), "", res->past_deadline);
+    summary_add(s, _("conflicts"), "", res->conflicts);
+    summary_add(s, _("billed, acceptance withdrawn later (R7)"), "", res->withdrawn);
+    summary_add(s, _("accepted, not billed by the deadline"), "", res->unbilled_late);
+    summary_add(s, _("redemption reports refused by the wallet"), "", res->refused_reports);
+    if (chk)
+        summary_add(s, _("differences from the billing database"), "", res->differences);
+}
+
+static int write_summary(gv_writer_t *w, tables_t *ts, const summary_t *s, gv_err_t *err)
 {
     table_run_t tr;
     gv_cell_t c[8];
@@ -810,43 +852,6 @@ static int write_summary(gv_writer_t *w, tables_t *ts, const summary_t *s,
         c[7] = r->has_money ? value_cell(GV_CELL_MONEY, r->due) : empty_cell(GV_CELL_MONEY);
         if (table_row(&tr, c) < 0)
             return -1;
-    }
-    if (chk) {
-        for (int k = 0; k < GV_DIFF_COUNT; k++) {
-            c[0] = text_cell(_("Check against the billing database"));
-            c[1] = text_cell(gv_check_kind_words((gv_diff_kind_t)k));
-            c[2] = text_cell(gv_check_kind_code((gv_diff_kind_t)k));
-            c[3] = value_cell(GV_CELL_COUNT, chk->count[k]);
-            for (int j = 4; j < 8; j++)
-                c[j] = empty_cell(j == 4 ? GV_CELL_VOLUME : GV_CELL_MONEY);
-            if (table_row(&tr, c) < 0)
-                return -1;
-        }
-        c[1] = text_cell(_("bills read from the billing database"));
-        c[2] = text_cell("");
-        c[3] = value_cell(GV_CELL_COUNT, chk->site_bills);
-        if (table_row(&tr, c) < 0)
-            return -1;
-    }
-    {
-        struct { const char *what; long n; } needs[] = {
-            { _("pending past the deadline"), res->past_deadline },
-            { _("conflicts"), res->conflicts },
-            { _("billed, acceptance withdrawn later (R7)"), res->withdrawn },
-            { _("accepted, not billed by the deadline"), res->unbilled_late },
-            { _("redemption reports refused by the wallet"), res->refused_reports },
-            { _("differences from the billing database"), res->differences },
-        };
-        for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++) {
-            c[0] = text_cell(_("Needs a person"));
-            c[1] = text_cell(needs[i].what);
-            c[2] = text_cell("");
-            c[3] = value_cell(GV_CELL_COUNT, needs[i].n);
-            for (int j = 4; j < 8; j++)
-                c[j] = empty_cell(j == 4 ? GV_CELL_VOLUME : GV_CELL_MONEY);
-            if (table_row(&tr, c) < 0)
-                return -1;
-        }
     }
     return table_finish(&tr, 0);
 }
@@ -911,6 +916,8 @@ int gv_report_run(gv_db_t *db, const gv_report_opts_t *opts, gv_writer_t *w,
     res->unbilled_late = rc.past_deadline ? s->not_billed : 0;
     res->needs_person = res->past_deadline || res->conflicts || res->withdrawn ||
                         res->unbilled_late || res->refused_reports || res->differences;
+    summary_verdict(s, chk ? &stats : NULL, res);
+    fit_summary(ts, s);
 
     /* TRANSLATORS: %s is the period, YYYY-MM. */
     snprintf(title, sizeof title, _("Reconciliation of period %s"), opts->period);
@@ -931,7 +938,7 @@ int gv_report_run(gv_db_t *db, const gv_report_opts_t *opts, gv_writer_t *w,
     doc.verdict = verdict;
     doc.needs_person = res->needs_person;
     if (w->ops->doc_begin(w->w, &doc, err) < 0 ||
-        write_summary(w, ts, s, chk ? &stats : NULL, res, err) < 0 ||
+        write_summary(w, ts, s, err) < 0 ||
         stream_table(db, w, ts, TB_VOUCHERS, GV_REC_VOUCHERS, on_voucher, &rc, 1, err) < 0)
         goto done;
     res->vouchers = rc.tr.rows;

@@ -46,8 +46,12 @@ int gv_report_validate(const gv_report_request_t *req)
     for (i = 0; formats[i] && strcmp(formats[i], format); i++)
         ;
     if (!formats[i]) {
-        fprintf(stderr, _("report: --format: expected text or csv, got '%s'\n"),
-                format);
+        char list[64] = "";
+        for (i = 0; formats[i]; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     formats[i]);
+        /* TRANSLATORS: %s are the formats (text, csv, ...), then what was given. */
+        fprintf(stderr, _("report: --format: expected one of %s; got '%s'\n"), list, format);
         return GV_REPORT_EXIT_USAGE;
     }
     if (!strcmp(format, "xlsx") && !req->output) {

@@ -122,6 +122,8 @@ chunk = 29"
     "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --format csv --register regions \
         > "$d/regions.csv" 2> /dev/null || true
     head -1 "$d/regions.csv" | grep -q . || fail "$label: --register regions wrote nothing"
+    # GVT_REPORT_KEEP=DIR keeps the reports to look at.
+    [ -z "${GVT_REPORT_KEEP:-}" ] || { mkdir -p "$GVT_REPORT_KEEP" && cp -r "$d" "$GVT_REPORT_KEEP/"; }
 }
 
 for site in a b; do

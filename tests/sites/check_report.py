@@ -45,7 +45,7 @@ IDENTIFIERS = [
     re.compile(r"\b\w*\d\w*\b"),                          # anything with a digit
 ]
 # Proper names a translation keeps as they are.
-NAMES = {"eGov"}
+NAMES = {"eGov", "gasvoucher"}
 
 
 def english_words(text):
