@@ -8,6 +8,8 @@
 #     English word left in ru and kk except identifiers;
 #   - CSV (one file per register) read back with Python's csv: a row per
 #     voucher, sums equal to SUM over the site's bill tables, to the tiyn;
+#   - XLSX read back with openpyxl: money as numbers, dates as dates, the
+#     totals rows as formulas whose values equal the same bill tables;
 #   - the exit status: 4 with a conflict, 0 once nothing needs a person.
 # GVT_REPORT_ENGINES / GVT_REPORT_SITES choose a subset (default: all).
 set -euo pipefail
@@ -118,6 +120,13 @@ chunk = 29"
     out=$($CHECK csv --site $site --vouchers "$d/vouchers.txt" --bills "$d/site-bills.tsv" "$d/csv" 2>&1) ||
         fail "$label: CSV: $out"
     echo "== $label: $out"
+    # Excel, read back by openpyxl: numbers, dates, formulas and their values.
+    rc=0; "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --lang kk --format xlsx \
+        --output "$d/report.xlsx" > "$d/xlsx.out" 2>&1 || rc=$?
+    [ "$rc" = 4 ] || fail "$label: report --format xlsx ended $rc: $(cat "$d/xlsx.out")"
+    out=$($CHECK xlsx --site $site --vouchers "$d/vouchers.txt" --bills "$d/site-bills.tsv" "$d/report.xlsx" 2>&1) ||
+        fail "$label: XLSX: $out"
+    echo "   $out"
     # One register to standard output.
     "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --format csv --register regions \
         > "$d/regions.csv" 2> /dev/null || true

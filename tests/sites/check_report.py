@@ -236,9 +236,11 @@ def check_xlsx(a):
         f = fs.cell(row=last, column=c + 1).value
         if not (isinstance(f, str) and f.startswith("=") and "SUBTOTAL" in f.upper()):
             bad("voucher sheet: total %s is %r, not a formula" % (fs.cell(row=last, column=c + 1).coordinate, f))
-        fmt = fs.cell(row=2, column=c + 1).number_format
-        if "0.00" not in fmt:
-            bad("money number format %r" % fmt)
+        fmt = fs.cell(row=last, column=c + 1).number_format
+        cells = [r[c] for r in fs.iter_rows(min_row=2, max_row=last - 1) if r[c].value is not None]
+        for cell in [fs.cell(row=last, column=c + 1)] + cells[:5]:
+            if "0.00" not in cell.number_format:
+                bad("money cell %s has the number format %r" % (cell.coordinate, cell.number_format))
     # Regions and assistance types total the same.
     for idx in (5, 6):
         g = list(values.worksheets[idx].iter_rows(values_only=True))[1:]
