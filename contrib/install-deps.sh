@@ -7,7 +7,7 @@ BUILD="build-essential autoconf automake libtool pkg-config gettext
        libxml2-dev libcurl4-openssl-dev unixodbc-dev libssl-dev libcsv-dev
        libmicrohttpd-dev libgnutls28-dev libinih-dev libcmocka-dev libxlsxwriter-dev"
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
-TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3 python3-openpyxl
+TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3 python3-openpyxl chromium
        procps iproute2 ca-certificates git"
 BENCH="wrk nginx-light stunnel4"
 

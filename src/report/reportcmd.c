@@ -31,7 +31,7 @@ int gv_report_language(const gv_report_request_t *req, const gv_conf_t *conf)
     return 0;
 }
 
-static const char *const formats[] = { "text", "csv", "xlsx", NULL };
+static const char *const formats[] = { "text", "csv", "xlsx", "html", NULL };
 
 int gv_report_validate(const gv_report_request_t *req)
 {
@@ -84,6 +84,8 @@ static int open_writer(const gv_report_request_t *req, FILE *out, gv_writer_t *w
         return gv_writer_csv(&t, w, err);
     if (!strcmp(format, "xlsx"))
         return gv_writer_xlsx(&t, w, err);
+    if (!strcmp(format, "html"))
+        return gv_writer_html(&t, w, err);
     return gv_writer_text(&t, w, err);
 }
 

@@ -10,6 +10,8 @@
 #     voucher, sums equal to SUM over the site's bill tables, to the tiyn;
 #   - XLSX read back with openpyxl: money as numbers, dates as dates, the
 #     totals rows as formulas whose values equal the same bill tables;
+#   - HTML: one self-contained page (no external asset), rendered by
+#     headless Chromium to PDF (A4) and PNG;
 #   - the exit status: 4 with a conflict, 0 once nothing needs a person.
 # GVT_REPORT_ENGINES / GVT_REPORT_SITES choose a subset (default: all).
 set -euo pipefail
@@ -76,6 +78,22 @@ hand_bill() {
     fi
 }
 
+# render FILE.html OUT: headless Chromium prints it to OUT.pdf (A4, as a
+# clerk would print it) and takes OUT.png of the first screen; both must
+# come out non-empty, the PDF a real one.
+render() {
+    local html=$1 out=$2 profile
+    profile=$(mktemp -d "$dir/chromium.XXXXXX")
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+        --user-data-dir="$profile" --no-pdf-header-footer --print-to-pdf="$out.pdf" \
+        "file://$html" > "$out.chromium.log" 2>&1 || return 1
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+        --user-data-dir="$profile" --window-size=1600,1100 --screenshot="$out.png" \
+        "file://$html" >> "$out.chromium.log" 2>&1 || return 1
+    rm -rf "$profile"
+    [ -s "$out.png" ] && head -c 5 "$out.pdf" | grep -q '%PDF-'
+}
+
 # run ENGINE SITE CONN QUERY-FUNCTION
 run() {
     local engine=$1 site=$2 conn=$3 q=$4 d=$dir/$1-$2 label="$1 site-$2" rc acc
@@ -127,6 +145,13 @@ chunk = 29"
     out=$($CHECK xlsx --site $site --vouchers "$d/vouchers.txt" --bills "$d/site-bills.tsv" "$d/report.xlsx" 2>&1) ||
         fail "$label: XLSX: $out"
     echo "   $out"
+    # HTML: one self-contained page, rendered by headless Chromium.
+    rc=0; "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --lang ru --format html \
+        --output "$d/report.html" > "$d/html.out" 2>&1 || rc=$?
+    [ "$rc" = 4 ] || fail "$label: report --format html ended $rc: $(cat "$d/html.out")"
+    out=$($CHECK html --vouchers "$d/vouchers.txt" "$d/report.html" 2>&1) || fail "$label: HTML: $out"
+    render "$d/report.html" "$d/report" || fail "$label: Chromium could not render the HTML: $(tail -3 "$d/report.chromium.log")"
+    echo "   $out, rendered to $(( $(stat -c %s "$d/report.pdf") / 1024 )) KB of PDF"
     # One register to standard output.
     "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --format csv --register regions \
         > "$d/regions.csv" 2> /dev/null || true
