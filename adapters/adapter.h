@@ -25,6 +25,19 @@ typedef enum {
     GV_LOOKUP_RETRY,
 } gv_lookup_t;
 
+/* One bill as the billing system holds it (read_bills).  Strings are
+ * valid during the call only. */
+typedef struct gv_site_bill {
+    const char *account;        /* canonical, as the site keeps it */
+    const char *voucher_id;     /* the voucher it names; "" = none */
+    const char *bill_ref;       /* the site's reference; "" = not returned */
+    int64_t volume_milli;       /* thousandths of m3 */
+    int64_t charge, discount, due;  /* tiyn */
+} gv_site_bill_t;
+
+/* Return -1 to stop reading. */
+typedef int (*gv_site_bill_fn)(void *ud, const gv_site_bill_t *bill);
+
 typedef struct gv_adapter {
     const char *name;
     /* A worker's context; NULL with err on failure.  Does not connect. */
@@ -45,6 +58,12 @@ typedef struct gv_adapter {
     /* Checks the mapping against the live database; every problem goes to
      * errs.  0 when none. */
     int (*check_mapping)(const gv_conf_t *conf, const gv_mapping_t *map, gv_errlist_t *errs);
+    /* Streams every bill of the period to fn, in no particular order, and
+     * changes nothing.  0, or -1 with e (GV_DB_PERMANENT when the site
+     * cannot say: no statement for it; -1 from fn stops with action
+     * GV_DB_OK). */
+    int (*read_bills)(void *ctx, gv_period_t period, int64_t now_ms, gv_site_bill_fn fn,
+                      void *ud, gv_db_error_t *e);
 } gv_adapter_t;
 
 extern const gv_adapter_t *const gv_adapters[];

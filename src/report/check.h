@@ -2,11 +2,9 @@
  * with gasvoucher's own record of them (gasvoucher report --check).
  *
  * Read-only.  The site's bills of the period come through the adapter
- * (read_bills, the mapping's [query.bills]) a row at a time, and each
- * chunk of them is matched against gv_bill by its primary key; then
- * gasvoucher's BILLED rows are walked in key order, a page at a time, for
- * the bills the site no longer has.  Memory stays bounded by the chunk
- * and the page, whatever the period's size.  The differences found go to
+ * (read_bills, the mapping's [query.bills]) a row at a time and are
+ * matched with gasvoucher's BILLED rows, held a bounded partition at a
+ * time (check.c says how).  The differences found go to
  * a temporary file (and, a line each, to the caller's log) and are
  * replayed into the report's register afterwards, so the summary can say
  * how many there are before the register lists them.
@@ -28,7 +26,7 @@ typedef enum {
 
 typedef enum {
     GV_FIELD_NONE, GV_FIELD_VOUCHER, GV_FIELD_VOLUME, GV_FIELD_CHARGE, GV_FIELD_DISCOUNT,
-    GV_FIELD_DUE, GV_FIELD_COUNT
+    GV_FIELD_DUE, GV_FIELD_BILL_REF, GV_FIELD_COUNT
 } gv_diff_field_t;
 
 typedef struct gv_difference {

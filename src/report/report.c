@@ -440,7 +440,7 @@ static void table(tables_t *ts, int tb, const char *id, const char *title, const
 static void build_tables(tables_t *ts)
 {
     char rejected[64];
-    int reason_w, outcome_w, bill_w, state_w;
+    int reason_w, outcome_w, bill_w, state_w, kind_w;
 
     memset(ts, 0, sizeof *ts);
     snprintf(rejected, sizeof rejected, "%s: ", _("rejected"));
@@ -448,6 +448,10 @@ static void build_tables(tables_t *ts)
     outcome_w = WIDEST(reasons, rejected, 10);
     bill_w = WIDEST(bill_states, "", (int)gv_display_width(_("not billed yet")));
     state_w = WIDEST(outbox_states, "", (int)gv_display_width(_("not reported yet")));
+    kind_w = 10;
+    for (int k = 0; k < GV_DIFF_COUNT; k++)
+        if ((int)gv_display_width(gv_check_kind_words((gv_diff_kind_t)k)) > kind_w)
+            kind_w = (int)gv_display_width(gv_check_kind_words((gv_diff_kind_t)k));
     table(ts, TB_SUMMARY, "summary", _("Summary"), NULL);
     col(ts, TB_SUMMARY, "section", _("Section"), GV_CELL_TEXT, 34, 0);
     col(ts, TB_SUMMARY, "item", _("Item"), GV_CELL_TEXT, outcome_w > 48 ? outcome_w : 48, 0);
@@ -557,7 +561,8 @@ static void build_tables(tables_t *ts)
 
     table(ts, TB_DIFFERENCES, "differences", _("Differences from the billing database"),
           _("Every bill gasvoucher wrote, read back from the billing database."));
-    col(ts, TB_DIFFERENCES, "kind", _("Difference"), GV_CELL_TEXT, 30, 0);
+    col(ts, TB_DIFFERENCES, "kind", _("Difference"), GV_CELL_TEXT, kind_w, 0);
+    col(ts, TB_DIFFERENCES, "code", _("Code"), GV_CELL_TEXT, 14, 0);
     col(ts, TB_DIFFERENCES, "voucher_id", _("Voucher"), GV_CELL_TEXT, 22, 0);
     col(ts, TB_DIFFERENCES, "account", _("Account at the site"), GV_CELL_TEXT, 12, 0);
     col(ts, TB_DIFFERENCES, "bill_ref", _("Bill reference"), GV_CELL_TEXT, 12, 0);
@@ -860,16 +865,17 @@ static int write_summary(gv_writer_t *w, tables_t *ts, const summary_t *s, gv_er
 static int on_difference_row(void *ud, const gv_difference_t *d)
 {
     reg_ctx_t *rc = ud;
-    gv_cell_t c[8];
+    gv_cell_t c[9];
 
     c[0] = text_cell(gv_check_kind_words(d->kind));
-    c[1] = text_cell(d->voucher_id);
-    c[2] = text_cell(d->account);
-    c[3] = text_cell(d->bill_ref);
-    c[4] = text_cell(gv_check_field_words(d->field));
-    c[5] = text_cell(d->ours);
-    c[6] = text_cell(d->site);
-    c[7] = text_cell(d->report_id);
+    c[1] = text_cell(gv_check_kind_code(d->kind));
+    c[2] = text_cell(d->voucher_id);
+    c[3] = text_cell(d->account);
+    c[4] = text_cell(d->bill_ref);
+    c[5] = text_cell(gv_check_field_words(d->field));
+    c[6] = text_cell(d->ours);
+    c[7] = text_cell(d->site);
+    c[8] = text_cell(d->report_id);
     return table_row(&rc->tr, c);
 }
 

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 
 /* A column's kind: 't' text, 'i' a number (BIGINT). */
 typedef struct rec_query {
@@ -182,38 +181,6 @@ done:
     " b.due_tiyn, b.bill_ref, (SELECT MAX(r.report_id) FROM gv_run r"                  \
     " WHERE r.period = b.period AND r.report_id = b.report_id)"
 #define BILL_KINDS "tttiiiitt"
-
-int gv_reconcile_bills_of(gv_db_t *db, const char *period, const char *const *accounts,
-                          size_t naccounts, gv_rec_row_fn fn, void *ud, gv_db_error_t *e)
-{
-    gv_buf_t sql;
-    gv_db_stmt_t *st = NULL;
-    int rc = -1;
-
-    if (naccounts == 0)
-        return 0;
-    gv_buf_init(&sql, 1 << 20);
-    gv_buf_puts(&sql, "SELECT " BILL_COLS " FROM gv_bill b WHERE b.period = ? AND b.account IN (");
-    for (size_t i = 0; i < naccounts; i++)
-        gv_buf_puts(&sql, i ? ", ?" : "?");
-    if (gv_buf_puts(&sql, ")") < 0) {
-        e->action = GV_DB_PERMANENT;
-        snprintf(e->msg, sizeof e->msg, "gv_bill lookup: too many accounts (%zu)", naccounts);
-        goto done;
-    }
-    if (!(st = gv_db_prepare(db, sql.data, e)) || gv_db_bind_text(st, 1, period, e) < 0)
-        goto done;
-    for (size_t i = 0; i < naccounts; i++)
-        if (gv_db_bind_text(st, (int)i + 2, accounts[i], e) < 0)
-            goto done;
-    if (gv_db_execute(st, e) < 0)
-        goto done;
-    rc = stream_rows(st, BILL_KINDS, fn, ud, e);
-done:
-    gv_db_stmt_free(st);
-    gv_buf_free(&sql);
-    return rc;
-}
 
 int gv_reconcile_billed_page(gv_db_t *db, const char *period, const char *after, long limit,
                              gv_rec_row_fn fn, void *ud, gv_db_error_t *e)

@@ -88,14 +88,12 @@ int gv_reconcile_query(gv_db_t *db, gv_rec_query_t q, const char *period, gv_rec
 /* Number of columns each query returns. */
 size_t gv_reconcile_ncols(gv_rec_query_t q);
 
-/* gasvoucher's own record of the bills of some accounts of a period, for
- * comparing with what the site holds (report --check): account,
- * voucher_id, status, volume_milli, charge, discount, due, bill_ref,
- * report_id and whether that report was recorded as sent. */
+/* gasvoucher's own record of a period's bills, for comparing with what
+ * the site holds (report --check): account, voucher_id, status,
+ * volume_milli, charge, discount, due, bill_ref, and the report that
+ * carried the row once that report was recorded ("" before). */
 enum { GV_RB_ACCOUNT, GV_RB_VOUCHER, GV_RB_STATUS, GV_RB_VOLUME, GV_RB_CHARGE, GV_RB_DISCOUNT,
        GV_RB_DUE, GV_RB_BILL_REF, GV_RB_REPORT, GV_RB_COUNT };
-int gv_reconcile_bills_of(gv_db_t *db, const char *period, const char *const *accounts,
-                          size_t naccounts, gv_rec_row_fn fn, void *ud, gv_db_error_t *e);
 /* The BILLED rows of a period in account order, from after `after`
  * ("" = the start), at most `limit` of them (keyset pages). */
 int gv_reconcile_billed_page(gv_db_t *db, const char *period, const char *after, long limit,

@@ -12,7 +12,10 @@
 #     totals rows as formulas whose values equal the same bill tables;
 #   - HTML: one self-contained page (no external asset), rendered by
 #     headless Chromium to PDF (A4) and PNG;
-#   - the exit status: 4 with a conflict, 0 once nothing needs a person.
+#   - report --check: nothing on a clean period (exit 0 once nothing needs
+#     a person); a bill amount changed by hand, a bill deleted and a
+#     foreign bill naming a voucher each found (exit 4), in the register
+#     and in the log.
 # GVT_REPORT_ENGINES / GVT_REPORT_SITES choose a subset (default: all).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -94,6 +97,78 @@ render() {
     [ -s "$out.png" ] && head -c 5 "$out.pdf" | grep -q '%PDF-'
 }
 
+# The differences register of report --check as "CODE VOUCHER" lines.
+differences() {
+    "$GV" -c "$1/gv.conf" "${NOW[@]}" report --period 2025-09 --check --format csv \
+        --register differences --lang en > "$1/differences.csv" 2> "$1/check.err"
+    local rc=$?
+    $GVT_PYTHON -c 'import csv, sys
+for r in list(csv.reader(open(sys.argv[1], encoding="utf-8")))[1:]: print(r[1], r[2], r[5])' \
+        "$1/differences.csv" > "$1/differences.txt"
+    return $rc
+}
+
+# check_bills ENGINE SITE QUERY-FUNCTION DIR HAND-ACCOUNT: report --check
+# on a clean period finds nothing (exit 0 once the hand-written bill is
+# gone and its voucher billed); then a bill changed by hand, a bill
+# deleted and a foreign bill naming a voucher are each found (exit 4), in
+# the register and in the log.
+check_bills() {
+    local engine=$1 site=$2 q=$3 d=$4 hand=$5 label="$1 site-$2" rc changed deleted ref pend
+    if [ "$site" = a ]; then
+        $q "DELETE FROM nachislenie WHERE lic_schet = '$hand' AND vaucher IS NULL" > /dev/null
+    else
+        $q "DELETE FROM invoices WHERE customer_id = (SELECT id FROM customers WHERE account_no = $hand)" > /dev/null
+    fi
+    "$GV" -c "$d/gv.conf" "${NOW[@]}" bill --period 2025-09 --no-send > "$d/bill-again.out" 2>&1 ||
+        fail "$label: billing the conflict's voucher again: $(tail -3 "$d/bill-again.out")"
+    rc=0; differences "$d" || rc=$?
+    [ "$rc" = 0 ] || fail "$label: report --check on a clean period ended $rc: $(cat "$d/check.err")"
+    [ ! -s "$d/differences.txt" ] || fail "$label: a clean period has differences: $(head -3 "$d/differences.txt")"
+    rc=0; "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --check --lang ru > "$d/check.ru.txt" 2>&1 || rc=$?
+    [ "$rc" = 0 ] || fail "$label: report --check ended $rc, not 0"
+    grep -q 'каждый счёт в биллинговой базе таков' "$d/check.ru.txt" || fail "$label: no clean verdict in ru"
+
+    changed=$($q "SELECT voucher_id FROM gv_bill WHERE period = '2025-09' AND status = 'BILLED' ORDER BY account" | sed -n 2p)
+    deleted=$($q "SELECT voucher_id FROM gv_bill WHERE period = '2025-09' AND status = 'BILLED' ORDER BY account" | sed -n 3p)
+    pend=$($q "SELECT account FROM gv_bill WHERE period = '2025-09' AND status = 'PENDING' ORDER BY account" | sed -n 1p)
+    if [ "$site" = a ]; then
+        $q "UPDATE nachislenie SET k_oplate = k_oplate + 1.00 WHERE vaucher = '$changed'" > /dev/null
+        $q "DELETE FROM nachislenie WHERE vaucher = '$deleted'" > /dev/null
+        $q "INSERT INTO nachislenie (lic_schet, period, obem, tarif, summa, skidka, k_oplate, vaucher, sozdano)
+            VALUES ('$pend', '202509', 10.000, 100.00, 1000.00, 240.00, 760.00, 'GV-202509-FOREIGN01',
+            '2025-09-30 12:00:00')" > /dev/null
+    else
+        ref=$($q "SELECT bill_ref FROM gv_bill WHERE voucher_id = '$changed'")
+        $q "UPDATE invoices SET total_tiyn = total_tiyn + 100 WHERE id = $ref" > /dev/null
+        ref=$($q "SELECT bill_ref FROM gv_bill WHERE voucher_id = '$deleted'")
+        $q "DELETE FROM invoice_lines WHERE invoice_id = $ref" > /dev/null
+        $q "DELETE FROM invoices WHERE id = $ref" > /dev/null
+        $q "INSERT INTO invoices (customer_id, period_start, period_end, issued_at, total_tiyn)
+            SELECT id, '2025-09-01', '2025-09-30', '2025-09-30 12:00:00', 76000 FROM customers
+            WHERE account_no = $pend" > /dev/null
+        $q "INSERT INTO invoice_lines (invoice_id, line_type, quantity_m3, unit_price_tiyn, amount_tiyn, reference)
+            SELECT i.id, 'VOUCHER_DISCOUNT', NULL, NULL, -24000, 'GV-202509-FOREIGN01' FROM invoices i
+            JOIN customers c ON c.id = i.customer_id WHERE c.account_no = $pend
+            AND i.period_start = '2025-09-01'" > /dev/null
+    fi
+    rc=0; differences "$d" || rc=$?
+    [ "$rc" = 4 ] || fail "$label: report --check with tampered bills ended $rc, not 4: $(cat "$d/check.err")"
+    grep -qx "CHANGED $changed amount due" "$d/differences.txt" ||
+        fail "$label: the changed bill of $changed is not found: $(cat "$d/differences.txt")"
+    grep -q "^REPORT_DIFFERS $changed " "$d/differences.txt" ||
+        fail "$label: the report that carried $changed is not flagged"
+    grep -q "^DELETED $deleted " "$d/differences.txt" ||
+        fail "$label: the deleted bill of $deleted is not found: $(cat "$d/differences.txt")"
+    grep -q "^FOREIGN GV-202509-FOREIGN01 " "$d/differences.txt" ||
+        fail "$label: the foreign bill is not found: $(cat "$d/differences.txt")"
+    [ "$(grep -vc '^REPORT_DIFFERS' "$d/differences.txt")" = 3 ] ||
+        fail "$label: more than the three differences made: $(cat "$d/differences.txt")"
+    grep -q "report --check 2025-09: CHANGED voucher $changed" "$d/check.err" ||
+        fail "$label: the change is not in the log: $(head -3 "$d/check.err")"
+    echo "   check: clean period 0 differences; then $(tr '\n' ';' < "$d/differences.txt")"
+}
+
 # run ENGINE SITE CONN QUERY-FUNCTION
 run() {
     local engine=$1 site=$2 conn=$3 q=$4 d=$dir/$1-$2 label="$1 site-$2" rc acc
@@ -156,6 +231,7 @@ chunk = 29"
     "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --format csv --register regions \
         > "$d/regions.csv" 2> /dev/null || true
     head -1 "$d/regions.csv" | grep -q . || fail "$label: --register regions wrote nothing"
+    check_bills "$engine" "$site" "$q" "$d" "$acc"
     # GVT_REPORT_KEEP=DIR keeps the reports to look at.
     [ -z "${GVT_REPORT_KEEP:-}" ] || { mkdir -p "$GVT_REPORT_KEEP" && cp -r "$d" "$GVT_REPORT_KEEP/"; }
 }
