@@ -375,10 +375,9 @@ static void finish_partition(check_run_t *r)
     }
 }
 
-static int on_status(void *ud, const gv_rec_value_t *v, size_t n)
+static int on_count(void *ud, const gv_rec_value_t *v, size_t n)
 {
-    if (!strcmp(v[GV_RG_KEY].text, "BILLED"))
-        *(long *)ud = (long)v[GV_RG_VOUCHERS].num;
+    *(long *)ud = (long)v[0].num;
     return 0;
 }
 
@@ -401,7 +400,7 @@ gv_check_t *gv_check_run(gv_db_t *db, const gv_adapter_t *adapter, void *actx,
         gv_err_set(err, "adapter %s cannot read bills back", adapter->name);
         return NULL;
     }
-    if (gv_reconcile_query(db, GV_REC_BILL_STATUS, period, on_status, &billed, &e) < 0) {
+    if (gv_reconcile_query(db, GV_REC_BILLED_COUNT, period, on_count, &billed, &e) < 0) {
         gv_err_set(err, "%s: %s", _("the database"), e.msg);
         return NULL;
     }

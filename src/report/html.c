@@ -4,7 +4,8 @@
  * no font to fetch (the reader's sans-serif has Cyrillic and Kazakh
  * letters).  The summary comes first, then the registers, each a table
  * whose header row repeats on every printed page; printed A4 landscape.
- * Streamed like the other writers: a row is written as it comes.
+ * Streamed like the other writers: a row is written as it comes, to a
+ * temporary file until the summary (counted last, shown first) is known.
  */
 #include "config.h"
 #include "model.h"
@@ -17,7 +18,9 @@
 #include "l10n.h"
 
 typedef struct html_writer {
-    FILE *out;
+    FILE *final;                /* where the page goes */
+    FILE *front, *body;         /* the summary, the registers: held until doc_end */
+    FILE *out;                  /* the one being written */
     gv_buf_t esc;
 } html_writer_t;
 
@@ -70,31 +73,20 @@ static int is_number(gv_cell_kind_t k)
 static int html_doc_begin(void *w, const gv_doc_t *doc, gv_err_t *err)
 {
     html_writer_t *h = w;
-    char when[64];
 
-    fprintf(h->out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    "<title>", doc->lang);
-    esc(h, doc->title);
-    fprintf(h->out, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>", style);
-    esc(h, doc->title);
-    fputs("</h1>\n", h->out);
-    if (doc->provider && *doc->provider) {
-        fprintf(h->out, "<p>%s: ", _("Provider"));
-        esc(h, doc->provider);
-        fputs("</p>\n", h->out);
+    if (!(h->front = tmpfile()) || !(h->body = tmpfile())) {
+        gv_err_set(err, "%s: %s", _("cannot write the report"), strerror(errno));
+        return -1;
     }
-    fprintf(h->out, "<p>%s: %s</p>\n", _("Written"),
-            gv_fmt_time(doc->generated_at, when, sizeof when));
-    fprintf(h->out, "<p class=\"verdict %s\">", doc->needs_person ? "attention" : "ok");
-    esc(h, doc->verdict);
-    fputs("</p>\n</header>\n", h->out);
-    return check_out(h, err);
+    h->out = h->body;
+    return 0;
 }
 
 static int html_table_begin(void *w, const gv_table_t *t, gv_err_t *err)
 {
     html_writer_t *h = w;
 
+    h->out = t->front ? h->front : h->body;
     fprintf(h->out, "<section id=\"%s\">\n<h2>", t->id);
     esc(h, t->title);
     fputs("</h2>\n", h->out);
@@ -161,7 +153,29 @@ static int html_table_end(void *w, const gv_table_t *t, const gv_cell_t *totals,
 static int html_doc_end(void *w, const gv_doc_t *doc, gv_err_t *err)
 {
     html_writer_t *h = w;
+    char when[64];
 
+    h->out = h->final;
+    fprintf(h->out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<title>", doc->lang);
+    esc(h, doc->title);
+    fprintf(h->out, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>", style);
+    esc(h, doc->title);
+    fputs("</h1>\n", h->out);
+    if (doc->provider && *doc->provider) {
+        fprintf(h->out, "<p>%s: ", _("Provider"));
+        esc(h, doc->provider);
+        fputs("</p>\n", h->out);
+    }
+    fprintf(h->out, "<p>%s: %s</p>\n", _("Written"),
+            gv_fmt_time(doc->generated_at, when, sizeof when));
+    fprintf(h->out, "<p class=\"verdict %s\">", doc->needs_person ? "attention" : "ok");
+    esc(h, doc->verdict);
+    fputs("</p>\n</header>\n", h->out);
+    if (gv_report_copy_stream(h->front, h->out) < 0 || gv_report_copy_stream(h->body, h->out) < 0) {
+        gv_err_set(err, "%s: %s", _("cannot write the report"), strerror(errno));
+        return -1;
+    }
     fprintf(h->out, "<footer><p class=\"verdict %s\">", doc->needs_person ? "attention" : "ok");
     esc(h, doc->verdict);
     fputs("</p></footer>\n</body>\n</html>\n", h->out);
@@ -176,8 +190,13 @@ static void html_free(void *w)
 {
     html_writer_t *h = w;
 
-    if (h)
-        gv_buf_free(&h->esc);
+    if (!h)
+        return;
+    if (h->front)
+        fclose(h->front);
+    if (h->body)
+        fclose(h->body);
+    gv_buf_free(&h->esc);
     free(h);
 }
 
@@ -193,7 +212,7 @@ int gv_writer_html(const gv_writer_target_t *target, gv_writer_t *out, gv_err_t 
         gv_err_set(err, "out of memory");
         return -1;
     }
-    h->out = target->out;
+    h->final = h->out = target->out;
     gv_buf_init(&h->esc, 64 * 1024);
     out->ops = &html_ops;
     out->w = h;

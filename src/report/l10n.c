@@ -20,6 +20,33 @@ const char *const gv_l10n_languages[] = { "ru", "kk", "en", NULL };
 
 static const char *current = "en";
 
+/* How the language writes numbers and dates, looked up once: a report
+ * formats millions of cells, and each gettext call takes a lock and a
+ * search. */
+static struct formats {
+    int ready;
+    const char *group, *point, *money, *time, *date;
+} fmt;
+
+static const struct formats *formats(void)
+{
+    if (!fmt.ready) {
+        /* TRANSLATORS: the thousands separator ("3 713,52": a no-break space). */
+        fmt.group = C_("number", ",");
+        /* TRANSLATORS: the decimal separator ("3 713,52": a comma). */
+        fmt.point = C_("number", ".");
+        /* TRANSLATORS: an amount in tenge; %s is the number ("3 713,52 ₸"). */
+        fmt.money = C_("money", "%s ₸");
+        /* TRANSLATORS: a local date and time: YYYY year, MM month, DD day, hh
+         * hour, mm minute, ss second. */
+        fmt.time = C_("date", "YYYY-MM-DD hh:mm");
+        /* TRANSLATORS: a date: YYYY year, MM month, DD day. */
+        fmt.date = C_("date", "YYYY-MM-DD");
+        fmt.ready = 1;
+    }
+    return &fmt;
+}
+
 const char *gv_pgettext(const char *ctx_id, const char *id)
 {
     const char *t = gettext(ctx_id);
@@ -96,6 +123,7 @@ int gv_l10n_init(const char *lang, const char *localedir)
     bind_textdomain_codeset(PACKAGE, "UTF-8");
     textdomain(PACKAGE);
     current = known(lang) ? known(lang) : "en";
+    fmt.ready = 0;
     return rc;
 }
 
@@ -124,10 +152,7 @@ static void group_digits(uint64_t v, const char *sep, char *out, size_t n)
 
 char *gv_fmt_decimal(int64_t v, int scale, char *out, size_t n)
 {
-    /* TRANSLATORS: the thousands separator ("3 713,52": a no-break space). */
-    const char *group = C_("number", ",");
-    /* TRANSLATORS: the decimal separator ("3 713,52": a comma). */
-    const char *point = C_("number", ".");
+    const char *group = formats()->group, *point = formats()->point;
     uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, unit = 1;
     char whole[96];
 
@@ -163,8 +188,7 @@ static char *fill(const char *pattern, const char *value, char *out, size_t n)
 char *gv_fmt_money(int64_t tiyn, char *out, size_t n)
 {
     char num[96];
-    /* TRANSLATORS: an amount in tenge; %s is the number ("3 713,52 ₸"). */
-    return fill(C_("money", "%s ₸"), gv_fmt_decimal(tiyn, 2, num, sizeof num), out, n);
+    return fill(formats()->money, gv_fmt_decimal(tiyn, 2, num, sizeof num), out, n);
 }
 
 /* Expands YYYY, MM, DD, hh, mm, ss in pattern. */
@@ -198,9 +222,7 @@ char *gv_fmt_time(int64_t instant, char *out, size_t n)
     struct tm tm;
 
     localtime_r(&t, &tm);
-    /* TRANSLATORS: a local date and time: YYYY year, MM month, DD day, hh
-     * hour, mm minute, ss second. */
-    return expand_date(C_("date", "YYYY-MM-DD hh:mm"), tm.tm_year + 1900, tm.tm_mon + 1,
+    return expand_date(formats()->time, tm.tm_year + 1900, tm.tm_mon + 1,
                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, out, n);
 }
 
@@ -209,20 +231,34 @@ char *gv_fmt_date(int32_t days, char *out, size_t n)
     int y, m, d;
 
     gv_civil_from_days(days, &y, &m, &d);
-    /* TRANSLATORS: a date: YYYY year, MM month, DD day. */
-    return expand_date(C_("date", "YYYY-MM-DD"), y, m, d, 0, 0, 0, out, n);
+    return expand_date(formats()->date, y, m, d, 0, 0, 0, out, n);
 }
 
 size_t gv_display_width(const char *s)
 {
     mbstate_t st;
-    size_t width = 0, len = strlen(s);
+    size_t width = 0, len;
 
+    /* ASCII is a cell a byte: most of a report is digits and ids. */
+    while (*s && (unsigned char)*s < 0x80) {
+        width++;
+        s++;
+    }
+    if (!*s)
+        return width;
+    len = strlen(s);
     memset(&st, 0, sizeof st);
     while (len) {
         wchar_t wc;
-        size_t k = mbrtowc(&wc, s, len, &st);
+        size_t k;
         int w;
+        if ((unsigned char)*s < 0x80) {
+            width++;
+            s++;
+            len--;
+            continue;
+        }
+        k = mbrtowc(&wc, s, len, &st);
         if (k == (size_t)-1 || k == (size_t)-2) {       /* not UTF-8 here: a byte a cell */
             memset(&st, 0, sizeof st);
             k = 1;

@@ -1,7 +1,12 @@
 /* model.h - a reconciliation report as the writers see it.
  *
  * A report is a document of tables: the summary first, then the
- * registers.  Each table has columns of a kind (text, count, money in
+ * registers.  The summary is handed over last, though (it is counted from
+ * the registers' rows as they stream by, so every total is the sum of the
+ * rows shown), with front set: each writer puts it first: xlsx in its
+ * first sheet, csv in its own file, text and html by holding the
+ * registers in a temporary file until the summary and the verdict are
+ * known.  Each table has columns of a kind (text, count, money in
  * tiyn, volume in thousandths of m3, an instant, a date) and streams its
  * rows to the writer one at a time; a table may end with a totals row the
  * driver summed (every total is the sum of its rows).  Writers are one
@@ -51,6 +56,7 @@ typedef struct gv_table {
     const char *note;           /* translated; what the table shows, or NULL */
     const gv_column_t *cols;
     size_t ncols;
+    int front;                  /* the summary: shown first, handed over last */
 } gv_table_t;
 
 typedef struct gv_doc {
@@ -59,8 +65,8 @@ typedef struct gv_doc {
     const char *provider;       /* name and BIN */
     int64_t generated_at;       /* the report's "now" */
     const char *lang;           /* ru | kk | en */
-    const char *verdict;        /* translated: reconciles, or what needs a person */
-    int needs_person;
+    const char *verdict;        /* translated: reconciles, or what needs a person; */
+    int needs_person;           /* both known at doc_end only ("" and 0 before) */
 } gv_doc_t;
 
 /* A writer.  Every function returns 0, or -1 with err.  Tables come one
@@ -98,6 +104,9 @@ int gv_writer_text(const gv_writer_target_t *t, gv_writer_t *out, gv_err_t *err)
 int gv_writer_csv(const gv_writer_target_t *t, gv_writer_t *out, gv_err_t *err);
 int gv_writer_xlsx(const gv_writer_target_t *t, gv_writer_t *out, gv_err_t *err);
 int gv_writer_html(const gv_writer_target_t *t, gv_writer_t *out, gv_err_t *err);
+
+/* Appends src (rewound) to dst; 0 or -1.  For writers holding parts. */
+int gv_report_copy_stream(FILE *src, FILE *dst);
 
 /* Formats a cell for people in the current language (text and HTML
  * writers); "" for an empty cell. */

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "report.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,27 @@
 #include "reconcile.h"
 
 /* ---- codes in words ------------------------------------------------- */
+
+/* gettext, remembered: the same few words are looked up for each of a
+ * million rows, and every gettext call takes a lock and a search.  Keyed
+ * by the msgid's address (static strings); the language never changes
+ * within a run. */
+static const char *tr(const char *msgid)
+{
+    static struct { const char *id, *text; } memo[256];
+    size_t i = ((uintptr_t)msgid >> 3) % 256;
+
+    for (size_t k = 0; k < 256; k++, i = (i + 1) % 256) {
+        if (memo[i].id == msgid)
+            return memo[i].text;
+        if (!memo[i].id) {
+            memo[i].id = msgid;
+            memo[i].text = gettext(msgid);
+            return memo[i].text;
+        }
+    }
+    return gettext(msgid);
+}
 
 typedef struct code_words {
     const char *code;
@@ -57,7 +79,7 @@ static const code_words_t *find_code(const code_words_t *t, size_t n, const char
 const char *gv_report_reason_words(const char *code)
 {
     const code_words_t *c = FIND(reasons, code);
-    return c ? _(c->words) : code;
+    return c ? tr(c->words) : code;
 }
 
 const char *gv_report_reason_rule(const char *code)
@@ -109,7 +131,7 @@ static const char *words_of(const code_words_t *t, size_t n, const char *code)
     if (!code || !*code)
         return "";
     c = find_code(t, n, code);
-    return c ? _(c->words) : code;
+    return c ? tr(c->words) : code;
 }
 #define WORDS(t, code) words_of(t, sizeof t / sizeof t[0], code)
 
@@ -247,13 +269,28 @@ typedef struct summary_row {
     int64_t volume, charge, discount, due;
 } summary_row_t;
 
+/* Counts and sums under up to two keys, folded from the rows as they pass. */
+#define TALLY_MAX 512
+typedef struct tally {
+    char key[2][48];
+    int64_t count, volume, charge, discount, due;
+} tally_t;
+
+typedef struct tallies {
+    tally_t t[TALLY_MAX];
+    size_t n;
+} tallies_t;
+
 typedef struct summary {
     summary_row_t rows[SUMMARY_MAX];
     size_t n;
     const char *section;
+    /* the voucher register, folded by what each total needs */
+    tallies_t judged, bills, pending_reasons, regions, assistance;
+    tallies_t lists_t, trail_t, reports_t;      /* counted by SQL */
+    int overflow;               /* more distinct codes than a tally holds */
     /* what the verdict needs */
     long conflicts, pending, not_billed, withdrawn, refused;
-    long lists;
 } summary_t;
 
 static summary_row_t *summary_add(summary_t *s, const char *item, const char *code,
@@ -272,99 +309,95 @@ static summary_row_t *summary_add(summary_t *s, const char *item, const char *co
     return r;
 }
 
-static int on_lists(void *ud, const gv_rec_value_t *v, size_t n)
-{
-    summary_t *s = ud;
-    char item[200];
-
-    snprintf(item, sizeof item, "%s", WORDS(batch_states, v[0].text));
-    summary_add(s, item, v[0].text, v[1].num);
-    /* TRANSLATORS: vouchers listed in the batches of one state. */
-    snprintf(item, sizeof item, "%s: %s", WORDS(batch_states, v[0].text), _("vouchers listed"));
-    summary_add(s, item, "", v[2].num);
-    s->lists += v[1].num;
-    return 0;
-}
-
-static int on_judged(void *ud, const gv_rec_value_t *v, size_t n)
-{
-    summary_t *s = ud;
-    char item[200];
-
-    if (!strcmp(v[0].text, "ACCEPTED"))
-        snprintf(item, sizeof item, "%s", _("accepted"));
-    else if (!*v[0].text)
-        snprintf(item, sizeof item, "%s", _("not judged yet"));
-    else
-        snprintf(item, sizeof item, "%s: %s", _("rejected"), gv_report_reason_words(v[1].text));
-    summary_add(s, item, *v[1].text ? v[1].text : v[0].text, v[2].num);
-    return 0;
-}
 
 /* "ACCEPTED", "REJECTED REASON", "NONE" of gv_trail in words. */
 static const char *outcome_words(const char *o, char *buf, size_t n)
 {
     if (!strcmp(o, "ACCEPTED"))
-        snprintf(buf, n, "%s", _("accepted"));
+        snprintf(buf, n, "%s", tr(N_("accepted")));
     else if (!strncmp(o, "REJECTED ", 9))
-        snprintf(buf, n, "%s: %s", _("rejected"), gv_report_reason_words(o + 9));
+        snprintf(buf, n, "%s: %s", tr(N_("rejected")), gv_report_reason_words(o + 9));
     else if (!strcmp(o, "NONE"))
-        snprintf(buf, n, "%s", _("not judged yet"));
+        snprintf(buf, n, "%s", tr(N_("not judged yet")));
     else
         snprintf(buf, n, "%s", o);
     return buf;
 }
 
-static int on_trail_counts(void *ud, const gv_rec_value_t *v, size_t n)
+
+typedef struct tally_amounts {
+    int64_t count, volume, charge, discount, due;
+} tally_amounts_t;
+
+static void tally_add(summary_t *s, tallies_t *ts, const char *k1, const char *k2,
+                      const tally_amounts_t *v)
 {
-    summary_t *s = ud;
-    char words[200];
+    tally_t *t = NULL;
 
-    summary_add(s, outcome_words(v[0].text, words, sizeof words),
-                !strncmp(v[0].text, "REJECTED ", 9) ? v[0].text + 9 : v[0].text, v[1].num);
-    return 0;
-}
-
-static int on_bill_status(void *ud, const gv_rec_value_t *v, size_t n)
-{
-    summary_t *s = ud;
-    summary_row_t *r = summary_add(s, WORDS(bill_states, v[0].text), v[0].text, v[1].num);
-
-    if (r && !strcmp(v[0].text, "BILLED")) {
-        r->has_money = 1;
-        r->volume = v[2].num;
-        r->charge = v[3].num;
-        r->discount = v[4].num;
-        r->due = v[5].num;
+    for (size_t i = 0; i < ts->n && !t; i++)
+        if (!strcmp(ts->t[i].key[0], k1) && !strcmp(ts->t[i].key[1], k2))
+            t = &ts->t[i];
+    if (!t) {
+        if (ts->n == TALLY_MAX) {
+            s->overflow = 1;
+            return;
+        }
+        t = &ts->t[ts->n++];
+        memset(t, 0, sizeof *t);
+        snprintf(t->key[0], sizeof t->key[0], "%s", k1);
+        snprintf(t->key[1], sizeof t->key[1], "%s", k2);
     }
-    if (!strcmp(v[0].text, "CONFLICT"))
-        s->conflicts += v[1].num;
-    if (!strcmp(v[0].text, "PENDING"))
-        s->pending += v[1].num;
-    return 0;
+    t->count += v->count;
+    t->volume += v->volume;
+    t->charge += v->charge;
+    t->discount += v->discount;
+    t->due += v->due;
 }
 
-static int on_count(void *ud, const gv_rec_value_t *v, size_t n)
+static int tally_cmp(const void *a, const void *b)
 {
-    *(long *)ud = (long)v[0].num;
-    return 0;
+    const tally_t *x = a, *y = b;
+    int c = strcmp(x->key[0], y->key[0]);
+    return c ? c : strcmp(x->key[1], y->key[1]);
 }
 
-static int on_pending_reason(void *ud, const gv_rec_value_t *v, size_t n)
+static void tally_sort(tallies_t *ts)
 {
-    summary_t *s = ud;
-    summary_add(s, gv_report_reason_words(v[0].text), v[0].text, v[1].num);
-    return 0;
+    qsort(ts->t, ts->n, sizeof ts->t[0], tally_cmp);
 }
 
-static int on_report_state(void *ud, const gv_rec_value_t *v, size_t n)
+/* Folds one voucher of the register into the summary's tallies: every
+ * total is the sum of the rows the register lists, counted as they pass. */
+static void tally_voucher(summary_t *s, const gv_rec_value_t *v)
 {
-    summary_t *s = ud;
-    summary_add(s, WORDS(outbox_states, v[0].text), v[0].text, v[1].num);
-    if (!strcmp(v[0].text, "FAILED"))
-        s->refused += v[1].num;
-    return 0;
+    const char *status = v[GV_RV_STATUS].text, *bill = v[GV_RV_BILL_STATUS].text;
+    int billed = !strcmp(bill, "BILLED");
+    tally_amounts_t a = { 1, 0, 0, 0, 0 };
+
+    if (billed) {
+        a.volume = v[GV_RV_VOLUME].num;
+        a.charge = v[GV_RV_CHARGE].num;
+        a.discount = v[GV_RV_DISCOUNT].num;
+        a.due = v[GV_RV_DUE].num;
+    }
+    tally_add(s, &s->judged, status, v[GV_RV_REASON].text, &a);
+    if (*bill)
+        tally_add(s, &s->bills, bill, "", &a);
+    if (!strcmp(bill, "PENDING")) {
+        tally_add(s, &s->pending_reasons, v[GV_RV_BILL_REASON].text, "", &a);
+        s->pending++;
+    } else if (!strcmp(bill, "CONFLICT")) {
+        s->conflicts++;
+    } else if (billed) {
+        tally_add(s, &s->regions, v[GV_RV_REGION].text, "", &a);
+        tally_add(s, &s->assistance, v[GV_RV_ASSISTANCE].text, "", &a);
+        if (strcmp(status, "ACCEPTED") != 0)
+            s->withdrawn++;
+    } else if (!strcmp(status, "ACCEPTED")) {
+        s->not_billed++;
+    }
 }
+
 
 static int db_fail(gv_err_t *err, const gv_db_error_t *e)
 {
@@ -373,35 +406,106 @@ static int db_fail(gv_err_t *err, const gv_db_error_t *e)
     return -1;
 }
 
-static int collect_summary(gv_db_t *db, const char *period, summary_t *s, gv_err_t *err)
+static int on_tally2(void *ud, const gv_rec_value_t *v, size_t n)
 {
+    struct { summary_t *s; tallies_t *t; } *x = ud;
+    tally_amounts_t a = { v[n - 1].num, 0, 0, 0, 0 };
+
+    /* (key, count) or (key, count, sum): the last column counts. */
+    if (n == 3) {
+        a.count = v[1].num;
+        a.volume = v[2].num;
+    }
+    tally_add(x->s, x->t, v[0].text, "", &a);
+    return 0;
+}
+
+/* The small summaries SQL counts best: lists, R7 changes, reports. */
+static int read_counts(gv_db_t *db, const char *period, summary_t *s, gv_err_t *err)
+{
+    struct { gv_rec_query_t q; tallies_t *t; } qs[] = {
+        { GV_REC_LISTS, &s->lists_t },
+        { GV_REC_TRAIL_COUNTS, &s->trail_t },
+        { GV_REC_REPORT_STATES, &s->reports_t },
+    };
     gv_db_error_t e;
 
-    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        struct { summary_t *s; tallies_t *t; } x = { s, qs[i].t };
+        if (gv_reconcile_query(db, qs[i].q, period, on_tally2, &x, &e) < 0)
+            return db_fail(err, &e);
+    }
+    for (size_t i = 0; i < s->reports_t.n; i++)
+        if (!strcmp(s->reports_t.t[i].key[0], "FAILED"))
+            s->refused += (long)s->reports_t.t[i].count;
+    return 0;
+}
+
+/* The summary's rows, once the registers have been counted. */
+static int build_summary(summary_t *s, gv_err_t *err)
+{
+    char item[200];
+
+    if (s->overflow) {
+        gv_err_set(err, "%s", _("more distinct reasons, regions or assistance types than the "
+                                "report can total"));
+        return -1;
+    }
+    tally_sort(&s->judged);
+    tally_sort(&s->bills);
+    tally_sort(&s->pending_reasons);
+    tally_sort(&s->regions);
+    tally_sort(&s->assistance);
     s->section = _("Voucher lists (batches)");
-    if (gv_reconcile_query(db, GV_REC_LISTS, period, on_lists, s, &e) < 0)
-        return db_fail(err, &e);
-    if (!s->lists)
+    for (size_t i = 0; i < s->lists_t.n; i++) {
+        const tally_t *t = &s->lists_t.t[i];
+        summary_add(s, WORDS(batch_states, t->key[0]), t->key[0], t->count);
+        /* TRANSLATORS: vouchers listed in the batches of one state. */
+        snprintf(item, sizeof item, "%s: %s", WORDS(batch_states, t->key[0]),
+                 _("vouchers listed"));
+        summary_add(s, item, "", t->volume);
+    }
+    if (!s->lists_t.n)
         summary_add(s, _("no list received"), "", 0);
     s->section = _("Vouchers judged (R0-R8)");
-    if (gv_reconcile_query(db, GV_REC_JUDGED, period, on_judged, s, &e) < 0)
-        return db_fail(err, &e);
+    for (size_t i = 0; i < s->judged.n; i++) {
+        const tally_t *t = &s->judged.t[i];
+        if (!strcmp(t->key[0], "ACCEPTED"))
+            snprintf(item, sizeof item, "%s", _("accepted"));
+        else if (!*t->key[0])
+            snprintf(item, sizeof item, "%s", _("not judged yet"));
+        else
+            snprintf(item, sizeof item, "%s: %s", _("rejected"), gv_report_reason_words(t->key[1]));
+        summary_add(s, item, *t->key[1] ? t->key[1] : t->key[0], t->count);
+    }
     s->section = _("Outcomes a later part changed (R7)");
-    if (gv_reconcile_query(db, GV_REC_TRAIL_COUNTS, period, on_trail_counts, s, &e) < 0)
-        return db_fail(err, &e);
+    for (size_t i = 0; i < s->trail_t.n; i++) {
+        const char *o = s->trail_t.t[i].key[0];
+        summary_add(s, outcome_words(o, item, sizeof item),
+                    !strncmp(o, "REJECTED ", 9) ? o + 9 : o, s->trail_t.t[i].count);
+    }
     s->section = _("Bills (R9-R20)");
-    if (gv_reconcile_query(db, GV_REC_BILL_STATUS, period, on_bill_status, s, &e) < 0 ||
-        gv_reconcile_query(db, GV_REC_NOT_BILLED, period, on_count, &s->not_billed, &e) < 0 ||
-        gv_reconcile_query(db, GV_REC_WITHDRAWN, period, on_count, &s->withdrawn, &e) < 0)
-        return db_fail(err, &e);
+    for (size_t i = 0; i < s->bills.n; i++) {
+        const tally_t *t = &s->bills.t[i];
+        summary_row_t *r = summary_add(s, WORDS(bill_states, t->key[0]), t->key[0], t->count);
+        if (r && !strcmp(t->key[0], "BILLED")) {
+            r->has_money = 1;
+            r->volume = t->volume;
+            r->charge = t->charge;
+            r->discount = t->discount;
+            r->due = t->due;
+        }
+    }
     summary_add(s, _("accepted, not billed yet"), "", s->not_billed);
     summary_add(s, _("billed, acceptance withdrawn later (R7)"), "", s->withdrawn);
     s->section = _("Pending vouchers by reason (R20)");
-    if (gv_reconcile_query(db, GV_REC_PENDING_REASONS, period, on_pending_reason, s, &e) < 0)
-        return db_fail(err, &e);
+    for (size_t i = 0; i < s->pending_reasons.n; i++)
+        summary_add(s, gv_report_reason_words(s->pending_reasons.t[i].key[0]),
+                    s->pending_reasons.t[i].key[0], s->pending_reasons.t[i].count);
     s->section = _("Redemption reports");
-    if (gv_reconcile_query(db, GV_REC_REPORT_STATES, period, on_report_state, s, &e) < 0)
-        return db_fail(err, &e);
+    for (size_t i = 0; i < s->reports_t.n; i++)
+        summary_add(s, WORDS(outbox_states, s->reports_t.t[i].key[0]), s->reports_t.t[i].key[0],
+                    s->reports_t.t[i].count);
     return 0;
 }
 
@@ -453,6 +557,7 @@ static void build_tables(tables_t *ts)
         if ((int)gv_display_width(gv_check_kind_words((gv_diff_kind_t)k)) > kind_w)
             kind_w = (int)gv_display_width(gv_check_kind_words((gv_diff_kind_t)k));
     table(ts, TB_SUMMARY, "summary", _("Summary"), NULL);
+    ts->t[TB_SUMMARY].front = 1;
     col(ts, TB_SUMMARY, "section", _("Section"), GV_CELL_TEXT, 34, 0);
     col(ts, TB_SUMMARY, "item", _("Item"), GV_CELL_TEXT, outcome_w > 48 ? outcome_w : 48, 0);
     col(ts, TB_SUMMARY, "code", _("Code"), GV_CELL_TEXT, 24, 0);
@@ -600,6 +705,7 @@ static void fit_summary(tables_t *ts, const summary_t *s)
 typedef struct reg_ctx {
     table_run_t tr;
     const gv_report_opts_t *opts;
+    summary_t *summary;         /* the voucher register's tallies */
     int32_t deadline;           /* day; -1 unknown */
     int past_deadline;          /* today is after it */
     long flagged;               /* rows that need a person */
@@ -617,18 +723,19 @@ static int on_voucher(void *ud, const gv_rec_value_t *v, size_t n)
     int billed = !strcmp(bill, "BILLED");
 
     if (!strcmp(status, "ACCEPTED"))
-        outcome = _("accepted");
+        outcome = tr(N_("accepted"));
     else if (!strcmp(status, "REJECTED"))
-        outcome = _("rejected");
+        outcome = tr(N_("rejected"));
     else
-        outcome = _("not judged yet");
+        outcome = tr(N_("not judged yet"));
     if (*bill)
         bill_words = WORDS(bill_states, bill);
     else if (!strcmp(status, "ACCEPTED"))
-        bill_words = _("not billed yet");
+        bill_words = tr(N_("not billed yet"));
     else
         bill_words = "";
     rule = billed ? discount_rule(v[GV_RV_RULE].text) : gv_report_reason_rule(reason);
+    tally_voucher(rc->summary, v);
     snprintf(item, sizeof item, "%s#%lld", v[GV_RV_BATCH].text, (long long)v[GV_RV_ITEM].num);
     c[0] = text_cell(v[GV_RV_VOUCHER].text);
     c[1] = text_cell(v[GV_RV_TYPED].text);
@@ -652,7 +759,7 @@ static int on_voucher(void *ud, const gv_rec_value_t *v, size_t n)
     c[18] = text_cell(*v[GV_RV_REPORT_STATE].text ? v[GV_RV_REPORT].text : "");
     c[19] = text_cell(*v[GV_RV_REPORT_STATE].text
                           ? WORDS(outbox_states, v[GV_RV_REPORT_STATE].text)
-                          : (billed || !strcmp(bill, "PENDING")) ? _("not reported yet") : "");
+                          : (billed || !strcmp(bill, "PENDING")) ? tr(N_("not reported yet")) : "");
     c[20] = text_cell(item);
     return table_row(&rc->tr, c);
 }
@@ -671,7 +778,7 @@ static int on_pending(void *ud, const gv_rec_value_t *v, size_t n)
     c[6] = num_cell(GV_CELL_TIME, &v[GV_RP_UPDATED]);
     c[7] = rc->deadline >= 0 ? value_cell(GV_CELL_DATE, rc->deadline) : empty_cell(GV_CELL_DATE);
     /* TRANSLATORS: "yes", in a column saying whether a person is needed. */
-    c[8] = text_cell(rc->past_deadline ? _("yes") : _("no"));
+    c[8] = text_cell(rc->past_deadline ? tr(N_("yes")) : tr(N_("no")));
     if (rc->past_deadline)
         rc->flagged++;
     return table_row(&rc->tr, c);
@@ -709,30 +816,28 @@ static int on_change(void *ud, const gv_rec_value_t *v, size_t n)
     return table_row(&rc->tr, c);
 }
 
-static int on_group(void *ud, const gv_rec_value_t *v, size_t n, const char *name)
+/* Totals by region or assistance type, from the summary's tallies. */
+static int write_tally(gv_writer_t *w, const gv_table_t *t, const tallies_t *ts,
+                       const code_words_t *names, size_t nnames, gv_err_t *err)
 {
-    reg_ctx_t *rc = ud;
+    table_run_t tr;
     gv_cell_t c[7];
 
-    c[0] = text_cell(v[GV_RG_KEY].text);
-    c[1] = text_cell(name);
-    c[2] = num_cell(GV_CELL_COUNT, &v[GV_RG_VOUCHERS]);
-    c[3] = num_cell(GV_CELL_VOLUME, &v[GV_RG_VOLUME]);
-    c[4] = num_cell(GV_CELL_MONEY, &v[GV_RG_CHARGE]);
-    c[5] = num_cell(GV_CELL_MONEY, &v[GV_RG_DISCOUNT]);
-    c[6] = num_cell(GV_CELL_MONEY, &v[GV_RG_DUE]);
-    return table_row(&rc->tr, c);
-}
-
-static int on_region(void *ud, const gv_rec_value_t *v, size_t n)
-{
-    return on_group(ud, v, n, *v[GV_RG_KEY].text ? WORDS(regions, v[GV_RG_KEY].text)
-                                                 : _("not recorded"));
-}
-
-static int on_assistance(void *ud, const gv_rec_value_t *v, size_t n)
-{
-    return on_group(ud, v, n, WORDS(assistance, v[GV_RG_KEY].text));
+    if (table_start(&tr, w, t, err) < 0)
+        return -1;
+    for (size_t i = 0; i < ts->n; i++) {
+        const tally_t *g = &ts->t[i];
+        c[0] = text_cell(g->key[0]);
+        c[1] = text_cell(*g->key[0] ? words_of(names, nnames, g->key[0]) : _("not recorded"));
+        c[2] = value_cell(GV_CELL_COUNT, g->count);
+        c[3] = value_cell(GV_CELL_VOLUME, g->volume);
+        c[4] = value_cell(GV_CELL_MONEY, g->charge);
+        c[5] = value_cell(GV_CELL_MONEY, g->discount);
+        c[6] = value_cell(GV_CELL_MONEY, g->due);
+        if (table_row(&tr, c) < 0)
+            return -1;
+    }
+    return table_finish(&tr, 1);
 }
 
 static int on_run(void *ud, const gv_rec_value_t *v, size_t n)
@@ -903,17 +1008,50 @@ int gv_report_run(gv_db_t *db, const gv_report_opts_t *opts, gv_writer_t *w,
         goto done;
     }
     rc.opts = opts;
+    rc.summary = s;
     rc.deadline = opts->pending_deadline_days >= 0
                       ? gv_period_last_day(p) + opts->pending_deadline_days : -1;
     rc.past_deadline = rc.deadline >= 0 && gv_time_local_day((time_t)opts->now) > rc.deadline;
     build_tables(ts);
-    if (collect_summary(db, opts->period, s, err) < 0)
+    if (read_counts(db, opts->period, s, err) < 0)
         goto done;
     if (opts->adapter) {
         if (!(chk = gv_check_run(db, opts->adapter, opts->adapter_ctx, opts->period,
                                  opts->log_difference, opts->log_ud, &stats, err)))
             goto done;
         res->differences = stats.total;
+    }
+    /* TRANSLATORS: %s is the period, YYYY-MM. */
+    snprintf(title, sizeof title, _("Reconciliation of period %s"), opts->period);
+    doc.title = title;
+    doc.period = opts->period;
+    doc.provider = opts->provider;
+    doc.generated_at = opts->now;
+    doc.lang = gv_l10n_lang();
+    doc.verdict = "";
+    doc.needs_person = 0;
+    /* The registers first, each row counted into the summary as it goes
+     * by; the summary last, which every writer shows first. */
+    if (w->ops->doc_begin(w->w, &doc, err) < 0 ||
+        stream_table(db, w, ts, TB_VOUCHERS, GV_REC_VOUCHERS, on_voucher, &rc, 1, err) < 0)
+        goto done;
+    res->vouchers = rc.tr.rows;
+    if (build_summary(s, err) < 0 ||
+        stream_table(db, w, ts, TB_PENDING, GV_REC_PENDING, on_pending, &rc, 0, err) < 0 ||
+        stream_table(db, w, ts, TB_CONFLICTS, GV_REC_CONFLICTS, on_conflict, &rc, 0, err) < 0 ||
+        stream_table(db, w, ts, TB_CHANGES, GV_REC_TRAIL, on_change, &rc, 0, err) < 0 ||
+        write_tally(w, &ts->t[TB_REGIONS], &s->regions, regions,
+                    sizeof regions / sizeof regions[0], err) < 0 ||
+        write_tally(w, &ts->t[TB_ASSISTANCE], &s->assistance, assistance,
+                    sizeof assistance / sizeof assistance[0], err) < 0 ||
+        stream_table(db, w, ts, TB_RUNS, GV_REC_RUNS, on_run, &rc, 1, err) < 0 ||
+        stream_table(db, w, ts, TB_REPORTS, GV_REC_REPORTS, on_report, &rc, 1, err) < 0)
+        goto done;
+    if (chk) {
+        if (table_start(&rc.tr, w, &ts->t[TB_DIFFERENCES], err) < 0 ||
+            gv_check_replay(chk, on_difference_row, &rc, err) < 0 ||
+            table_finish(&rc.tr, 0) < 0)
+            goto done;
     }
     res->conflicts = s->conflicts;
     res->withdrawn = s->withdrawn;
@@ -924,9 +1062,6 @@ int gv_report_run(gv_db_t *db, const gv_report_opts_t *opts, gv_writer_t *w,
                         res->unbilled_late || res->refused_reports || res->differences;
     summary_verdict(s, chk ? &stats : NULL, res);
     fit_summary(ts, s);
-
-    /* TRANSLATORS: %s is the period, YYYY-MM. */
-    snprintf(title, sizeof title, _("Reconciliation of period %s"), opts->period);
     if (res->needs_person) {
         snprintf(verdict, sizeof verdict, "%s", _("Something needs a person: see \"Needs a "
                                                   "person\" in the summary."));
@@ -936,34 +1071,9 @@ int gv_report_run(gv_db_t *db, const gv_report_opts_t *opts, gv_writer_t *w,
                                    "every bill as gasvoucher wrote it.")
                                : _("Everything reconciles."));
     }
-    doc.title = title;
-    doc.period = opts->period;
-    doc.provider = opts->provider;
-    doc.generated_at = opts->now;
-    doc.lang = gv_l10n_lang();
     doc.verdict = verdict;
     doc.needs_person = res->needs_person;
-    if (w->ops->doc_begin(w->w, &doc, err) < 0 ||
-        write_summary(w, ts, s, err) < 0 ||
-        stream_table(db, w, ts, TB_VOUCHERS, GV_REC_VOUCHERS, on_voucher, &rc, 1, err) < 0)
-        goto done;
-    res->vouchers = rc.tr.rows;
-    if (stream_table(db, w, ts, TB_PENDING, GV_REC_PENDING, on_pending, &rc, 0, err) < 0 ||
-        stream_table(db, w, ts, TB_CONFLICTS, GV_REC_CONFLICTS, on_conflict, &rc, 0, err) < 0 ||
-        stream_table(db, w, ts, TB_CHANGES, GV_REC_TRAIL, on_change, &rc, 0, err) < 0 ||
-        stream_table(db, w, ts, TB_REGIONS, GV_REC_BY_REGION, on_region, &rc, 1, err) < 0 ||
-        stream_table(db, w, ts, TB_ASSISTANCE, GV_REC_BY_ASSISTANCE, on_assistance, &rc, 1,
-                     err) < 0 ||
-        stream_table(db, w, ts, TB_RUNS, GV_REC_RUNS, on_run, &rc, 1, err) < 0 ||
-        stream_table(db, w, ts, TB_REPORTS, GV_REC_REPORTS, on_report, &rc, 1, err) < 0)
-        goto done;
-    if (chk) {
-        if (table_start(&rc.tr, w, &ts->t[TB_DIFFERENCES], err) < 0 ||
-            gv_check_replay(chk, on_difference_row, &rc, err) < 0 ||
-            table_finish(&rc.tr, 0) < 0)
-            goto done;
-    }
-    if (w->ops->doc_end(w->w, &doc, err) < 0)
+    if (write_summary(w, ts, s, err) < 0 || w->ops->doc_end(w->w, &doc, err) < 0)
         goto done;
     rc_ = 0;
 done:

@@ -5,7 +5,8 @@
  * numbers right, every column padded to its width, so each line of a
  * table is as wide as its rule.  A value wider than its column pushes the
  * rest of its line along rather than being cut: a clerk must see every
- * digit.
+ * digit.  The summary comes first in the file though it is counted last:
+ * the registers wait in a temporary file meanwhile.
  */
 #include "config.h"
 #include "model.h"
@@ -17,14 +18,21 @@
 #include "l10n.h"
 
 typedef struct text_writer {
-    FILE *out;
+    FILE *final;                /* where the report goes */
+    FILE *front, *body;         /* the summary, the registers: held until doc_end */
+    FILE *out;                  /* the one being written */
     int width[32];
 } text_writer_t;
 
 static void pad(FILE *out, size_t n)
 {
-    while (n--)
-        fputc(' ', out);
+    static const char spaces[] = "                                                                ";
+
+    while (n) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        fwrite(spaces, 1, k, out);
+        n -= k;
+    }
 }
 
 static void cell_out(FILE *out, const char *s, int width, int right)
@@ -55,14 +63,26 @@ static int check_out(text_writer_t *t, gv_err_t *err)
 static int text_doc_begin(void *w, const gv_doc_t *doc, gv_err_t *err)
 {
     text_writer_t *t = w;
-    char when[64];
 
-    fprintf(t->out, "%s\n", doc->title);
-    if (doc->provider && *doc->provider)
-        fprintf(t->out, "%s: %s\n", _("Provider"), doc->provider);
-    fprintf(t->out, "%s: %s\n", _("Written"), gv_fmt_time(doc->generated_at, when, sizeof when));
-    fprintf(t->out, "%s\n", doc->verdict);
-    return check_out(t, err);
+    if (!(t->front = tmpfile()) || !(t->body = tmpfile())) {
+        gv_err_set(err, "%s: %s", _("cannot write the report"), strerror(errno));
+        return -1;
+    }
+    t->out = t->body;
+    return 0;
+}
+
+/* Appends what src holds to dst. */
+int gv_report_copy_stream(FILE *src, FILE *dst)
+{
+    char buf[1 << 16];
+    size_t n;
+
+    rewind(src);
+    while ((n = fread(buf, 1, sizeof buf, src)) > 0)
+        if (fwrite(buf, 1, n, dst) != n)
+            return -1;
+    return ferror(src) ? -1 : 0;
 }
 
 static void line(text_writer_t *t, const gv_table_t *tb, char ch)
@@ -80,6 +100,7 @@ static int text_table_begin(void *w, const gv_table_t *tb, gv_err_t *err)
 {
     text_writer_t *t = w;
 
+    t->out = tb->front ? t->front : t->body;
     fprintf(t->out, "\n%s\n", tb->title);
     if (tb->note)
         fprintf(t->out, "%s\n", tb->note);
@@ -135,7 +156,16 @@ static int text_table_end(void *w, const gv_table_t *tb, const gv_cell_t *totals
 static int text_doc_end(void *w, const gv_doc_t *doc, gv_err_t *err)
 {
     text_writer_t *t = w;
+    char when[64];
 
+    t->out = t->final;
+    fprintf(t->out, "%s\n", doc->title);
+    if (doc->provider && *doc->provider)
+        fprintf(t->out, "%s: %s\n", _("Provider"), doc->provider);
+    fprintf(t->out, "%s: %s\n", _("Written"), gv_fmt_time(doc->generated_at, when, sizeof when));
+    fprintf(t->out, "%s\n", doc->verdict);
+    if (gv_report_copy_stream(t->front, t->out) < 0 || gv_report_copy_stream(t->body, t->out) < 0)
+        return check_out(t, err) < 0 ? -1 : (gv_err_set(err, "%s", strerror(errno)), -1);
     fprintf(t->out, "\n%s\n", doc->verdict);
     if (fflush(t->out) != 0)
         return check_out(t, err) < 0 ? -1 : (gv_err_set(err, "%s", strerror(errno)), -1);
@@ -144,7 +174,13 @@ static int text_doc_end(void *w, const gv_doc_t *doc, gv_err_t *err)
 
 static void text_free(void *w)
 {
-    free(w);
+    text_writer_t *t = w;
+
+    if (t && t->front)
+        fclose(t->front);
+    if (t && t->body)
+        fclose(t->body);
+    free(t);
 }
 
 static const gv_writer_ops_t text_ops = {
@@ -159,7 +195,7 @@ int gv_writer_text(const gv_writer_target_t *target, gv_writer_t *out, gv_err_t 
         gv_err_set(err, "out of memory");
         return -1;
     }
-    t->out = target->out;
+    t->final = t->out = target->out;
     out->ops = &text_ops;
     out->w = t;
     return 0;

@@ -30,6 +30,7 @@ typedef struct xlsx_writer {
     gv_writer_target_t target;
     lxw_workbook *wb;
     lxw_worksheet *ws;
+    lxw_worksheet *front;       /* the summary's sheet, first though filled last */
     lxw_format *head, *title, *text, *count, *money, *volume, *when, *day;
     lxw_format *t_text, *t_count, *t_money, *t_volume;
     lxw_row_t row;              /* next row of ws */
@@ -40,7 +41,6 @@ typedef struct xlsx_writer {
     lxw_row_t part_first[MAX_PARTS], part_last[MAX_PARTS];
     int parts;
     const gv_doc_t *doc;
-    int sheets;
 } xlsx_writer_t;
 
 static int lxw_fail(gv_err_t *err, const char *what, lxw_error e)
@@ -67,7 +67,6 @@ static int xlsx_doc_begin(void *w, const gv_doc_t *doc, gv_err_t *err)
     xlsx_writer_t *x = w;
     lxw_workbook_options o = { .constant_memory = LXW_TRUE, .tmpdir = NULL,
                                .use_zip64 = LXW_TRUE };
-    lxw_doc_properties props;
     /* Excel number formats are written in the file's own neutral syntax
      * and shown with the reader's separators: "# ##0,00 ₸" in a Russian
      * Excel.  TRANSLATORS: an Excel date format; keep Excel's letters (d,
@@ -80,11 +79,6 @@ static int xlsx_doc_begin(void *w, const gv_doc_t *doc, gv_err_t *err)
         gv_err_set(err, "%s: %s", x->target.path, _("cannot create the workbook"));
         return -1;
     }
-    memset(&props, 0, sizeof props);
-    props.title = (char *)doc->title;
-    props.company = (char *)doc->provider;
-    props.comments = (char *)doc->verdict;
-    workbook_set_properties(x->wb, &props);
     x->head = workbook_add_format(x->wb);
     format_set_bold(x->head);
     format_set_text_wrap(x->head);
@@ -105,6 +99,10 @@ static int xlsx_doc_begin(void *w, const gv_doc_t *doc, gv_err_t *err)
     x->t_money = fmt(x->wb, "#,##0.00 \"₸\"", 1);
     x->t_volume = fmt(x->wb, "#,##0.000", 1);
     x->doc = doc;
+    if (!(x->front = workbook_add_worksheet(x->wb, _("Summary")))) {
+        gv_err_set(err, "%s: %s", _("Summary"), _("cannot add the sheet"));
+        return -1;
+    }
     return 0;
 }
 
@@ -156,7 +154,9 @@ static int new_sheet(xlsx_writer_t *x, const gv_table_t *t, gv_err_t *err)
     char *name = x->part_name[x->parts];
 
     sheet_name(t->title, x->parts, name, sizeof x->part_name[0]);
-    if (!(x->ws = workbook_add_worksheet(x->wb, name))) {
+    if (x->summary)
+        x->ws = x->front;
+    else if (!(x->ws = workbook_add_worksheet(x->wb, name))) {
         gv_err_set(err, "%s: %s", name, _("cannot add the sheet"));
         return -1;
     }
@@ -168,6 +168,7 @@ static int new_sheet(xlsx_writer_t *x, const gv_table_t *t, gv_err_t *err)
         worksheet_set_column(x->ws, (lxw_col_t)i, (lxw_col_t)i, width > 60 ? 60 : width, NULL);
     }
     if (x->summary) {
+        /* The document's head above the summary; the verdict is known now. */
         char when[64];
         worksheet_write_string(x->ws, 0, 0, x->doc->title, x->title);
         worksheet_write_string(x->ws, 1, 0, x->doc->provider ? x->doc->provider : "", NULL);
@@ -183,7 +184,7 @@ static int xlsx_table_begin(void *w, const gv_table_t *t, gv_err_t *err)
 {
     xlsx_writer_t *x = w;
 
-    x->summary = x->sheets++ == 0;
+    x->summary = t->front;
     x->parts = 0;
     return new_sheet(x, t, err);
 }
@@ -326,7 +327,15 @@ static int xlsx_table_end(void *w, const gv_table_t *t, const gv_cell_t *totals,
 static int xlsx_doc_end(void *w, const gv_doc_t *doc, gv_err_t *err)
 {
     xlsx_writer_t *x = w;
-    lxw_error e = workbook_close(x->wb);
+    lxw_doc_properties props;
+    lxw_error e;
+
+    memset(&props, 0, sizeof props);
+    props.title = (char *)doc->title;
+    props.company = (char *)doc->provider;
+    props.comments = (char *)doc->verdict;
+    workbook_set_properties(x->wb, &props);
+    e = workbook_close(x->wb);
 
     x->wb = NULL;
     if (e != LXW_NO_ERROR)

@@ -19,58 +19,33 @@ typedef struct rec_query {
  * id (DUPLICATE_VOUCHER).  The same content delivered again is not a
  * voucher of its own. */
 #define VOUCHER_ROWS "(o.standing = 1 OR o.dupv = 1)"
+/* A voucher's bill: gasvoucher's row for its account and id, which only
+ * the standing occurrence can have. */
+#define REGISTER_JOIN                                                     \
+    "LEFT JOIN gv_bill b ON o.standing = 1 AND b.period = o.period"      \
+    " AND b.account = o.account_norm AND b.voucher_id = o.voucher_id"
 
 static const rec_query_t queries[GV_REC_COUNT] = {
     [GV_REC_LISTS] = {
         "SELECT state, COUNT(*), SUM(voucher_count) FROM gv_batch WHERE period = ?"
         " GROUP BY state ORDER BY state", 1, "tii" },
-    [GV_REC_JUDGED] = {
-        "SELECT COALESCE(o.status, ''), COALESCE(o.reason, ''), COUNT(*) FROM gv_occurrence o"
-        " WHERE o.period = ? AND " VOUCHER_ROWS
-        " GROUP BY COALESCE(o.status, ''), COALESCE(o.reason, '') ORDER BY 1, 2", 1, "tti" },
     [GV_REC_TRAIL_COUNTS] = {
         "SELECT new_outcome, COUNT(*) FROM gv_trail WHERE period = ?"
         " GROUP BY new_outcome ORDER BY new_outcome", 1, "ti" },
-    [GV_REC_BILL_STATUS] = {
-        "SELECT status, COUNT(*), SUM(volume_milli), SUM(charge_tiyn), SUM(discount_tiyn),"
-        " SUM(due_tiyn) FROM gv_bill WHERE period = ? GROUP BY status ORDER BY status",
-        1, "tiiiii" },
-    [GV_REC_NOT_BILLED] = {
-        "SELECT COUNT(*) FROM gv_occurrence o WHERE o.period = ?"
-        " AND o.status = 'ACCEPTED' AND o.standing = 1 AND NOT EXISTS (SELECT 1 FROM gv_bill b"
-        " WHERE b.period = o.period AND b.account = o.account_norm)", 1, "i" },
-    [GV_REC_PENDING_REASONS] = {
-        "SELECT reason, COUNT(*) FROM gv_bill WHERE period = ? AND status = 'PENDING'"
-        " GROUP BY reason ORDER BY reason", 1, "ti" },
-    [GV_REC_WITHDRAWN] = {
-        "SELECT COUNT(*) FROM gv_bill b WHERE b.period = ? AND b.status = 'BILLED'"
-        " AND NOT EXISTS (SELECT 1 FROM gv_occurrence o WHERE o.period = b.period"
-        " AND o.voucher_id = b.voucher_id AND o.status = 'ACCEPTED' AND o.standing = 1)",
-        1, "i" },
     [GV_REC_REPORT_STATES] = {
         "SELECT state, COUNT(*) FROM gv_outbox WHERE period = ? AND kind = 'RedemptionReport'"
         " GROUP BY state ORDER BY state", 1, "ti" },
-    [GV_REC_BY_REGION] = {
-        "SELECT COALESCE(region, ''), COUNT(*), SUM(volume_milli), SUM(charge_tiyn),"
-        " SUM(discount_tiyn), SUM(due_tiyn) FROM gv_bill WHERE period = ? AND status = 'BILLED'"
-        " GROUP BY COALESCE(region, '') ORDER BY 1", 1, "tiiiii" },
-    [GV_REC_BY_ASSISTANCE] = {
-        "SELECT o.assistance, COUNT(*), SUM(b.volume_milli), SUM(b.charge_tiyn),"
-        " SUM(b.discount_tiyn), SUM(b.due_tiyn) FROM gv_bill b JOIN gv_occurrence o"
-        " ON o.period = b.period AND o.account_norm = b.account AND o.voucher_id = b.voucher_id"
-        " AND o.standing = 1 WHERE b.period = ? AND b.status = 'BILLED'"
-        " GROUP BY o.assistance ORDER BY o.assistance", 1, "tiiiii" },
+    [GV_REC_BILLED_COUNT] = {
+        "SELECT COUNT(*) FROM gv_bill WHERE period = ? AND status = 'BILLED'", 1, "i" },
     [GV_REC_VOUCHERS] = {
         "SELECT o.voucher_id, o.account_typed, o.account_norm, b.region, o.assistance, o.channel,"
         " o.activated_at, o.status, o.reason, b.status, b.reason, b.volume_milli, b.price_tiyn,"
         " b.charge_tiyn, b.discount_tiyn, b.due_tiyn, b.rule_name, b.bill_ref, b.report_id,"
         " x.state, o.batch_id, o.item_no"
-        " FROM gv_occurrence o"
-        " LEFT JOIN gv_bill b ON o.standing = 1 AND b.period = o.period"
-        " AND b.account = o.account_norm AND b.voucher_id = o.voucher_id"
+        " FROM gv_occurrence o " REGISTER_JOIN
         " LEFT JOIN gv_outbox x ON x.kind = 'RedemptionReport' AND x.ref = b.report_id"
         " WHERE o.period = ? AND " VOUCHER_ROWS
-        " ORDER BY o.voucher_id, o.batch_id, o.item_no",
+        " ORDER BY o.account_norm, o.voucher_id, o.batch_id, o.item_no",
         1, "tttttti" "tttt" "iiiii" "tttt" "ti" },
     [GV_REC_PENDING] = {
         "SELECT voucher_id, account, region, reason, updated_at, report_id FROM gv_bill"
@@ -97,7 +72,6 @@ static const rec_query_t queries[GV_REC_COUNT] = {
 
 typedef struct row_buf {
     char text[MAX_COLS][TEXT_MAX];
-    char numtext[MAX_COLS][24];
     gv_rec_value_t v[MAX_COLS];
 } row_buf_t;
 
@@ -134,8 +108,7 @@ static int stream_rows(gv_db_stmt_t *st, const char *kinds, gv_rec_row_fn fn, vo
                     goto fail;
                 if (v->is_null)
                     v->num = 0;
-                snprintf(rb->numtext[c], sizeof rb->numtext[c], "%lld", (long long)v->num);
-                v->text = v->is_null ? "" : rb->numtext[c];
+                v->text = "";
             }
         }
         if (fn(ud, rb->v, n) < 0) {

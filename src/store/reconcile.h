@@ -24,15 +24,9 @@
 typedef enum {
     /* Summaries: a handful of rows each. */
     GV_REC_LISTS,           /* batch state, batches, vouchers in them */
-    GV_REC_JUDGED,          /* status, reason, vouchers (standing occurrences) */
     GV_REC_TRAIL_COUNTS,    /* new outcome, changes */
-    GV_REC_BILL_STATUS,     /* status, vouchers, volume, charge, discount, due */
-    GV_REC_NOT_BILLED,      /* vouchers accepted that no run has looked at */
-    GV_REC_PENDING_REASONS, /* reason, vouchers */
-    GV_REC_WITHDRAWN,       /* billed, acceptance withdrawn later (R7): vouchers */
     GV_REC_REPORT_STATES,   /* outbox state, reports */
-    GV_REC_BY_REGION,       /* region, billed, volume, charge, discount, due */
-    GV_REC_BY_ASSISTANCE,   /* assistance type, billed, volume, charge, discount, due */
+    GV_REC_BILLED_COUNT,    /* BILLED rows of gv_bill */
     /* Registers: a row per voucher (or per change, run, report). */
     GV_REC_VOUCHERS,
     GV_REC_PENDING,
@@ -64,12 +58,11 @@ enum { GV_RR_RUN, GV_RR_STARTED, GV_RR_FINISHED, GV_RR_BILLED, GV_RR_PENDING, GV
  * (spool_dir/outbox/BODY), written once and signed. */
 enum { GV_RS_REPORT, GV_RS_CREATED, GV_RS_STATE, GV_RS_ATTEMPTS, GV_RS_DELIVERED,
        GV_RS_ERROR, GV_RS_BODY, GV_RS_COUNT };
-/* GV_REC_BY_REGION, GV_REC_BY_ASSISTANCE and GV_REC_BILL_STATUS: key, then sums. */
-enum { GV_RG_KEY, GV_RG_VOUCHERS, GV_RG_VOLUME, GV_RG_CHARGE, GV_RG_DISCOUNT, GV_RG_DUE,
-       GV_RG_COUNT };
 
-/* One value of a row: text (never NULL: "" for SQL NULL) and, for number
- * columns, the number.  is_null tells a NULL apart from "" or 0. */
+
+/* One value of a row: text for text columns (never NULL: "" for SQL
+ * NULL; "" for number columns), the number for number columns.  is_null
+ * tells a NULL apart from "" or 0. */
 typedef struct gv_rec_value {
     const char *text;
     int64_t num;
