@@ -917,7 +917,7 @@ static int stream_table(gv_db_t *db, gv_writer_t *w, tables_t *ts, int tb, gv_re
 
     if (table_start(&rc->tr, w, &ts->t[tb], err) < 0)
         return -1;
-    if (gv_reconcile_query(db, q, rc->opts->period, fn, rc, &e) < 0)
+    if (gv_reconcile_query_ahead(db, q, rc->opts->period, fn, rc, &e) < 0)
         return rc->tr.failed ? -1 : db_fail(err, &e);
     return table_finish(&rc->tr, with_totals);
 }

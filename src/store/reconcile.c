@@ -2,6 +2,8 @@
 #include "config.h"
 #include "reconcile.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,4 +177,170 @@ int gv_reconcile_billed_page(gv_db_t *db, const char *period, const char *after,
         rc = stream_rows(st, BILL_KINDS, fn, ud, e);
     gv_db_stmt_free(st);
     return rc;
+}
+
+/* ---- reading ahead -------------------------------------------------- */
+
+/* A block of rows copied out of the statement's buffers: the reader
+ * thread fills one while the caller's thread hands the other's rows on. */
+#define BLOCK_ROWS 2048
+#define BLOCK_BYTES (2u << 20)
+
+typedef struct block {
+    size_t nrows, ncols, used;
+    gv_rec_value_t *v;          /* nrows * ncols */
+    char *text;                 /* BLOCK_BYTES of copied text */
+} block_t;
+
+typedef struct ahead {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    block_t blocks[2];
+    int full[2];                /* a block waiting for the consumer */
+    int fill;                   /* the block the reader fills */
+    int done;                   /* the reader finished */
+    atomic_int stop;            /* the consumer gave up */
+    int rc;                     /* the reader's result */
+    gv_db_error_t e;
+    gv_db_t *db;
+    gv_rec_query_t q;
+    const char *period;
+    size_t ncols;
+} ahead_t;
+
+/* Waits until the block being filled is free; 0, or -1 when told to stop. */
+static int wait_free(ahead_t *a)
+{
+    int stop;
+
+    pthread_mutex_lock(&a->mu);
+    while (a->full[a->fill] && !atomic_load(&a->stop))
+        pthread_cond_wait(&a->cv, &a->mu);
+    stop = atomic_load(&a->stop);
+    pthread_mutex_unlock(&a->mu);
+    return stop ? -1 : 0;
+}
+
+static void hand_over(ahead_t *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->full[a->fill] = 1;
+    a->fill ^= 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static int copy_row(void *ud, const gv_rec_value_t *row, size_t n)
+{
+    ahead_t *a = ud;
+    block_t *b = &a->blocks[a->fill];
+    size_t need = 0;
+
+    if (atomic_load(&a->stop))
+        return -1;
+    for (size_t c = 0; c < n; c++)
+        need += strlen(row[c].text) + 1;
+    if (b->nrows == BLOCK_ROWS || b->used + need > BLOCK_BYTES) {
+        hand_over(a);
+        if (wait_free(a) < 0)
+            return -1;
+        b = &a->blocks[a->fill];
+        b->nrows = b->used = 0;
+    }
+    for (size_t c = 0; c < n; c++) {
+        gv_rec_value_t *v = &b->v[b->nrows * a->ncols + c];
+        size_t len = strlen(row[c].text) + 1;
+        memcpy(b->text + b->used, row[c].text, len);
+        *v = row[c];
+        v->text = b->text + b->used;
+        b->used += len;
+    }
+    b->nrows++;
+    return 0;
+}
+
+static void *reader(void *arg)
+{
+    ahead_t *a = arg;
+    int rc = gv_reconcile_query(a->db, a->q, a->period, copy_row, a, &a->e);
+
+    pthread_mutex_lock(&a->mu);
+    if (a->blocks[a->fill].nrows && !atomic_load(&a->stop))
+        a->full[a->fill] = 1;           /* the last, partly filled block */
+    a->rc = rc;
+    a->done = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+int gv_reconcile_query_ahead(gv_db_t *db, gv_rec_query_t q, const char *period,
+                             gv_rec_row_fn fn, void *ud, gv_db_error_t *e)
+{
+    ahead_t a;
+    pthread_t th;
+    int take = 0, stopped = 0;
+
+    memset(&a, 0, sizeof a);
+    a.db = db;
+    a.q = q;
+    a.period = period;
+    a.ncols = gv_reconcile_ncols(q);
+    for (int i = 0; i < 2; i++) {
+        a.blocks[i].ncols = a.ncols;
+        a.blocks[i].v = malloc(BLOCK_ROWS * a.ncols * sizeof *a.blocks[i].v);
+        a.blocks[i].text = malloc(BLOCK_BYTES);
+        if (!a.blocks[i].v || !a.blocks[i].text) {
+            for (int k = 0; k < 2; k++)
+                free(a.blocks[k].v), free(a.blocks[k].text);
+            return gv_reconcile_query(db, q, period, fn, ud, e);   /* no memory to read ahead */
+        }
+    }
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_cond_init(&a.cv, NULL);
+    if (pthread_create(&th, NULL, reader, &a) != 0) {
+        pthread_mutex_destroy(&a.mu);
+        pthread_cond_destroy(&a.cv);
+        for (int i = 0; i < 2; i++)
+            free(a.blocks[i].v), free(a.blocks[i].text);
+        return gv_reconcile_query(db, q, period, fn, ud, e);
+    }
+    for (;;) {
+        block_t *b;
+        pthread_mutex_lock(&a.mu);
+        while (!a.full[take] && !a.done)
+            pthread_cond_wait(&a.cv, &a.mu);
+        if (!a.full[take]) {            /* done, nothing more */
+            pthread_mutex_unlock(&a.mu);
+            break;
+        }
+        pthread_mutex_unlock(&a.mu);
+        b = &a.blocks[take];
+        for (size_t r = 0; r < b->nrows && !stopped; r++)
+            if (fn(ud, &b->v[r * a.ncols], a.ncols) < 0)
+                stopped = 1;
+        pthread_mutex_lock(&a.mu);
+        a.full[take] = 0;
+        b->nrows = b->used = 0;
+        if (stopped)
+            atomic_store(&a.stop, 1);
+        pthread_cond_broadcast(&a.cv);
+        pthread_mutex_unlock(&a.mu);
+        take ^= 1;
+        if (stopped)
+            break;
+    }
+    pthread_join(th, NULL);
+    pthread_mutex_destroy(&a.mu);
+    pthread_cond_destroy(&a.cv);
+    for (int i = 0; i < 2; i++)
+        free(a.blocks[i].v), free(a.blocks[i].text);
+    if (stopped) {
+        e->action = GV_DB_OK;
+        e->msg[0] = '\0';
+        return -1;
+    }
+    if (a.rc < 0)
+        *e = a.e;
+    return a.rc;
 }

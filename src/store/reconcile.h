@@ -78,6 +78,12 @@ typedef int (*gv_rec_row_fn)(void *ud, const gv_rec_value_t *row, size_t ncols);
 int gv_reconcile_query(gv_db_t *db, gv_rec_query_t q, const char *period, gv_rec_row_fn fn,
                        void *ud, gv_db_error_t *e);
 
+/* The same, with the rows read on a second thread a block ahead (a
+ * couple of thousand rows; a few MB at most), so the database's time and
+ * the caller's overlap.  db must not be used by anyone else meanwhile. */
+int gv_reconcile_query_ahead(gv_db_t *db, gv_rec_query_t q, const char *period,
+                             gv_rec_row_fn fn, void *ud, gv_db_error_t *e);
+
 /* Number of columns each query returns. */
 size_t gv_reconcile_ncols(gv_rec_query_t q);
 

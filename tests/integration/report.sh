@@ -217,14 +217,14 @@ chunk = 29"
     rc=0; "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --lang kk --format xlsx \
         --output "$d/report.xlsx" > "$d/xlsx.out" 2>&1 || rc=$?
     [ "$rc" = 4 ] || fail "$label: report --format xlsx ended $rc: $(cat "$d/xlsx.out")"
-    out=$($CHECK xlsx --site $site --vouchers "$d/vouchers.txt" --bills "$d/site-bills.tsv" "$d/report.xlsx" 2>&1) ||
+    out=$($CHECK xlsx --site $site --lang kk --vouchers "$d/vouchers.txt" --bills "$d/site-bills.tsv" "$d/report.xlsx" 2>&1) ||
         fail "$label: XLSX: $out"
     echo "   $out"
     # HTML: one self-contained page, rendered by headless Chromium.
     rc=0; "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --lang ru --format html \
         --output "$d/report.html" > "$d/html.out" 2>&1 || rc=$?
     [ "$rc" = 4 ] || fail "$label: report --format html ended $rc: $(cat "$d/html.out")"
-    out=$($CHECK html --vouchers "$d/vouchers.txt" "$d/report.html" 2>&1) || fail "$label: HTML: $out"
+    out=$($CHECK html --lang ru --vouchers "$d/vouchers.txt" "$d/report.html" 2>&1) || fail "$label: HTML: $out"
     render "$d/report.html" "$d/report" || fail "$label: Chromium could not render the HTML: $(tail -3 "$d/report.chromium.log")"
     echo "   $out, rendered to $(( $(stat -c %s "$d/report.pdf") / 1024 )) KB of PDF"
     # One register to standard output.

@@ -10,11 +10,13 @@
       the sums of the money and volume columns equal the site's bills
       (--bills: "account voucher volume charge discount due", tab-separated,
       as the site's own tables hold them), per register.
-  check_report.py xlsx --site a|b --vouchers FILE --bills FILE BOOK.xlsx
+  check_report.py xlsx --site a|b [--lang LL] --vouchers FILE --bills FILE BOOK.xlsx
       the workbook read with openpyxl: sheets, numeric money cells, dates
-      as dates, totals as formulas whose cached values equal the bills.
-  check_report.py html --vouchers FILE REPORT.html
-      one self-contained file: no external reference, every voucher.
+      as dates, totals as formulas whose cached values equal the bills; in
+      ru and kk no English word in any cell or sheet name.
+  check_report.py html [--lang LL] --vouchers FILE REPORT.html
+      one self-contained file: no external reference, every voucher; in ru
+      and kk no English word in the text.
 
 Prints one summary line; exits 1 with the problems on stderr.
 """
@@ -248,6 +250,14 @@ def check_xlsx(a):
         tot = dict(volume=int(round(gt[G_VOLUME] * 1000)), charge=cents(gt[4]),
                    discount=cents(gt[5]), due=cents(gt[6]))
         check_sums("sheet %s totals" % values.sheetnames[idx], tot, want)
+    if a.lang in ("ru", "kk"):
+        words = []
+        for sheet in values.worksheets:
+            for r in sheet.iter_rows(values_only=True):
+                words += english_words(" ".join(c for c in r if isinstance(c, str)))
+        words += english_words(" ".join(values.sheetnames))
+        if words:
+            bad("English words left in the %s workbook: %s" % (a.lang, " ".join(sorted(set(words))[:30])))
     return "XLSX: %d sheets, %d vouchers, due %d tiyn" % (len(values.sheetnames), len(body), want["due"])
 
 
@@ -262,6 +272,13 @@ def check_html(a):
     for v in load_vouchers(a.vouchers):
         if v not in html:
             bad("voucher %s not in the HTML" % v)
+    if a.lang in ("ru", "kk"):
+        import html as htmllib
+        text = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+        text = htmllib.unescape(re.sub(r"<[^>]*>", " ", text))
+        words = english_words(text)
+        if words:
+            bad("English words left in the %s page: %s" % (a.lang, " ".join(sorted(set(words))[:30])))
     return "HTML: %d bytes" % len(html)
 
 
@@ -279,11 +296,13 @@ def main():
     c.add_argument("folder")
     x = sub.add_parser("xlsx")
     x.add_argument("--site", required=True)
+    x.add_argument("--lang", default="en")
     x.add_argument("--vouchers", required=True)
     x.add_argument("--bills", required=True)
     x.add_argument("book")
     h = sub.add_parser("html")
     h.add_argument("--vouchers", required=True)
+    h.add_argument("--lang", default="en")
     h.add_argument("report")
     a = p.parse_args()
     summary = {"text": check_text, "csv": check_csv, "xlsx": check_xlsx, "html": check_html}[a.what](a)
