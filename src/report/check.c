@@ -133,8 +133,6 @@ typedef struct check_run {
     own_bill_t *own;            /* open addressing, capacity a power of two */
     size_t cap, n;
     arena_t arena;
-    gv_err_t *err;
-    int failed;
 } check_run_t;
 
 static own_bill_t *find_own(check_run_t *r, const char *account, int insert)
@@ -413,7 +411,6 @@ gv_check_t *gv_check_run(gv_db_t *db, const gv_adapter_t *adapter, void *actx,
     r.log_line = log_line;
     r.log_ud = log_ud;
     r.period = period;
-    r.err = err;
     r.parts = billed > PART_ROWS ? (unsigned)((billed + PART_ROWS - 1) / PART_ROWS) : 1;
     for (r.part = 0; r.part < r.parts; r.part++) {
         r.cap = 1024;

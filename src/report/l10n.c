@@ -159,10 +159,15 @@ char *gv_fmt_decimal(int64_t v, int scale, char *out, size_t n)
     for (int i = 0; i < scale; i++)
         unit *= 10;
     group_digits(mag / unit, group, whole, sizeof whole);
-    if (scale > 0)
-        snprintf(out, n, "%s%s%s%0*llu", v < 0 ? "-" : "", whole, point, scale,
-                 (unsigned long long)(mag % unit));
-    else
+    if (scale > 0) {
+        char frac[24];
+        uint64_t f = mag % unit;
+        int k = scale < (int)sizeof frac - 1 ? scale : (int)sizeof frac - 1;
+        frac[k] = '\0';
+        for (int i = k - 1; i >= 0; i--, f /= 10)
+            frac[i] = (char)('0' + f % 10);
+        snprintf(out, n, "%s%s%s%s", v < 0 ? "-" : "", whole, point, frac);
+    } else
         snprintf(out, n, "%s%s", v < 0 ? "-" : "", whole);
     return out;
 }

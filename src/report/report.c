@@ -204,6 +204,18 @@ const char *gv_cell_format(const gv_cell_t *c, char *buf, size_t n)
     return "";
 }
 
+int gv_report_copy_stream(FILE *src, FILE *dst)
+{
+    char buf[1 << 16];
+    size_t n;
+
+    rewind(src);
+    while ((n = fread(buf, 1, sizeof buf, src)) > 0)
+        if (fwrite(buf, 1, n, dst) != n)
+            return -1;
+    return ferror(src) ? -1 : 0;
+}
+
 /* ---- writing a table, with its sums ---------------------------------- */
 
 typedef struct table_run {
@@ -406,9 +418,15 @@ static int db_fail(gv_err_t *err, const gv_db_error_t *e)
     return -1;
 }
 
-static int on_tally2(void *ud, const gv_rec_value_t *v, size_t n)
+/* Where a small counting query's rows go. */
+typedef struct count_target {
+    summary_t *s;
+    tallies_t *t;
+} count_target_t;
+
+static int on_count_row(void *ud, const gv_rec_value_t *v, size_t n)
 {
-    struct { summary_t *s; tallies_t *t; } *x = ud;
+    count_target_t *x = ud;
     tally_amounts_t a = { v[n - 1].num, 0, 0, 0, 0 };
 
     /* (key, count) or (key, count, sum): the last column counts. */
@@ -431,8 +449,8 @@ static int read_counts(gv_db_t *db, const char *period, summary_t *s, gv_err_t *
     gv_db_error_t e;
 
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
-        struct { summary_t *s; tallies_t *t; } x = { s, qs[i].t };
-        if (gv_reconcile_query(db, qs[i].q, period, on_tally2, &x, &e) < 0)
+        count_target_t x = { s, qs[i].t };
+        if (gv_reconcile_query(db, qs[i].q, period, on_count_row, &x, &e) < 0)
             return db_fail(err, &e);
     }
     for (size_t i = 0; i < s->reports_t.n; i++)

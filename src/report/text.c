@@ -72,18 +72,6 @@ static int text_doc_begin(void *w, const gv_doc_t *doc, gv_err_t *err)
     return 0;
 }
 
-/* Appends what src holds to dst. */
-int gv_report_copy_stream(FILE *src, FILE *dst)
-{
-    char buf[1 << 16];
-    size_t n;
-
-    rewind(src);
-    while ((n = fread(buf, 1, sizeof buf, src)) > 0)
-        if (fwrite(buf, 1, n, dst) != n)
-            return -1;
-    return ferror(src) ? -1 : 0;
-}
 
 static void line(text_writer_t *t, const gv_table_t *tb, char ch)
 {
