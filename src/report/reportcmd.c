@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calendar.h"
 #include "l10n.h"
@@ -103,7 +104,7 @@ int gv_report_command(const gv_report_request_t *req, gv_runtime_t *rt, gv_db_t 
     FILE *out = stdout;
     char provider[300];
     void *actx = NULL;
-    int rc = GV_REPORT_EXIT_FAILED;
+    int rc = GV_REPORT_EXIT_FAILED, created = 0;
 
     memset(&opts, 0, sizeof opts);
     opts.period = req->period;
@@ -133,14 +134,18 @@ int gv_report_command(const gv_report_request_t *req, gv_runtime_t *rt, gv_db_t 
         opts.log_difference = log_difference;
         opts.log_ud = (void *)req->period;
     }
-    if (streamed && req->output && !(out = fopen(req->output, "w"))) {
-        fprintf(stderr, "%s: %s\n", req->output, strerror(errno));
-        goto done;
+    if (streamed && req->output) {
+        if (!(out = fopen(req->output, "w"))) {
+            fprintf(stderr, "%s: %s\n", req->output, strerror(errno));
+            goto done;
+        }
+        created = 1;
     }
     if (open_writer(req, out, &w, &err) < 0) {
         fprintf(stderr, "report: %s\n", err.msg);
         goto done;
     }
+    created |= req->output != NULL;
     if (gv_report_run(db, &opts, &w, &res, &err) < 0) {
         fprintf(stderr, "report: %s\n", err.msg);
         goto done;
@@ -183,5 +188,8 @@ done:
     }
     if (actx)
         rt->adapter->close(actx);
+    /* Half a report is worse than none: a clerk might send it on. */
+    if (rc == GV_REPORT_EXIT_FAILED && created && strcmp(format, "csv") != 0)
+        unlink(req->output);
     return rc;
 }

@@ -16,6 +16,8 @@
 #include "config.h"
 #include "model.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,6 +77,15 @@ static int xlsx_doc_begin(void *w, const gv_doc_t *doc, gv_err_t *err)
     /* TRANSLATORS: an Excel date format; keep Excel's letters (d, m, y). */
     const char *day = C_("xlsx", "yyyy-mm-dd");
 
+    /* libxlsxwriter creates the file only when it closes the workbook,
+     * after all the work, and says why it could not in English: find out
+     * first, in the clerk's words. */
+    FILE *probe = fopen(x->target.path, "ab");
+    if (!probe) {
+        gv_err_set(err, "%s: %s", x->target.path, strerror(errno));
+        return -1;
+    }
+    fclose(probe);
     if (!(x->wb = workbook_new_opt(x->target.path, &o))) {
         gv_err_set(err, "%s: %s", x->target.path, _("cannot create the workbook"));
         return -1;
