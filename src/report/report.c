@@ -726,7 +726,6 @@ typedef struct reg_ctx {
     summary_t *summary;         /* the voucher register's tallies */
     int32_t deadline;           /* day; -1 unknown */
     int past_deadline;          /* today is after it */
-    long flagged;               /* rows that need a person */
 } reg_ctx_t;
 
 static int on_voucher(void *ud, const gv_rec_value_t *v, size_t n)
@@ -782,11 +781,10 @@ static int on_voucher(void *ud, const gv_rec_value_t *v, size_t n)
     return table_row(&rc->tr, c);
 }
 
-static int on_pending(void *ud, const gv_rec_value_t *v, size_t n)
+/* The cells Pending and conflicting rows share: voucher, account,
+ * region, reason as code, rule and words, when it was last tried. */
+static void bill_row_cells(gv_cell_t *c, const gv_rec_value_t *v)
 {
-    reg_ctx_t *rc = ud;
-    gv_cell_t c[9];
-
     c[0] = text_cell(v[GV_RP_VOUCHER].text);
     c[1] = text_cell(v[GV_RP_ACCOUNT].text);
     c[2] = text_cell(v[GV_RP_REGION].text);
@@ -794,11 +792,17 @@ static int on_pending(void *ud, const gv_rec_value_t *v, size_t n)
     c[4] = text_cell(gv_report_reason_rule(v[GV_RP_REASON].text));
     c[5] = text_cell(gv_report_reason_words(v[GV_RP_REASON].text));
     c[6] = num_cell(GV_CELL_TIME, &v[GV_RP_UPDATED]);
+}
+
+static int on_pending(void *ud, const gv_rec_value_t *v, size_t n)
+{
+    reg_ctx_t *rc = ud;
+    gv_cell_t c[9];
+
+    bill_row_cells(c, v);
     c[7] = rc->deadline >= 0 ? value_cell(GV_CELL_DATE, rc->deadline) : empty_cell(GV_CELL_DATE);
     /* TRANSLATORS: "yes", in a column saying whether a person is needed. */
     c[8] = text_cell(rc->past_deadline ? tr(N_("yes")) : tr(N_("no")));
-    if (rc->past_deadline)
-        rc->flagged++;
     return table_row(&rc->tr, c);
 }
 
@@ -807,14 +811,7 @@ static int on_conflict(void *ud, const gv_rec_value_t *v, size_t n)
     reg_ctx_t *rc = ud;
     gv_cell_t c[7];
 
-    c[0] = text_cell(v[GV_RP_VOUCHER].text);
-    c[1] = text_cell(v[GV_RP_ACCOUNT].text);
-    c[2] = text_cell(v[GV_RP_REGION].text);
-    c[3] = text_cell(v[GV_RP_REASON].text);
-    c[4] = text_cell(gv_report_reason_rule(v[GV_RP_REASON].text));
-    c[5] = text_cell(gv_report_reason_words(v[GV_RP_REASON].text));
-    c[6] = num_cell(GV_CELL_TIME, &v[GV_RP_UPDATED]);
-    rc->flagged++;
+    bill_row_cells(c, v);
     return table_row(&rc->tr, c);
 }
 
@@ -922,8 +919,6 @@ static int on_report(void *ud, const gv_rec_value_t *v, size_t n)
     c[5] = have ? value_cell(GV_CELL_COUNT, redeemed) : empty_cell(GV_CELL_COUNT);
     c[6] = have ? value_cell(GV_CELL_COUNT, pending) : empty_cell(GV_CELL_COUNT);
     c[7] = have ? value_cell(GV_CELL_MONEY, discount) : empty_cell(GV_CELL_MONEY);
-    if (!strcmp(v[GV_RS_STATE].text, "FAILED"))
-        rc->flagged++;
     return table_row(&rc->tr, c);
 }
 
