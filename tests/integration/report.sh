@@ -128,6 +128,11 @@ check_bills() {
     rc=0; "$GV" -c "$d/gv.conf" "${NOW[@]}" report --period 2025-09 --check --lang ru > "$d/check.ru.txt" 2>&1 || rc=$?
     [ "$rc" = 0 ] || fail "$label: report --check ended $rc, not 0"
     grep -q 'каждый счёт в биллинговой базе таков' "$d/check.ru.txt" || fail "$label: no clean verdict in ru"
+    # Past the Pending deadline (R20) the same period needs a person.
+    rc=0; "$GV" -c "$d/gv.conf" "${LATE[@]}" report --period 2025-09 --lang en > "$d/late.txt" 2> "$d/late.err" || rc=$?
+    [ "$rc" = 4 ] || fail "$label: report past the Pending deadline ended $rc, not 4"
+    grep -q 'pending past the deadline: [1-9]' "$d/late.err" ||
+        fail "$label: past the deadline, Pending vouchers are not named: $(cat "$d/late.err")"
 
     changed=$($q "SELECT voucher_id FROM gv_bill WHERE period = '2025-09' AND status = 'BILLED' ORDER BY account" | sed -n 2p)
     deleted=$($q "SELECT voucher_id FROM gv_bill WHERE period = '2025-09' AND status = 'BILLED' ORDER BY account" | sed -n 3p)
