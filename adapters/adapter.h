@@ -87,6 +87,19 @@ typedef struct gv_mapping_check_opts {
     FILE *out;                    /* what gasvoucher would see of each sample */
 } gv_mapping_check_opts_t;
 
+/* One bill as the billing system holds it (read_bills).  Strings are
+ * valid during the call only. */
+typedef struct gv_site_held_bill {
+    const char *account;        /* canonical, as the site keeps it */
+    const char *voucher_id;     /* the voucher it names; "" = none */
+    const char *bill_ref;       /* the site's reference; "" = not returned */
+    int64_t volume_milli;       /* thousandths of m3 */
+    int64_t charge, discount, due;  /* tiyn */
+} gv_site_held_bill_t;
+
+/* Return -1 to stop reading. */
+typedef int (*gv_site_bill_fn)(void *ud, const gv_site_held_bill_t *bill);
+
 typedef struct gv_adapter {
     const char *name;
     /* A worker's context; NULL with err on failure.  Does not connect. */
@@ -131,6 +144,12 @@ typedef struct gv_adapter {
      * opts->out.  0 when there is no problem. */
     int (*check_mapping)(const gv_conf_t *conf, const gv_mapping_t *map,
                          const gv_mapping_check_opts_t *opts, gv_errlist_t *errs);
+    /* Streams every bill of the period to fn, in no particular order, and
+     * changes nothing.  0, or -1 with e (GV_DB_PERMANENT when the site
+     * cannot say: no statement for it; -1 from fn stops with action
+     * GV_DB_OK). */
+    int (*read_bills)(void *ctx, gv_period_t period, int64_t now_ms, gv_site_bill_fn fn,
+                      void *ud, gv_db_error_t *e);
 } gv_adapter_t;
 
 extern const gv_adapter_t *const gv_adapters[];

@@ -10,7 +10,8 @@
 # meter readings in the site's own table, a dry run, the bills written with
 # the signed redemption report delivered to the wallet, a late reading that
 # turns a Pending voucher into a bill on the next day's run, and the
-# reconciliation report a billing clerk reads.
+# reconciliation report a billing clerk reads: checked against the billing
+# database and written as an Excel workbook, a printable HTML page and CSV.
 # Run from a built source tree: ./configure && make && contrib/demo.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,8 @@ chmod 755 "$dir"
 sim_pid=
 trap 'gvt_daemon_stop || true; [ -z "$sim_pid" ] || kill "$sim_pid" 2> /dev/null || true' EXIT
 GV=$top_builddir/gasvoucher
+# The clerk's languages, from the build tree until installed.
+[ ! -d "$top_builddir/po/locale" ] || export GASVOUCHER_LOCALEDIR=${GASVOUCHER_LOCALEDIR:-$top_builddir/po/locale}
 SIM="$GVT_PYTHON $top/contrib/wallet-sim"
 
 echo "== a site-a billing database (SQLite) with the sample accounts and 1000 more"
@@ -43,7 +46,8 @@ mkdir -p "$dir/wallet"
 sim_port=$(gvt_free_port)
 $SIM serve --listen "127.0.0.1:$sim_port" --cert "$dir/certs/wallet-server.pem" \
     --key "$dir/certs/wallet-server.key" --client-ca "$dir/certs/provider-ca.pem" \
-    --store "$dir/wallet" --verify-ca "$dir/certs/provider-ca.pem" > "$dir/wallet.out" 2> "$dir/wallet.log" &
+    --store "$dir/wallet" --verify-ca "$dir/certs/provider-ca.pem" \
+    --xsd "$top/src/msg/wallet-gas-voucher-v1.xsd" > "$dir/wallet.out" 2> "$dir/wallet.log" &
 sim_pid=$!
 for i in $(seq 1 50); do grep -q READY "$dir/wallet.out" && break; sleep 0.1; done
 echo "   listening on https://127.0.0.1:$sim_port"
@@ -135,8 +139,28 @@ sqlite3 -header "$dir/billing.db" \
 echo "== the reading comes late: the next day's run (the daily timer's bill --due) bills it (R20)"
 sqlite3 "$dir/billing.db" "INSERT INTO pokazaniya SELECT * FROM demo_late; DROP TABLE demo_late"
 "$GV" -c "$dir/gasvoucher.conf" --now 2025-10-01T06:00:00+05:00 bill --due
-echo "== the reconciliation report for September"
-"$GV" -c "$dir/gasvoucher.conf" report --period 2025-09 | sed -n '1,40p'
+echo "== the reconciliation report for September, as a billing clerk reads it (Russian)"
+# Lines cut at 150 characters (not bytes) for this screen.
+cut150() { "$GVT_PYTHON" -c 'import sys
+for l in sys.stdin: print("   " + l.rstrip("\n")[:150].rstrip())'; }
+REPORT_NOW=(--now 2025-10-01T09:00:00+05:00)
+rc=0
+"$GV" -c "$dir/gasvoucher.conf" "${REPORT_NOW[@]}" report --period 2025-09 --lang ru \
+    > "$dir/report.ru.txt" 2> "$dir/report.ru.err" || rc=$?
+sed -n '1,34p' "$dir/report.ru.txt" | cut150
+echo "   ... (exit status $rc: 0 = everything reconciles, 4 = something needs a person)"
+echo "== the report checked against the billing database, then written for Excel, for print and as CSV"
+"$GV" -c "$dir/gasvoucher.conf" "${REPORT_NOW[@]}" report --period 2025-09 --check --lang ru \
+    > "$dir/report.check.txt" 2> "$dir/report.check.err" || true
+grep '^  Сверка с биллинговой базой' "$dir/report.check.txt" | sed 's/   */  /g' | cut150
+tail -1 "$dir/report.check.txt" | cut150
+mkdir -p "$dir/report"
+"$GV" -c "$dir/gasvoucher.conf" "${REPORT_NOW[@]}" report --period 2025-09 --lang ru --format xlsx \
+    --output "$dir/report/reconciliation-2025-09.xlsx" 2>&1 | grep -v ' info: ' | sed 's/^/   /' || true
+"$GV" -c "$dir/gasvoucher.conf" "${REPORT_NOW[@]}" report --period 2025-09 --lang kk --format html \
+    --output "$dir/report/reconciliation-2025-09.kk.html" 2>&1 | grep -v ' info: ' | sed 's/^/   /' || true
+"$GV" -c "$dir/gasvoucher.conf" "${REPORT_NOW[@]}" report --period 2025-09 --lang ru --format csv --bom \
+    --output "$dir/report/csv" 2>&1 | grep -v ' info: ' | sed 's/^/   /' || true
 echo "== the reports the wallet received (signed, checked against the XSD)"
 grep '"root": "RedemptionReport"' "$dir/wallet/received.jsonl" |
     sed -n 's/.*"id": "\([^"]*\)".*"verified": \(true\|false\).*/   RedemptionReport \1 signature verified: \2/p'
@@ -150,4 +174,8 @@ curl -s "http://127.0.0.1:$GVT_OPS_PORT/metrics" | grep -E '_total\{outcome="(FO
 gvt_daemon_stop
 echo "== the daemon's log (no full names, no addresses)"
 sed -n '1,12p' "$dir/gasvoucherd.log"
+echo "== the reconciliation report for September 2025 is in $dir/report:"
+echo "   reconciliation-2025-09.xlsx      Excel workbook (Russian): a sheet per register"
+echo "   reconciliation-2025-09.kk.html   one page to open or print on A4 (Kazakh)"
+echo "   csv/*.csv                        one CSV file per register (Russian, UTF-8 with BOM)"
 echo "demo files are in $dir"

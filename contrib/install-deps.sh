@@ -3,11 +3,11 @@
 # Idempotent and non-interactive: run it as root on Debian 12 (bookworm) or later.
 set -eu
 
-BUILD="build-essential autoconf automake libtool pkg-config
+BUILD="build-essential autoconf automake libtool pkg-config gettext
        libxml2-dev libcurl4-openssl-dev unixodbc-dev libssl-dev libcsv-dev
-       libmicrohttpd-dev libgnutls28-dev libinih-dev libcmocka-dev"
+       libmicrohttpd-dev libgnutls28-dev libinih-dev libcmocka-dev libxlsxwriter-dev"
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
-TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3
+TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3 python3-openpyxl chromium
        procps iproute2 ca-certificates git clang libfuzzer-14-dev"
 # The Debian package and its checks; promtool (prometheus) for the alert rules.
 PACKAGE="debhelper lintian prometheus"

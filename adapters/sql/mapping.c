@@ -56,6 +56,24 @@ static const gv_col_spec_t sample_columns[] = {
     { NULL, GV_COL_TEXT, 0 },
 };
 
+/* Reading a period's bills back (report --check): the whole period, no
+ * list of accounts. */
+static const char *const period_params[] = { "period", "period_yyyymm", "period_start",
+                                             "period_end", NULL };
+static const gv_col_spec_t bills_columns[] = {
+    { "account", GV_COL_TEXT, 0 },        /* canonical form, as the site keeps it */
+    { "voucher_id", GV_COL_TEXT, 0 },     /* the voucher the bill names; NULL = none */
+    { "bill_ref", GV_COL_TEXT, 1 },       /* what [query.bill_ref] returns for it */
+    { "volume_m3", GV_COL_DECIMAL, 0 },
+    { "charge_tiyn", GV_COL_INT, 1 },     /* each amount in tiyn or in tenge: */
+    { "charge_tenge", GV_COL_DECIMAL, 1 },/* exactly one of the two */
+    { "discount_tiyn", GV_COL_INT, 1 },
+    { "discount_tenge", GV_COL_DECIMAL, 1 },
+    { "due_tiyn", GV_COL_INT, 1 },
+    { "due_tenge", GV_COL_DECIMAL, 1 },
+    { NULL, GV_COL_TEXT, 0 },
+};
+
 const char *const gv_bill_params[] = {
     "account", "voucher_id", "period", "period_yyyymm", "period_start", "period_end",
     "volume_m3", "price_tiyn", "price_tenge", "net_tiyn", "vat_tiyn", "charge_tiyn",
@@ -76,6 +94,8 @@ const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT] = {
     [GV_STMT_SAMPLE_ACCOUNTS] = { "query.sample_accounts",
                                   "accounts for `gasvoucher mapping check` to try",
                                   sample_params, sample_columns, 0 },
+    [GV_STMT_BILLS] = { "query.bills", "the period's bills, read back for report --check",
+                        period_params, bills_columns, 0 },
 };
 
 int gv_param_is_list(const char *name)

@@ -46,6 +46,7 @@ typedef enum {
     GV_STMT_READINGS,           /* [query.readings]: meter readings for R14 */
     GV_STMT_BILL_REF,           /* [query.bill_ref]: the site's reference of a bill written */
     GV_STMT_SAMPLE_ACCOUNTS,    /* [query.sample_accounts]: accounts `mapping check` tries */
+    GV_STMT_BILLS,              /* [query.bills]: a period's bills, read back (report --check) */
     GV_STMT_COUNT
 } gv_stmt_kind_t;
 
@@ -62,6 +63,12 @@ enum {
 };
 enum { GV_FCOL_ACCOUNT, GV_FCOL_BILL_REF, GV_FCOL_COUNT };
 enum { GV_SCOL_ACCOUNT, GV_SCOL_COUNT };
+/* [query.bills]: each amount in tiyn or in tenge, whichever the site keeps. */
+enum {
+    GV_LCOL_ACCOUNT, GV_LCOL_VOUCHER, GV_LCOL_BILL_REF, GV_LCOL_VOLUME, GV_LCOL_CHARGE_TIYN,
+    GV_LCOL_CHARGE_TENGE, GV_LCOL_DISCOUNT_TIYN, GV_LCOL_DISCOUNT_TENGE, GV_LCOL_DUE_TIYN,
+    GV_LCOL_DUE_TENGE, GV_LCOL_COUNT
+};
 
 /* Values a bill write may use, by name (see mapping.c bill_params). */
 extern const char *const gv_bill_params[];

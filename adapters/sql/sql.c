@@ -221,6 +221,16 @@ static int64_t sql_retry_after_ms(void *ctx, int64_t now_ms)
     return gv_db_backoff_left_ms(c->db, now_ms);
 }
 
+static int sql_read_bills(void *ctx, gv_period_t period, int64_t now_ms, gv_site_bill_fn fn,
+                          void *ud, gv_db_error_t *e)
+{
+    sql_ctx_t *c = ctx;
+
+    if (gv_db_ensure(c->db, now_ms, e) < 0)
+        return -1;
+    return gv_sql_read_bills(c->db, c->map, period, fn, ud, e);
+}
+
 const gv_adapter_t gv_adapter_sql = {
     .name = "sql",
     .open = sql_open,
@@ -235,4 +245,5 @@ const gv_adapter_t gv_adapter_sql = {
     .ping = sql_ping,
     .retry_after_ms = sql_retry_after_ms,
     .check_mapping = gv_sql_check_mapping,    /* check.c */
+    .read_bills = sql_read_bills,
 };

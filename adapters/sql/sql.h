@@ -29,4 +29,9 @@ int gv_sql_write_bills(void *ctx, const gv_site_period_t *p, gv_site_bill_t *bil
 void gv_sql_forget_writes(sql_ctx_t *c);
 void gv_sql_describe_writes(void *ctx, FILE *out);
 
+/* read_bills.c: a period's bills read back through [query.bills] (report
+ * --check), on a connected db; see gv_adapter_t.read_bills. */
+int gv_sql_read_bills(gv_db_t *db, const gv_mapping_t *map, gv_period_t period,
+                      gv_site_bill_fn fn, void *ud, gv_db_error_t *e);
+
 #endif

@@ -13,7 +13,7 @@
 #include "intake.h"
 #include "outbox.h"
 #include "pull.h"
-#include "reconcile.h"
+#include "reportcmd.h"
 #include "session.h"
 #include "store.h"
 #include "walletclient.h"
@@ -218,24 +218,38 @@ int cmd_trail(const cmd_args_t *a)
     return rc;
 }
 
+/* gasvoucher report: the options are parsed in gasvoucher.c; the rest is
+ * src/report/reportcmd.c.  Reading the report needs gasvoucher's tables
+ * (and the site, for --check), never the signing key. */
 int cmd_report(const cmd_args_t *a)
 {
-    const char *period = a->period;
+    gv_report_request_t req = { 0 };
+    gv_errlist_t errs = { 0 };
+    gv_conf_t *conf;
     session_t s;
-    gv_db_error_t dbe;
-    gv_period_t p;
-    int rc = 0;
+    int rc;
 
-    if (!period || gv_period_parse(period, &p) < 0) {
-        fprintf(stderr, "report: --period YYYY-MM is needed\n");
-        return 2;
+    req.period = a->period;
+    req.format = a->format;
+    req.lang = a->lang;
+    req.output = a->output;
+    req.only_table = a->only_table;
+    req.bom = a->bom;
+    req.check = a->check;
+    req.now = a->now;
+    /* The clerk's language first: [report] lang is in the configuration. */
+    if (!(conf = gv_conf_load(a->conf_path, &errs))) {
+        gv_print_errors(&errs);
+        gv_errlist_free(&errs);
+        return 1;
     }
+    rc = gv_report_language(&req, conf);
+    gv_conf_free(conf);
+    if (rc || (rc = gv_report_validate(&req)))
+        return rc;
     if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0)
         return 1;
-    if (gv_reconcile_print(s.db, period, stdout, &dbe) < 0) {
-        fprintf(stderr, "report: %s\n", dbe.msg);
-        rc = 1;
-    }
+    rc = gv_report_command(&req, s.rt, s.db, s.spool);
     gv_session_close(&s);
     return rc;
 }

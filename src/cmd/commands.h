@@ -12,6 +12,10 @@ typedef struct cmd_args {
     time_t now;                 /* --now, else the clock */
     const char *pinned_now;     /* --now as given, NULL when the clock */
     const char *older_than;     /* spool prune --older-than DAYS */
+    const char *format, *lang;  /* report --format, --lang */
+    const char *output;         /* report --output */
+    const char *only_table;     /* report --register */
+    int bom, check;             /* report --bom, --check */
     int process;                /* not --no-process */
     int all;                    /* --all */
     int dry_run, allow_partial, due;

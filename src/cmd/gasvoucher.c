@@ -40,8 +40,11 @@ static void usage(FILE *out)
             "  pull --period YYYY-MM     fetch the period's lists from the wallet, process\n"
             "  batches [--period YYYY-MM]  list the batches received\n"
             "  trail --period YYYY-MM    outcomes a later part changed (R7)\n"
-            "  report --period YYYY-MM   the period's reconciliation: lists, outcomes,\n"
-            "                            bills, pending, conflicts, reports\n"
+            "  report --period YYYY-MM   the period's reconciliation for billing clerks:\n"
+            "                            summary and registers (exit 4: needs a person)\n"
+            "      --format text|csv|xlsx|html  --lang ru|kk|en  --output FILE|FOLDER\n"
+            "      --register NAME --bom  one CSV register; a byte order mark for Excel\n"
+            "      --check               compare the bills with the billing database\n"
             "  bill --period YYYY-MM     bill the period's accepted vouchers (R9-R20), send\n"
             "                            the redemption report\n"
             "  bill --due                process, then bill every period due today (R5) or\n"
@@ -103,6 +106,12 @@ int main(int argc, char **argv)
         { "rekey", no_argument, NULL, 'R' },
         { "sample", no_argument, NULL, 'Z' },
         { "older-than", required_argument, NULL, 'O' },
+        { "format", required_argument, NULL, 'f' },
+        { "lang", required_argument, NULL, 'l' },
+        { "output", required_argument, NULL, 'o' },
+        { "register", required_argument, NULL, 'r' },
+        { "bom", no_argument, NULL, 'B' },
+        { "check", no_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -152,7 +161,7 @@ int main(int argc, char **argv)
     }
     optind = 0;     /* GNU getopt starts anew (at argv[1]) with the new option string */
     for (;;) {
-        if ((c = getopt_long(argc, argv, "-p:", opts, NULL)) == -1)
+        if ((c = getopt_long(argc, argv, "-p:f:l:o:", opts, NULL)) == -1)
             break;
         switch (c) {
         case 1:
@@ -181,6 +190,12 @@ int main(int argc, char **argv)
         case 'U': a.due = 1; break;
         case 'R': a.rekey = 1; break;
         case 'O': a.older_than = optarg; break;
+        case 'f': a.format = optarg; break;
+        case 'l': a.lang = optarg; break;
+        case 'o': a.output = optarg; break;
+        case 'r': a.only_table = optarg; break;
+        case 'B': a.bom = 1; break;
+        case 'C': a.check = 1; break;
         default: usage(stderr); free(words); free(a.samples); return 2;
         }
     }

@@ -84,6 +84,8 @@ static const key_def_t keys[] = {
     { "billing", "retries",       K_LONG, F(billing_retries),   0, 100, "5", 0 },
     { "billing", "reconnect_for", K_LONG, F(billing_reconnect_for), 0, 86400, "300", 0 },
 
+    { "report", "lang", K_STRING, F(report_lang), 0, 0, NULL, 0 },
+
     { "signing", "wallet_ca", K_PATH, F(wallet_signing_ca), 0, 0, NULL, 0 },
     { "signing", "cert",      K_PATH, F(signing_cert),      0, 0, NULL, 0 },
     { "signing", "key",       K_PATH, F(signing_key),       0, 0, NULL, 0 },

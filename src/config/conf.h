@@ -92,6 +92,8 @@ typedef struct gv_conf {
     long billing_chunk;         /* vouchers per transaction */
     long billing_retries;       /* tries of a chunk after a deadlock or serialisation failure */
     long billing_reconnect_for; /* seconds a run keeps reconnecting before it gives up */
+    /* [report] */
+    char *report_lang;          /* ru | kk | en; NULL = the locale's */
     /* [signing] */
     char *wallet_signing_ca;    /* trust anchor for the wallet's signatures */
     char *signing_cert;         /* the provider's signing certificate and key */

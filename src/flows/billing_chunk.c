@@ -29,6 +29,7 @@ int chunk_compute(run_t *r, chunk_t *c, gv_err_t *err)
         gv_bill_in_t in;
 
         it->reason[0] = it->detail[0] = '\0';
+        snprintf(it->region, sizeof it->region, "%s", a->found ? a->region : "");
         if (!a->found) {
             it->status = GV_BILL_CONFLICT;
             snprintf(it->reason, sizeof it->reason, "ACCOUNT_GONE");

@@ -17,8 +17,8 @@
 #define OWN_COLUMNS                                                                         \
     "period, account, voucher_id, status, reason, detail, volume_milli, price_tiyn, vat_bp, " \
     "net_tiyn, vat_tiyn, charge_tiyn, discount_tiyn, due_tiyn, rule_name, bill_ref, run_id, " \
-    "updated_at, report_id"
-#define OWN_NCOLS 19
+    "updated_at, report_id, region"
+#define OWN_NCOLS 20
 #define OWN_ROWS (MAX_STMT_PARAMS / OWN_NCOLS)
 
 struct gv_store_bills {
@@ -347,8 +347,8 @@ static int write_part(gv_store_bills_t *sb, const gv_bill_items_t *c, const size
         gv_buf_reset(&sb->sql);
         gv_buf_puts(&sb->sql, "INSERT INTO gv_bill (" OWN_COLUMNS ") VALUES ");
         for (size_t k = 0; k < n; k++)
-            gv_buf_puts(&sb->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                                    : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+            gv_buf_puts(&sb->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                                    : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         if (!(st = slot->st = gv_db_prepare(sb->db, sb->sql.data, e)))
             return -1;
     }
@@ -377,7 +377,8 @@ static int write_part(gv_store_bills_t *sb, const gv_bill_items_t *c, const size
             gv_db_bind_text_or_null(st, pos++, billed ? it->bill_ref : NULL, e) < 0 ||
             gv_db_bind_text(st, pos++, sb->run_id, e) < 0 ||
             gv_db_bind_int64(st, pos++, (int64_t)sb->now, e) < 0 ||
-            gv_db_bind_text_or_null(st, pos++, report, e) < 0) {
+            gv_db_bind_text_or_null(st, pos++, report, e) < 0 ||
+            gv_db_bind_text_or_null(st, pos++, it->region, e) < 0) {
             gv_store_bills_forget(sb);
             return -1;
         }

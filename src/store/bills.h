@@ -26,6 +26,7 @@ const char *gv_bill_status_name(gv_bill_status_t s);   /* "BILLED", ... */
 typedef struct gv_bill_item {
     char account[GV_SITE_ACCOUNT_MAX + 1];  /* the site's canonical key */
     char voucher_id[33];
+    char region[8];                 /* as billing read it; "" when the site lost the account */
     int64_t nominal;                /* face value; -1 = none */
     int done;                       /* billed by an earlier run (or past the deadline) */
     gv_bill_status_t status;

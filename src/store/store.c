@@ -138,7 +138,38 @@ static const char *const migration_3[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { NULL, migration_1, migration_2, migration_3 };
+/* The region billing read for each account (R9), kept so the
+ * reconciliation can total by region as the budget programme does (its
+ * column is added by added_columns below). */
+static const char *const migration_4[] = { NULL };
+
+static const char *const *const migrations[] = { NULL, migration_1, migration_2, migration_3,
+                                                 migration_4 };
+/* Columns a version adds to an existing table.  MariaDB commits an ALTER
+ * at once and SQLite knows no ADD COLUMN IF NOT EXISTS, so each is looked
+ * for first (outside the transaction: a failed probe would abort a
+ * PostgreSQL one) and added only when missing. */
+static const struct added_column {
+    int version;
+    const char *table, *column, *type;
+} added_columns[] = {
+    { 4, "gv_bill", "region", "VARCHAR(8)" },
+};
+
+static int column_exists(gv_db_t *db, const char *table, const char *column)
+{
+    char sql[160];
+    gv_db_error_t e;
+    gv_db_stmt_t *st;
+    int ok;
+
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE 1 = 0", column, table);
+    if (!(st = gv_db_prepare(db, sql, &e)))
+        return 0;
+    ok = gv_db_execute(st, &e) == 0;
+    gv_db_stmt_free(st);
+    return ok;
+}
 
 int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
 {
@@ -193,11 +224,24 @@ int gv_store_migrate(gv_db_t *db, time_t now, int *from, int *to, gv_db_error_t 
     }
     for (int next = v + 1; next <= GV_SCHEMA_VERSION; next++) {
         gv_db_stmt_t *st;
+        int missing[sizeof added_columns / sizeof added_columns[0]];
+        for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++)
+            missing[i] = added_columns[i].version == next &&
+                         !column_exists(db, added_columns[i].table, added_columns[i].column);
         if (gv_db_begin(db, e) < 0)
             return -1;
         for (const char *const *sql = migrations[next]; *sql; sql++)
             if (gv_db_exec(db, *sql, e) < 0)
                 goto fail;
+        for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
+            char sql[200];
+            if (!missing[i])
+                continue;
+            snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+                     added_columns[i].column, added_columns[i].type);
+            if (gv_db_exec(db, sql, e) < 0)
+                goto fail;
+        }
         st = gv_db_prepare(db, "INSERT INTO gv_schema (version, applied_at) VALUES (?, ?)", e);
         if (!st)
             goto fail;

@@ -21,7 +21,7 @@
 #include "db.h"
 #include "judge.h"
 
-#define GV_SCHEMA_VERSION 3
+#define GV_SCHEMA_VERSION 4
 /* From this version on, accounts are the site's own key. */
 #define GV_SCHEMA_SITE_KEYS 3
 

@@ -125,3 +125,29 @@ int gv_buf_xml_chars(gv_buf_t *b, const char *s)
     }
     return gv_buf_append(b, run, (size_t)(s - run));
 }
+
+int gv_buf_xml_escape(gv_buf_t *b, const char *s)
+{
+    const char *run = s;
+
+    while (*s) {
+        const char *rep;
+        int ok;
+        size_t n = xml_char_len(s, &ok);
+        switch (ok ? *s : 0) {
+        case 0: rep = REPLACEMENT; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '&': rep = "&amp;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        case '\r': rep = "&#13;"; break;       /* a literal CR would read back as LF */
+        default: s += n; continue;
+        }
+        if (gv_buf_append(b, run, (size_t)(s - run)) < 0 || gv_buf_puts(b, rep) < 0)
+            return -1;
+        s += n;
+        run = s;
+    }
+    return gv_buf_append(b, run, (size_t)(s - run));
+}

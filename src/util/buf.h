@@ -29,5 +29,9 @@ int gv_buf_printf(gv_buf_t *b, const char *fmt, ...)
  * callers sent, and an answer must stay XML whatever they sent; the XML
  * writer (xmlout.h) escapes the rest. */
 int gv_buf_xml_chars(gv_buf_t *b, const char *s);
+/* The same, with the markup characters escaped too, for text and
+ * attribute values of a page written by hand (the clerks' HTML report);
+ * the wallet's XML goes through xmlout.h instead. */
+int gv_buf_xml_escape(gv_buf_t *b, const char *s);
 
 #endif
