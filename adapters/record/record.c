@@ -146,6 +146,13 @@ static int record_write_bills(void *ctx, const gv_site_period_t *p, gv_site_bill
     return 0;
 }
 
+static int record_read_bills(void *ctx, gv_period_t period, int64_t now_ms, gv_site_bill_fn fn,
+                             void *ud, gv_db_error_t *e)
+{
+    record_ctx_t *c = ctx;
+    return c->inner->read_bills(c->inner_ctx, period, now_ms, fn, ud, e);
+}
+
 static void record_forget(void *ctx)
 {
     record_ctx_t *c = ctx;
@@ -172,4 +179,5 @@ const gv_adapter_t gv_adapter_record = {
     .ping = record_ping,
     .retry_after_ms = record_retry_after_ms,
     .check_mapping = record_check_mapping,
+    .read_bills = record_read_bills,
 };
