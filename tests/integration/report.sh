@@ -182,7 +182,10 @@ run() {
         "$(gvt_intake_ini "$dir/certs" "$d/spool")
 [billing]
 program = $top_srcdir/contrib/program.ini
-chunk = 29"
+chunk = 29
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
     "$GV" -c "$d/gv.conf" db migrate > /dev/null || fail "$label: migrate"
     # Part 2 first, then part 1: part 1's earlier activations change
     # outcomes part 2 had (R7).
