@@ -19,8 +19,13 @@
 # On SQLite site-a also: a program file without VAT for the period stops the
 # run before anything is written; a site that refuses every bill stops the
 # run after the first 20 refusals, naming the cause.
-# A later part cannot give a voucher its face value: R7 makes the same id
-# with another face value DUPLICATE_VOUCHER, and the first content stands.
+#   next month: a voucher whose part 2 (no face value) arrived first is
+#          Pending NO_FACE_VALUE in a run on the incomplete list; part 1
+#          then brings the same id with a face value, which stands (R7: the
+#          lower part's content, whatever the order of arrival), and the
+#          next run bills it with that face value.  (The other way round,
+#          a face value in a later part number, R7 keeps the first content:
+#          no face value, so nothing to bill.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/db.sh"
@@ -283,6 +288,75 @@ chunk = 37"
         fail "$label: run 3 (past the deadline) should look at nothing and name $PENDING2 Pending: $(cat "$d/run3.out")"
     grep -q 'redemption report' "$d/run3.out" && fail "$label: run 3 sent a report"
     check "$label run 3" "$d/exp/expect2.csv"
+
+    next_month
+}
+
+# next_month: the voucher that a lower part, arriving later, gives a face value.
+next_month() {
+    local p yyyymm=${NEXT/-/} f got
+    mkdir -p "$d/next"
+    for p in 1 2; do
+        f=$d/next/GVB-$BIN-$yyyymm-00$p.xml
+        cat > "$f" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<VoucherBatch xmlns="urn:socialwallet:gas-voucher:v1"
+    batchId="GVB-$BIN-$yyyymm-00$p" providerBin="$BIN" period="$NEXT"
+    createdAt="$NEXT-30T00:0$p:00+05:00" part="$p" parts="2" voucherCount="1">
+  <Voucher id="GV-$yyyymm-FACE0001">
+    <Account>$Z_TYPED</Account>
+    <ActivatedAt>$NEXT-08T10:00:00+05:00</ActivatedAt>
+    <Channel>EGOV_MOBILE</Channel>
+    <AssistanceType>TSA</AssistanceType>
+$([ "$p" != 1 ] || echo "    <NominalTiyn>$NEXT_FACE</NominalTiyn>")
+  </Voucher>
+</VoucherBatch>
+XML
+        $SIM sign --cert "$dir/certs/wallet-signer.pem" --key "$dir/certs/wallet-signer.key" "$f" > /dev/null
+    done
+    "$GV" -c "$d/gv.conf" ingest "$d/next/GVB-$BIN-$yyyymm-002.xml" > "$d/next/ingest2.out" 2>&1 ||
+        fail "$label $NEXT: ingest part 2: $(cat "$d/next/ingest2.out")"
+    rc=0
+    "$GV" -c "$d/gv.conf" --now "$NEXT-30T18:00:00+05:00" bill --period "$NEXT" --allow-partial \
+        --no-send > "$d/next/bill1.out" 2>&1 || rc=$?
+    [ "$rc" = 0 ] && [ "$(summary next/bill1 NO_FACE_VALUE)" = 1 ] ||
+        fail "$label $NEXT: part 2 alone should leave the voucher NO_FACE_VALUE: $(cat "$d/next/bill1.out")"
+    "$GV" -c "$d/gv.conf" ingest "$d/next/GVB-$BIN-$yyyymm-001.xml" > "$d/next/ingest1.out" 2>&1 ||
+        fail "$label $NEXT: ingest part 1: $(cat "$d/next/ingest1.out")"
+    rc=0
+    "$GV" -c "$d/gv.conf" --now "$NEXT-31T10:00:00+05:00" bill --period "$NEXT" --no-send \
+        > "$d/next/bill2.out" 2>&1 || rc=$?
+    [ "$rc" = 0 ] && [ "$(summary next/bill2 billed)" = 1 ] ||
+        fail "$label $NEXT: part 1's face value should bill the voucher: $(cat "$d/next/bill2.out")"
+    got=$(q "SELECT $(int volume_milli), $(int price_tiyn), $(int vat_bp), $(int net_tiyn),
+        $(int vat_tiyn), $(int charge_tiyn), $(int discount_tiyn), $(int due_tiyn) FROM gv_bill
+        WHERE period = '$NEXT' AND voucher_id = 'GV-$yyyymm-FACE0001' AND status = 'BILLED'" | tr '\t' ' ')
+    [ "$got" = "$NEXT_EXPECT" ] || fail "$label $NEXT: the bill is '$got', expected '$NEXT_EXPECT'"
+    if [ "$site" = a ]; then
+        got=$(q "SELECT $(dec skidka 2), $(dec k_oplate 2) FROM nachislenie WHERE period = '$yyyymm'" | tr '\t' ' ')
+    else
+        got=$(q "SELECT $(int -dl.amount_tiyn), $(int i.total_tiyn) FROM invoices i
+            JOIN invoice_lines dl ON dl.invoice_id = i.id AND dl.line_type = 'VOUCHER_DISCOUNT'
+            WHERE i.period_start = '$NEXT-01'" | tr '\t' ' ')
+    fi
+    "$GVT_PYTHON" - "$got" "$NEXT_EXPECT" "$site" <<'PY' || fail "$label $NEXT: the site's bill: $got"
+import sys
+from decimal import Decimal
+got, want, site = sys.argv[1].split(), sys.argv[2].split(), sys.argv[3]
+scale = 100 if site == "a" else 1
+sys.exit(len(got) != 2 or [int(Decimal(g) * scale) for g in got] != [int(want[6]), int(want[7])])
+PY
+    for f in "$d"/spool/outbox/RR-*.xml; do
+        xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$f" 2> /dev/null ||
+            fail "$label $NEXT: $(basename "$f") is not valid"
+    done
+    grep -l "period=\"$NEXT\"" "$d"/spool/outbox/RR-*.xml | xargs grep -h '<Pending \|<Redeemed ' |
+        sed 's/.*<\(Pending\|Redeemed\) voucherId="\([^"]*\)".*\(reason="[A-Z_]*"\|discountTiyn="[0-9]*"\).*/\1 \2 \3/' |
+        sort > "$d/next/reported"
+    printf 'Pending GV-%s-FACE0001 reason="NO_FACE_VALUE"\nRedeemed GV-%s-FACE0001 discountTiyn="%s"\n' \
+        "$yyyymm" "$yyyymm" "$(echo "$NEXT_EXPECT" | cut -d' ' -f7)" | sort | cmp -s - "$d/next/reported" ||
+        fail "$label $NEXT: the reports carry $(cat "$d/next/reported")"
+    echo "   ok $label $NEXT: a face value from a later-arriving part 1 billed: $NEXT_EXPECT"
 }
 
 clear_gv="DELETE FROM gv_bill; DELETE FROM gv_run; DELETE FROM gv_outbox; DELETE FROM gv_trail;

@@ -30,7 +30,11 @@ from the database:
                     readings (plain SQL for SQLite, PostgreSQL and MariaDB).
   DIR/picks.sh      X, Y, L1, L2 (as the site stores them) and counts:
                     NFACE (NO_FACE_VALUE), PENDING1, BILLED1, PENDING2,
-                    BILLED2 over the accounts that got a voucher.
+                    BILLED2 over the accounts that got a voucher; for the
+                    next month (face_value still in force), an unmetered
+                    account Z (Z_TYPED: gen.py's number) and NEXT_EXPECT,
+                    its bill with a face value of NEXT_FACE tiyn: "volume
+                    price vat_bp net vat charge discount due".
 
 Standard library only.
 """
@@ -46,6 +50,7 @@ import gen  # noqa: E402
 import readings  # noqa: E402
 
 LATE_MILLI = 42500          # the late reading: previous closing + 42.500 m3
+NEXT_FACE = 150000          # the face value of the next month's voucher
 
 
 def main():
@@ -192,11 +197,35 @@ def main():
         return sum(1 for n in with_voucher if exp[n]["status"] == status
                    and (reason is None or exp[n]["reason"] == reason))
 
+    # The next month: an unmetered home billed by norm (no readings needed).
+    nxt = readings.Period(next_month(per.text))
+    nvat = prog.vat_bp(nxt.first_iso)
+
+    def next_ok(n):
+        acc = accs[n]
+        return (not acc["metered"] and acc["residents"] > 0 and n not in (x, y)
+                and prog.price(acc["region"], nxt.first_iso) is not None
+                and prog.norm(acc["region"], nxt.month) is not None)
+
+    z = first(next_ok, "Z (unmetered, priced, next month)")
+    zvol = prog.norm(accs[z]["region"], nxt.month) * accs[z]["residents"]
+    zprice = prog.price(accs[z]["region"], nxt.first_iso)
+    znet, zv, zcharge, _, _ = readings.bill(zvol, zprice, nvat)
+    zdisc = min(NEXT_FACE, zcharge)
+
     with open(os.path.join(a.out, "picks.sh"), "w", encoding="utf-8") as f:
+        f.write("Z=%s\nZ_TYPED=%s\nNEXT=%s\nNEXT_FACE=%d\nNEXT_EXPECT='%d %d %d %d %d %d %d %d'\n"
+                % (z, accs[z]["number"], nxt.text, NEXT_FACE, zvol, zprice, nvat, znet, zv,
+                   zcharge, zdisc, zcharge - zdisc))
         f.write("X=%s\nY=%s\nL1=%s\nL2=%s\n" % (x, y, l1, l2))
         f.write("NFACE=%d\nPENDING1=%d\nBILLED1=%d\nPENDING2=%d\nBILLED2=%d\n" % (
             count(exp1_held, "PENDING", "NO_FACE_VALUE"), count(exp1_held, "PENDING"),
             count(exp1_held, "BILLED"), count(exp2, "PENDING"), count(exp2, "BILLED")))
+
+
+def next_month(text):
+    y, m = int(text[:4]), int(text[5:7])
+    return "%04d-%02d" % (y + (m == 12), m % 12 + 1)
 
 
 if __name__ == "__main__":
