@@ -282,8 +282,10 @@ int gv_store_bills_next(gv_store_bills_t *sb, int past_deadline, const char *aft
     c->fetched = c->n;
     if (row < 0)
         return -1;
+    if (c->n == 0)
+        return 0;   /* c->v may still be NULL: qsort must not see it */
     qsort(c->v, c->n, sizeof *c->v, cmp_item);
-    return c->n ? drop_done(sb, past_deadline, after, c, e) : 0;
+    return drop_done(sb, past_deadline, after, c, e);
 }
 
 /* ---- writing --------------------------------------------------------------- */
