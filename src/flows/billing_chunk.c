@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "utf8.h"
 
 void chunk_free(chunk_t *c)
 {
@@ -28,6 +29,7 @@ static void hold(gv_bill_item_t *it, const char *reason, const char *detail)
     it->status = GV_BILL_CONFLICT;
     snprintf(it->reason, sizeof it->reason, "%s", reason);
     snprintf(it->detail, sizeof it->detail, "%s", detail);
+    gv_utf8_scrub(it->detail);      /* it may quote the site's text, cut */
 }
 
 /* Each item's outcome: billable, Pending (a reason of the report), or held
@@ -228,10 +230,13 @@ static int commit_part(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_
                 snprintf(it->detail, sizeof it->detail,
                          "the billing database refused this bill (SQLSTATE %s): %.170s",
                          e->sqlstate, e->msg);
-                if (r->site_refused++ == 0)
+                if (r->site_refused++ == 0) {
                     snprintf(r->first_refusal, sizeof r->first_refusal, "SQLSTATE %s: %.200s",
                              e->sqlstate, e->msg);
+                    gv_utf8_scrub(r->first_refusal);
+                }
             }
+            gv_utf8_scrub(it->detail);      /* the site's message, cut to fit */
             continue;
         }
         lost = e->action == GV_DB_RECONNECT;

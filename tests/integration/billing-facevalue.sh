@@ -145,7 +145,10 @@ check() {
 }
 
 # refuse on|off ACCOUNT: the site refuses the bill of one account (a
-# trigger's own error on SQLite and PostgreSQL, a CHECK on MariaDB).
+# trigger's own error on SQLite and PostgreSQL, a CHECK on MariaDB).  The
+# trigger's message is long and Cyrillic, as a site's would be: cut to fit
+# gv_bill.detail, it must still be written as well-formed UTF-8.
+AUDIT='account under audit: лицевой счёт на проверке у контролёра, начисления по нему запрещены до окончания проверки'
 refuse() {
     local table=nachislenie col=lic_schet val="'$2'"
     if [ "$site" = b ]; then
@@ -154,13 +157,13 @@ refuse() {
     fi
     case $engine-$1 in
         sqlite-on) q "CREATE TRIGGER gvt_audit BEFORE INSERT ON $table WHEN NEW.$col = $val
-            BEGIN SELECT RAISE(ABORT, 'account under audit: no bills'); END" > /dev/null ;;
+            BEGIN SELECT RAISE(ABORT, '$AUDIT'); END" > /dev/null ;;
         sqlite-off) q "DROP TRIGGER gvt_audit" > /dev/null ;;
         postgresql-on) qin <<SQL ;;
 CREATE FUNCTION gvt_audit_fn() RETURNS trigger LANGUAGE plpgsql AS \$\$
 BEGIN
     IF NEW.$col = $val THEN
-        RAISE EXCEPTION 'account under audit: no bills';
+        RAISE EXCEPTION '$AUDIT';
     END IF;
     RETURN NEW;
 END \$\$;
