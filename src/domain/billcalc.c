@@ -41,28 +41,17 @@ const char *gv_refused_name(gv_refused_t r)
     return "";
 }
 
-static int pending(gv_bill_calc_t *out, gv_pending_t why, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* The voucher is not billed: Pending or refused, why in words. */
+static int not_billed(gv_bill_calc_t *out, gv_pending_t pending, gv_refused_t refused,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int pending(gv_bill_calc_t *out, gv_pending_t why, const char *fmt, ...)
+static int not_billed(gv_bill_calc_t *out, gv_pending_t pending, gv_refused_t refused,
+                      const char *fmt, ...)
 {
     va_list ap;
 
-    out->pending = why;
-    va_start(ap, fmt);
-    vsnprintf(out->why, sizeof out->why, fmt, ap);
-    va_end(ap);
-    return 0;
-}
-
-static int refuse(gv_bill_calc_t *out, gv_refused_t why, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int refuse(gv_bill_calc_t *out, gv_refused_t why, const char *fmt, ...)
-{
-    va_list ap;
-
-    out->refused = why;
+    out->pending = pending;
+    out->refused = refused;
     va_start(ap, fmt);
     vsnprintf(out->why, sizeof out->why, fmt, ap);
     va_end(ap);
@@ -136,22 +125,22 @@ int gv_bill_compute(const gv_params_t *params, const gv_bill_in_t *in, gv_bill_c
     /* A region that is no ISO 3166-2:KZ code is the site's data, not a
      * region without a price: someone must correct it. */
     if (!gv_params_region_ok(in->region, 0))
-        return refuse(out, GV_REFUSED_SITE_VALUE,
-                      "the billing database gives the account the region '%.40s', not a "
-                      "code of the form KZ-NN", in->region);
+        return not_billed(out, GV_PENDING_NONE, GV_REFUSED_SITE_VALUE,
+                          "the billing database gives the account the region '%.40s', not a "
+                          "code of the form KZ-NN", in->region);
 
     /* R13: the price in force on the period's first day; without it (or,
      * R15, without a norm for an unmetered home) the voucher waits,
      * whatever else is missing. */
     if (gv_params_price(params, in->region, first, &price) < 0)
-        return pending(out, GV_PENDING_NO_TARIFF,
-                       "no group-1 price for region %s in force on %s (period %04d-%02d)",
-                       in->region, day, in->period.year, in->period.month);
+        return not_billed(out, GV_PENDING_NO_TARIFF, GV_REFUSED_NONE,
+                          "no group-1 price for region %s in force on %s (period %04d-%02d)",
+                          in->region, day, in->period.year, in->period.month);
     if (!in->metered && gv_params_norm(params, in->region, in->period.month, &norm) < 0)
-        return pending(out, GV_PENDING_NO_TARIFF,
-                       "no consumption norm for region %s in month %02d (nor a '*' row) to "
-                       "bill an unmetered home by",
-                       in->region, in->period.month);
+        return not_billed(out, GV_PENDING_NO_TARIFF, GV_REFUSED_NONE,
+                          "no consumption norm for region %s in month %02d (nor a '*' row) to "
+                          "bill an unmetered home by",
+                          in->region, in->period.month);
 
     /* R17: what the rule in force needs of the voucher comes next. */
     out->rule = rule->name;
@@ -162,10 +151,10 @@ int gv_bill_compute(const gv_params_t *params, const gv_bill_in_t *in, gv_bill_c
     if (rule->lacks && (lack = rule->lacks(rule_params, &din, out->why, sizeof out->why))) {
         out->pending = gv_pending_find(lack);
         if (out->pending == GV_PENDING_NONE)
-            return refuse(out, GV_REFUSED_RULE,
-                          "rule %s gives the Pending reason '%.40s', which the "
-                          "RedemptionReport does not know: a bug in the rule",
-                          rule->name, lack);
+            return not_billed(out, GV_PENDING_NONE, GV_REFUSED_RULE,
+                              "rule %s gives the Pending reason '%.40s', which the "
+                              "RedemptionReport does not know: a bug in the rule",
+                              rule->name, lack);
         return 0;
     }
 
@@ -177,26 +166,26 @@ int gv_bill_compute(const gv_params_t *params, const gv_bill_in_t *in, gv_bill_c
         case GV_CONS_OK:
             break;
         case GV_CONS_NO_READING:
-            return pending(out, GV_PENDING_NO_METER_READING,
-                           "no closing meter reading in period %04d-%02d, or no earlier "
-                           "reading to compare it with",
-                           in->period.year, in->period.month);
+            return not_billed(out, GV_PENDING_NO_METER_READING, GV_REFUSED_NONE,
+                              "no closing meter reading in period %04d-%02d, or no earlier "
+                              "reading to compare it with",
+                              in->period.year, in->period.month);
         case GV_CONS_INVALID:
         default:
             gv_decimal_format(plausibility, 3, limit, sizeof limit);
-            return pending(out, GV_PENDING_INVALID_METER_READING,
-                           "meter readings for period %04d-%02d give a negative volume or "
-                           "one above the plausibility limit of %s m3",
-                           in->period.year, in->period.month, limit);
+            return not_billed(out, GV_PENDING_INVALID_METER_READING, GV_REFUSED_NONE,
+                              "meter readings for period %04d-%02d give a negative volume or "
+                              "one above the plausibility limit of %s m3",
+                              in->period.year, in->period.month, limit);
         }
     } else {
         /* R15 */
         volume = gv_consumption_unmetered(norm, in->residents);
         if (volume < 0)
-            return refuse(out, GV_REFUSED_SITE_VALUE,
-                          "the billing database gives the unmetered home %d registered "
-                          "residents, which no volume by norm can be computed for",
-                          in->residents);
+            return not_billed(out, GV_PENDING_NONE, GV_REFUSED_SITE_VALUE,
+                              "the billing database gives the unmetered home %d registered "
+                              "residents, which no volume by norm can be computed for",
+                              in->residents);
     }
 
     /* R16, lines 1-2 */
@@ -206,12 +195,12 @@ int gv_bill_compute(const gv_params_t *params, const gv_bill_in_t *in, gv_bill_c
     din.charge = &out->charge;
     rerr.msg[0] = '\0';
     if (rule->compute(rule_params, &din, &out->discount, &rerr) < 0)
-        return refuse(out, GV_REFUSED_RULE, "%s", rerr.msg);
+        return not_billed(out, GV_PENDING_NONE, GV_REFUSED_RULE, "%s", rerr.msg);
     if (out->discount.discount < 0 || out->discount.discount > out->charge.charge)
-        return refuse(out, GV_REFUSED_RULE,
-                      "rule %s gave a discount of %lld tiyn outside 0..%lld (the charge): a "
-                      "bug in the rule", rule->name, (long long)out->discount.discount,
-                      (long long)out->charge.charge);
+        return not_billed(out, GV_PENDING_NONE, GV_REFUSED_RULE,
+                          "rule %s gave a discount of %lld tiyn outside 0..%lld (the charge): a "
+                          "bug in the rule", rule->name, (long long)out->discount.discount,
+                          (long long)out->charge.charge);
     out->due = out->charge.charge - out->discount.discount;
     return 0;
 }
