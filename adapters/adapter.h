@@ -61,8 +61,8 @@ typedef struct gv_site_account {
     size_t rfirst, rcount;          /* its readings: a slice of the chunk's */
     /* "" or why a value the site gave for this account cannot be used (a
      * reading that is no date or decimal, an unknown reading kind, a
-     * region too long for a code, a number out of range): the account is
-     * held apart and the chunk's others are billed. */
+     * region too long for a code, an integer that is none): the account
+     * is held apart and the chunk's others are billed. */
     char unusable[200];
 } gv_site_account_t;
 

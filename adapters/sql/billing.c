@@ -109,6 +109,19 @@ static void unusable(gv_site_account_t *a, const char *fmt, ...)
     va_end(ap);
 }
 
+/* An integer of the row, read as text and parsed exactly: a driver may
+ * silently turn what is no number into 0 (SQLite's libsqlite3odbc does
+ * with 'abc') or cut what does not fit.  0 with *v (NULL gives "" in got,
+ * and 1); 1 when it is no integer, its text in got; -1 on a read error. */
+static int col_integer(gv_db_stmt_t *st, int col, int64_t *v, char *got, size_t gotsz,
+                       gv_db_error_t *e)
+{
+    if (gv_db_col_text(st, col, got, gotsz, e) < 0)
+        return -1;
+    *v = 0;
+    return gv_decimal_parse(got, 0, v) < 0 ? 1 : 0;
+}
+
 static int read_accounts(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *acc,
                          size_t n, gv_db_error_t *e)
 {
@@ -119,8 +132,9 @@ static int read_accounts(sql_ctx_t *c, const gv_site_period_t *p, gv_site_accoun
     if (!st)
         return -1;
     while ((row = gv_db_fetch(st, e)) == 1) {
-        char account[64], region[64];
+        char account[64], region[64], mtext[32], rtext[32];
         int64_t metered, residents;
+        int mbad, rbad;
         gv_site_account_t *a;
         if (gv_db_col_text(st, cols[GV_BCOL_ACCOUNT], account, sizeof account, e) < 0) {
             row = -1;
@@ -130,8 +144,10 @@ static int read_accounts(sql_ctx_t *c, const gv_site_period_t *p, gv_site_accoun
             continue;
         a->found = 1;
         if (gv_db_col_text(st, cols[GV_BCOL_REGION], region, sizeof region, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_BCOL_METERED], &metered, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_BCOL_RESIDENTS], &residents, e) < 0) {
+            (mbad = col_integer(st, cols[GV_BCOL_METERED], &metered, mtext, sizeof mtext,
+                                e)) < 0 ||
+            (rbad = col_integer(st, cols[GV_BCOL_RESIDENTS], &residents, rtext, sizeof rtext,
+                                e)) < 0) {
             if (!value_error(e)) {
                 row = -1;
                 break;
@@ -143,9 +159,15 @@ static int read_accounts(sql_ctx_t *c, const gv_site_period_t *p, gv_site_accoun
         if (strlen(region) >= sizeof a->region)
             unusable(a, "%s: [%s] gave the region '%.40s', longer than a code KZ-NN",
                      c->map->path, section, region);
-        if (residents < INT_MIN || residents > INT_MAX)
-            unusable(a, "%s: [%s] gave %lld residents", c->map->path, section,
-                     (long long)residents);
+        if (mbad)
+            unusable(a, "%s: [%s] gave metered '%.20s', not 0 or 1", c->map->path, section,
+                     mtext);
+        /* residents count only for a home billed by norm (R15) */
+        if (metered == 0 && (rbad || residents < INT_MIN || residents > INT_MAX))
+            unusable(a, "%s: [%s] gave residents '%.20s', not a number of people",
+                     c->map->path, section, rtext);
+        if (rbad || residents < INT_MIN || residents > INT_MAX)
+            residents = 0;
         snprintf(a->region, sizeof a->region, "%.7s", region);
         a->metered = metered != 0;
         a->residents = (int)residents;
@@ -214,8 +236,9 @@ static int read_readings(sql_ctx_t *c, const gv_site_period_t *p, gv_site_accoun
     if (!st)
         return -1;
     while ((row = gv_db_fetch(st, e)) == 1) {
-        char account[64], date[32], value[48], kind[24];
+        char account[64], date[32], value[48], kind[24], dtext[32], stext[32] = "";
         int64_t digits, seq = 0;
+        int dbad = 0, sbad = 0;
         gv_reading_t r;
         gv_site_account_t *a;
 
@@ -230,18 +253,24 @@ static int read_readings(sql_ctx_t *c, const gv_site_period_t *p, gv_site_accoun
          * apart, not the chunk (a reading typed in by hand, a kind the
          * site added). */
         if (gv_db_col_text(st, cols[GV_RCOL_METER], r.meter, sizeof r.meter, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_RCOL_DIGITS], &digits, e) < 0 ||
+            (dbad = col_integer(st, cols[GV_RCOL_DIGITS], &digits, dtext, sizeof dtext, e)) < 0 ||
             gv_db_col_text(st, cols[GV_RCOL_READ_ON], date, sizeof date, e) < 0 ||
             gv_db_col_text(st, cols[GV_RCOL_VALUE], value, sizeof value, e) < 0 ||
             (cols[GV_RCOL_KIND] &&
              gv_db_col_text(st, cols[GV_RCOL_KIND], kind, sizeof kind, e) < 0) ||
-            (cols[GV_RCOL_SEQ] && gv_db_col_int64(st, cols[GV_RCOL_SEQ], &seq, e) < 0)) {
+            (cols[GV_RCOL_SEQ] &&
+             (sbad = col_integer(st, cols[GV_RCOL_SEQ], &seq, stext, sizeof stext, e)) < 0)) {
             if (!value_error(e)) {
                 row = -1;
                 break;
             }
             unusable(a, "%s: [query.readings] gave a value that cannot be read: %.120s", where,
                      e->msg);
+            continue;
+        }
+        if (dbad || digits < 0 || digits > INT_MAX || (sbad && stext[0])) {
+            unusable(a, "%s: [query.readings] gave a reading with digits '%.20s' and seq "
+                        "'%.20s', not integers", where, dtext, stext);
             continue;
         }
         date[10] = '\0';   /* a driver may add a time of day */

@@ -18,7 +18,8 @@
 #   run 3  after pending_deadline_days: the Pending ones are no longer tried.
 # On SQLite site-a also: a program file without VAT for the period stops the
 # run before anything is written; a site that refuses every bill stops the
-# run after the first 20 refusals, naming the cause.
+# run after the first 20 refusals, naming the cause; text in an INTEGER
+# column (which the driver would read as 0) is SITE_VALUE.
 #   next month: a voucher whose part 2 (no face value) arrived first is
 #          Pending NO_FACE_VALUE in a run on the incomplete list; part 1
 #          then brings the same id with a face value, which stands (R7: the
@@ -242,6 +243,14 @@ chunk = 37"
         [ "$(count_bills)" = 0 ] || fail "$label: bills written although the site refused them"
         [ "$(q "SELECT COUNT(*) FROM gv_bill WHERE status = 'CONFLICT' AND reason = 'SITE_REFUSED'")" -ge 20 ] ||
             fail "$label: the refused vouchers are not recorded as conflicts"
+        reset
+        # SQLite keeps text in an INTEGER column, and its driver reads it as 0
+        # residents: billing reads integers as text, so that is SITE_VALUE.
+        q "UPDATE abonent SET kol_prozhiv = 'abc' WHERE lic_schet = '$Y'"
+        bill textres 2025-09-30T18:00:00+05:00
+        [ "$rc" = 4 ] && grep -q "account $Y: SITE_VALUE: .*gave residents 'abc', not a number" "$d/textres.out" ||
+            fail "$label: residents 'abc' should hold $Y as SITE_VALUE: $(grep -v '^  ' "$d/textres.out" | head -3)"
+        head -1 "$d/exp/fix.sql" | qin
         reset
     fi
 
