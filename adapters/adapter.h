@@ -59,6 +59,11 @@ typedef struct gv_site_account {
     char region[8];
     int metered, residents;
     size_t rfirst, rcount;          /* its readings: a slice of the chunk's */
+    /* "" or why a value the site gave for this account cannot be used (a
+     * reading that is no date or decimal, an unknown reading kind, a
+     * region too long for a code, an integer that is none): the account
+     * is held apart and the chunk's others are billed. */
+    char unusable[200];
 } gv_site_account_t;
 
 /* A chunk's meter readings, grouped by account (see rfirst, rcount);
@@ -124,8 +129,10 @@ typedef struct gv_adapter {
     int64_t (*retry_after_ms)(void *ctx, int64_t now_ms);
     /* Billing's reads for a chunk: region, metering, residents and the
      * readings from the previous closing reading to the period's end of
-     * acc[0..n).  An account the site no longer has keeps found = 0.  On
-     * the caller's connection (open_shared). */
+     * acc[0..n).  An account the site no longer has keeps found = 0; one
+     * whose values cannot be used gets unusable set, and the call goes
+     * on (-1 is for what concerns the whole chunk).  On the caller's
+     * connection (open_shared). */
     int (*read_for_billing)(void *ctx, const gv_site_period_t *p, gv_site_account_t *acc,
                             size_t n, gv_site_readings_t *rd, gv_db_error_t *e);
     /* Writes bills[0..n) inside the caller's open transaction, then fills

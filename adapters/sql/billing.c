@@ -9,6 +9,9 @@
 #include "config.h"
 #include "sql.h"
 
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,28 +87,87 @@ fail:
 
 /* ---- reads --------------------------------------------------------------- */
 
+/* A getter failed on a value of the row (not a number, out of range),
+ * as opposed to the statement or the connection failing. */
+static int value_error(const gv_db_error_t *e)
+{
+    return e->action == GV_DB_PERMANENT && !strncmp(e->sqlstate, "22", 2);
+}
+
+/* The account's values cannot be used: the first reason stays. */
+static void unusable(gv_site_account_t *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void unusable(gv_site_account_t *a, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (a->unusable[0])
+        return;
+    va_start(ap, fmt);
+    vsnprintf(a->unusable, sizeof a->unusable, fmt, ap);
+    va_end(ap);
+}
+
+/* An integer of the row, read as text and parsed exactly: a driver may
+ * silently turn what is no number into 0 (SQLite's libsqlite3odbc does
+ * with 'abc') or cut what does not fit.  0 with *v (NULL gives "" in got,
+ * and 1); 1 when it is no integer, its text in got; -1 on a read error. */
+static int col_integer(gv_db_stmt_t *st, int col, int64_t *v, char *got, size_t gotsz,
+                       gv_db_error_t *e)
+{
+    if (gv_db_col_text(st, col, got, gotsz, e) < 0)
+        return -1;
+    *v = 0;
+    return gv_decimal_parse(got, 0, v) < 0 ? 1 : 0;
+}
+
 static int read_accounts(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *acc,
                          size_t n, gv_db_error_t *e)
 {
     int cols[GV_BCOL_COUNT], row;
     gv_db_stmt_t *st = chunk_stmt(c, GV_STMT_BILLING_ACCOUNTS, p, acc, NULL, n, cols, e);
+    const char *section = gv_stmt_specs[GV_STMT_BILLING_ACCOUNTS].section;
 
     if (!st)
         return -1;
     while ((row = gv_db_fetch(st, e)) == 1) {
-        char account[64], region[16];
+        char account[64], region[64], mtext[32], rtext[32];
         int64_t metered, residents;
+        int mbad, rbad;
         gv_site_account_t *a;
-        if (gv_db_col_text(st, cols[GV_BCOL_ACCOUNT], account, sizeof account, e) < 0 ||
-            gv_db_col_text(st, cols[GV_BCOL_REGION], region, sizeof region, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_BCOL_METERED], &metered, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_BCOL_RESIDENTS], &residents, e) < 0) {
+        if (gv_db_col_text(st, cols[GV_BCOL_ACCOUNT], account, sizeof account, e) < 0) {
             row = -1;
             break;
         }
         if (!(a = find_account(acc, n, account)))
             continue;
         a->found = 1;
+        if (gv_db_col_text(st, cols[GV_BCOL_REGION], region, sizeof region, e) < 0 ||
+            (mbad = col_integer(st, cols[GV_BCOL_METERED], &metered, mtext, sizeof mtext,
+                                e)) < 0 ||
+            (rbad = col_integer(st, cols[GV_BCOL_RESIDENTS], &residents, rtext, sizeof rtext,
+                                e)) < 0) {
+            if (!value_error(e)) {
+                row = -1;
+                break;
+            }
+            unusable(a, "%s: [%s] gave a value that cannot be read: %.120s", c->map->path,
+                     section, e->msg);
+            continue;
+        }
+        if (strlen(region) >= sizeof a->region)
+            unusable(a, "%s: [%s] gave the region '%.40s', longer than a code KZ-NN",
+                     c->map->path, section, region);
+        if (mbad)
+            unusable(a, "%s: [%s] gave metered '%.20s', not 0 or 1", c->map->path, section,
+                     mtext);
+        /* residents count only for a home billed by norm (R15) */
+        if (metered == 0 && (rbad || residents < INT_MIN || residents > INT_MAX))
+            unusable(a, "%s: [%s] gave residents '%.20s', not a number of people",
+                     c->map->path, section, rtext);
+        if (rbad || residents < INT_MIN || residents > INT_MAX)
+            residents = 0;
         snprintf(a->region, sizeof a->region, "%.7s", region);
         a->metered = metered != 0;
         a->residents = (int)residents;
@@ -174,39 +236,55 @@ static int read_readings(sql_ctx_t *c, const gv_site_period_t *p, gv_site_accoun
     if (!st)
         return -1;
     while ((row = gv_db_fetch(st, e)) == 1) {
-        char account[64], date[32], value[48], kind[24];
+        char account[64], date[32], value[48], kind[24], dtext[32], stext[32] = "";
         int64_t digits, seq = 0;
+        int dbad = 0, sbad = 0;
         gv_reading_t r;
         gv_site_account_t *a;
 
         memset(&r, 0, sizeof r);
-        if (gv_db_col_text(st, cols[GV_RCOL_ACCOUNT], account, sizeof account, e) < 0 ||
-            gv_db_col_text(st, cols[GV_RCOL_METER], r.meter, sizeof r.meter, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_RCOL_DIGITS], &digits, e) < 0 ||
-            gv_db_col_text(st, cols[GV_RCOL_READ_ON], date, sizeof date, e) < 0 ||
-            gv_db_col_text(st, cols[GV_RCOL_VALUE], value, sizeof value, e) < 0 ||
-            (cols[GV_RCOL_KIND] &&
-             gv_db_col_text(st, cols[GV_RCOL_KIND], kind, sizeof kind, e) < 0) ||
-            (cols[GV_RCOL_SEQ] && gv_db_col_int64(st, cols[GV_RCOL_SEQ], &seq, e) < 0)) {
+        if (gv_db_col_text(st, cols[GV_RCOL_ACCOUNT], account, sizeof account, e) < 0) {
             row = -1;
             break;
         }
         if (!(a = find_account(acc, n, account)))
             continue;
+        /* A value of this row that cannot be used holds its account
+         * apart, not the chunk (a reading typed in by hand, a kind the
+         * site added). */
+        if (gv_db_col_text(st, cols[GV_RCOL_METER], r.meter, sizeof r.meter, e) < 0 ||
+            (dbad = col_integer(st, cols[GV_RCOL_DIGITS], &digits, dtext, sizeof dtext, e)) < 0 ||
+            gv_db_col_text(st, cols[GV_RCOL_READ_ON], date, sizeof date, e) < 0 ||
+            gv_db_col_text(st, cols[GV_RCOL_VALUE], value, sizeof value, e) < 0 ||
+            (cols[GV_RCOL_KIND] &&
+             gv_db_col_text(st, cols[GV_RCOL_KIND], kind, sizeof kind, e) < 0) ||
+            (cols[GV_RCOL_SEQ] &&
+             (sbad = col_integer(st, cols[GV_RCOL_SEQ], &seq, stext, sizeof stext, e)) < 0)) {
+            if (!value_error(e)) {
+                row = -1;
+                break;
+            }
+            unusable(a, "%s: [query.readings] gave a value that cannot be read: %.120s", where,
+                     e->msg);
+            continue;
+        }
+        if (dbad || digits < 0 || digits > INT_MAX || (sbad && stext[0])) {
+            unusable(a, "%s: [query.readings] gave a reading with digits '%.20s' and seq "
+                        "'%.20s', not integers", where, dtext, stext);
+            continue;
+        }
         date[10] = '\0';   /* a driver may add a time of day */
         if (gv_date_parse(date, &r.day) < 0 || gv_decimal_parse(value, 3, &r.value_milli) < 0) {
-            permanent(e, "[query.readings] returned a reading that is not a date and a decimal", where);
-            row = -1;
-            break;
+            unusable(a, "%s: [query.readings] gave a reading dated '%.20s' of '%.30s', not a "
+                        "date and a decimal", where, date, value);
+            continue;
         }
         if (!cols[GV_RCOL_KIND])
             r.kind = GV_READ_ACTUAL;
         else if (gv_read_kind_parse(kind, &r.kind) < 0) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "[query.readings] of %s: unknown reading kind '%s'",
-                     where, kind);
-            row = -1;
-            break;
+            unusable(a, "%s: [query.readings] gave a reading of the kind '%.23s' (known: "
+                        "ACTUAL, INSTALL, REMOVAL, ESTIMATED)", where, kind);
+            continue;
         }
         r.digits = (int)digits;
         r.seq = seq;
@@ -258,6 +336,7 @@ int gv_sql_read_for_billing(void *ctx, const gv_site_period_t *p, gv_site_accoun
     for (size_t i = 0; i < n; i++) {
         acc[i].found = 0;
         acc[i].rfirst = acc[i].rcount = 0;
+        acc[i].unusable[0] = '\0';
     }
     if (n == 0)
         return 0;

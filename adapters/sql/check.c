@@ -857,6 +857,14 @@ static int billing_read_one(check_t *k, const char *account, billing_view_t *bv,
     }
     rc = sql->read_for_billing(ctx, &p, &acc, 1, &rd, e);
     sql->close(ctx);
+    if (rc == 0 && acc.unusable[0]) {
+        /* billing would hold the account as a conflict: a problem here */
+        e->action = GV_DB_PERMANENT;
+        e->sqlstate[0] = '\0';
+        snprintf(e->msg, sizeof e->msg, "%s (billing would hold it as a conflict, SITE_VALUE)",
+                 acc.unusable);
+        rc = -1;
+    }
     if (rc == 0) {
         bv->found = acc.found;
         snprintf(bv->region, sizeof bv->region, "%s", acc.region);

@@ -90,12 +90,18 @@ static int bill_period(session_t *s, const gv_params_t *params, gv_period_t peri
         fprintf(stderr, "bill %s: %s\n", period_text, err.msg);
     for (size_t i = 0; i < sum.conflict_msgs.count; i++)
         fprintf(stderr, "bill %s: conflict: %s\n", period_text, sum.conflict_msgs.items[i]);
-    if (res != GV_BILLING_INCOMPLETE) {
+    /* A run that stopped before it looked at any voucher has only its
+     * error to tell. */
+    if (res != GV_BILLING_INCOMPLETE && (res != GV_BILLING_FAILED || sum.todo > 0)) {
         double secs = (double)(gv_monotonic_ms() - prog.started_ms) / 1000.0;
         printf("%s %s, run %s: %ld vouchers looked at in %.1f s\n",
                dry_run ? "dry run of" : "billing", period_text, sum.run_id, sum.todo, secs);
-        printf("  %-22s %16ld\n  %-22s %16ld\n  %-22s %16ld\n", dry_run ? "would bill" : "billed",
-               sum.billed, "pending", sum.pending, "conflicts", sum.conflicts);
+        printf("  %-22s %16ld\n  %-22s %16ld\n", dry_run ? "would bill" : "billed", sum.billed,
+               "pending", sum.pending);
+        for (int p = GV_PENDING_NONE + 1; p < GV_PENDING_COUNT; p++)
+            if (sum.pending_by[p])
+                printf("    %-20s %16ld\n", gv_pending_name((gv_pending_t)p), sum.pending_by[p]);
+        printf("  %-22s %16ld\n", "conflicts", sum.conflicts);
         if (sum.deadline_passed)
             printf("  %-22s %16ld\n", "pending, past deadline", sum.deadline_passed);
         print_money("charge", sum.charge);

@@ -1,5 +1,8 @@
 /* discount_face.c - rule "face_value" (R17): the voucher carries its own
  * discount, NominalTiyn in the batch; discount = min(face value, charge).
+ * A voucher without one is Pending NO_FACE_VALUE (after NO_TARIFF, before
+ * the reading reasons): never billed without it, and the run bills the
+ * others.
  *
  * The rule takes no parameters: any key in [rule.face_value] is an error.
  */
@@ -7,6 +10,7 @@
 
 #include "discount.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 extern const gv_discount_rule_t gv_discount_rule_face_value;
@@ -41,11 +45,23 @@ static void face_check(void *params, const char *file, gv_errlist_t *errs)
     (void)errs;
 }
 
+static const char *face_lacks(const void *params, const gv_discount_in_t *in, char *why,
+                              size_t whysz)
+{
+    (void)params;
+    if (in->nominal_tiyn >= 0)
+        return NULL;
+    snprintf(why, whysz, "the face-value rule is in force and the voucher has no face value "
+                         "(NominalTiyn) to give as its discount (R17)");
+    return "NO_FACE_VALUE";
+}
+
 static int face_compute(const void *params, const gv_discount_in_t *in, gv_discount_out_t *out,
                         gv_err_t *err)
 {
     (void)params;
     if (in->nominal_tiyn < 0) {
+        /* face_lacks keeps such a voucher Pending before it gets here */
         gv_err_set(err, "rule face_value: the voucher has no face value (NominalTiyn), "
                         "which this rule needs (R17)");
         return -1;
@@ -64,5 +80,6 @@ const gv_discount_rule_t gv_discount_rule_face_value = {
     .params_free = face_free,
     .params_add = face_add,
     .params_check = face_check,
+    .lacks = face_lacks,
     .compute = face_compute,
 };

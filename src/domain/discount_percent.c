@@ -9,7 +9,9 @@
  * percent: 0..100, up to two decimals; cap_m3: >= 0, up to three decimals.
  * For a voucher, the row of its region with the greatest date on or before
  * the period's first day counts, else the "*" row chosen the same way;
- * with neither the rule refuses the voucher (a configuration problem).
+ * with neither the rule refuses the voucher (billing holds it as a
+ * conflict, RULE_REFUSED, until the program file gives its region a row),
+ * and with no row at all in force the period cannot be billed.
  */
 #include "config.h"
 
@@ -140,6 +142,22 @@ static const cap_row_t *find_row(const cap_params_t *p, const char *region, int3
     return best;
 }
 
+/* Some row, of any region, in force on day: else no voucher of the
+ * period has a cap, and billing it would only fill the conflicts. */
+static int cap_covers(const void *params, int32_t first_day, gv_err_t *err)
+{
+    const cap_params_t *p = params;
+    char day[11];
+
+    for (size_t i = 0; i < p->n; i++)
+        if (p->rows[i].from <= first_day)
+            return 0;
+    gv_date_format(first_day, day);
+    gv_err_set(err, "rule percent_within_cap: no row of " SECTION " is in force on %s (each "
+                    "starts later), so no voucher of the period has a cap", day);
+    return -1;
+}
+
 static int cap_compute(const void *params, const gv_discount_in_t *in, gv_discount_out_t *out,
                        gv_err_t *err)
 {
@@ -174,5 +192,6 @@ const gv_discount_rule_t gv_discount_rule_percent_within_cap = {
     .params_free = cap_free,
     .params_add = cap_add,
     .params_check = cap_check,
+    .covers_period = cap_covers,
     .compute = cap_compute,
 };

@@ -299,6 +299,14 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
     r.sum = sum;
     new_uuid(sum->run_id);
     new_uuid(r.report_id);
+    /* What concerns every voucher stops the run before anything is read
+     * or written; what concerns one voucher holds only that one. */
+    if (gv_bill_period_check(env->params, opts->period, err) < 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        gv_err_set(err, "%s; nothing was billed", msg);
+        return GV_BILLING_FAILED;
+    }
     if (run_open(&r, env->db, err) < 0)
         goto out;
     if (!opts->dry_run && take_lock(env->spool, &lock, err) < 0)

@@ -10,6 +10,14 @@
  * signed RedemptionReport of everything billed or newly pending since the
  * last report goes to the outbox.
  *
+ * No single voucher stops a run: one that cannot be billed for a reason
+ * of its own is Pending when it may become billable (the report's
+ * reasons, R13, R14, R17), or else a conflict in gv_bill a person must
+ * look at (the site no longer has the account, a value the site gave for
+ * it cannot be used, the rule refuses it, the site refuses its bill), and
+ * the others are billed.  What concerns every voucher of the period (no
+ * VAT rate or rule in force) stops the run before it writes anything.
+ *
  * One run at a time: a lock file in the spool keeps a second run (timer,
  * operator) out.  A dry run goes through the recording adapter
  * (adapters/record): the site is read, nothing is written, the bills are
@@ -23,6 +31,7 @@
 #include <time.h>
 
 #include "adapter.h"
+#include "billcalc.h"
 #include "calendar.h"
 #include "conf.h"
 #include "db.h"
@@ -60,6 +69,7 @@ typedef struct gv_billing_summary {
     char run_id[37];
     long todo;                          /* vouchers this run looked at */
     long billed, pending, conflicts;
+    long pending_by[GV_PENDING_COUNT];  /* pending, by reason */
     long deadline_passed;               /* Pending vouchers no longer retried */
     int64_t charge, discount, due;      /* of what this run billed */
     long tx_retries, reconnects;

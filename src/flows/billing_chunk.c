@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "utf8.h"
 
 void chunk_free(chunk_t *c)
 {
@@ -21,20 +22,39 @@ void chunk_free(chunk_t *c)
 
 /* ---- computing -------------------------------------------------------- */
 
+/* Holds the item as a conflict: a person must act before it can be
+ * billed; every later run tries it again. */
+static void hold(gv_bill_item_t *it, const char *reason, const char *detail)
+{
+    it->status = GV_BILL_CONFLICT;
+    snprintf(it->reason, sizeof it->reason, "%s", reason);
+    snprintf(it->detail, sizeof it->detail, "%s", detail);
+    gv_utf8_scrub(it->detail);      /* it may quote the site's text, cut */
+}
+
+/* Each item's outcome: billable, Pending (a reason of the report), or held
+ * as a conflict for a reason of its own (the site no longer has the
+ * account, a value the site gave cannot be used, the rule refuses it), so
+ * that no single voucher stops the run.  -1 only for what concerns the
+ * whole period (the run checked it before it started: a bug). */
 int chunk_compute(run_t *r, chunk_t *c, gv_err_t *err)
 {
     for (size_t i = 0; i < c->items.n; i++) {
         gv_bill_item_t *it = &c->items.v[i];
         const gv_site_account_t *a = &c->acc[i];
+        char detail[sizeof it->detail];
         gv_bill_in_t in;
 
         it->reason[0] = it->detail[0] = '\0';
         snprintf(it->region, sizeof it->region, "%s", a->found ? a->region : "");
         if (!a->found) {
-            it->status = GV_BILL_CONFLICT;
-            snprintf(it->reason, sizeof it->reason, "ACCOUNT_GONE");
-            snprintf(it->detail, sizeof it->detail,
-                     "the billing database no longer has account %s", it->account);
+            snprintf(detail, sizeof detail, "the billing database no longer has account %s",
+                     it->account);
+            hold(it, "ACCOUNT_GONE", detail);
+            continue;
+        }
+        if (a->unusable[0]) {
+            hold(it, gv_refused_name(GV_REFUSED_SITE_VALUE), a->unusable);
             continue;
         }
         memset(&in, 0, sizeof in);
@@ -51,7 +71,9 @@ int chunk_compute(run_t *r, chunk_t *c, gv_err_t *err)
             gv_err_set(err, "voucher %s (account %s): %s", it->voucher_id, it->account, msg);
             return -1;
         }
-        if (it->calc.pending != GV_PENDING_NONE) {
+        if (it->calc.refused != GV_REFUSED_NONE) {
+            hold(it, gv_refused_name(it->calc.refused), it->calc.why);
+        } else if (it->calc.pending != GV_PENDING_NONE) {
             it->status = GV_BILL_PENDING;
             snprintf(it->reason, sizeof it->reason, "%s", gv_pending_name(it->calc.pending));
             snprintf(it->detail, sizeof it->detail, "%s", it->calc.why);
@@ -75,6 +97,7 @@ void chunk_count(run_t *r, chunk_t *c, const size_t *idx, size_t n)
             break;
         case GV_BILL_PENDING:
             r->sum->pending++;
+            r->sum->pending_by[it->calc.pending]++;
             break;
         case GV_BILL_CONFLICT:
             r->sum->conflicts++;
@@ -147,34 +170,74 @@ fail:
     return -1;
 }
 
-/* Commits items idx[0..n) with retries.  A unique key the site's own
- * bill holds refuses the whole statement, so the chunk is split down to
- * the voucher that collides, which is recorded as a conflict. */
-int chunk_commit(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_error_t *e)
+/* Whether the site refused the rows' values rather than the statement:
+ * a unique key (SITE_DUPLICATE: a bill the utility wrote by hand), or
+ * another constraint, a value outside a column's range, a trigger's own
+ * error (SITE_REFUSED).  Such a refusal concerns some vouchers, so the
+ * chunk is narrowed down to them; anything else (a statement that cannot
+ * run, a lost connection) concerns them all.  NULL when it is not one. */
+static const char *row_refusal(const gv_db_error_t *e)
+{
+    if (e->action == GV_DB_DUPLICATE) {
+        /* SQLite says 19 (SQLITE_CONSTRAINT) for every constraint and
+         * RAISE(ABORT); only its message tells a unique key from the rest. */
+        if (e->native == 19 && !strstr(e->msg, "UNIQUE") && !strstr(e->msg, "PRIMARY KEY"))
+            return "SITE_REFUSED";
+        return "SITE_DUPLICATE";
+    }
+    if (e->action != GV_DB_PERMANENT)
+        return NULL;
+    if (!strncmp(e->sqlstate, "22", 2) ||      /* data exception */
+        !strncmp(e->sqlstate, "23", 2) ||      /* integrity constraint violation */
+        !strncmp(e->sqlstate, "P0", 2) ||      /* PostgreSQL: RAISE in a trigger */
+        !strcmp(e->sqlstate, "45000") ||       /* MariaDB: SIGNAL in a trigger */
+        (!strcmp(e->sqlstate, "HY000") && e->native == 1644))
+        return "SITE_REFUSED";
+    return NULL;
+}
+
+/* Commits items idx[0..n) with retries.  A refusal of the rows' values
+ * fails the whole statement, so the part is halved until the vouchers the
+ * site refuses stand alone; each is recorded as a conflict (its bill
+ * unwritten) and the rest is billed. */
+static int commit_part(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_error_t *e)
 {
     long tries = 0;
 
     for (;;) {
+        const char *refusal;
         int lost;
         if (commit_once(r, c, idx, n, e) == 0) {
             chunk_count(r, c, idx, n);
             return 0;
         }
-        if (e->action == GV_DB_DUPLICATE) {
+        if ((refusal = row_refusal(e))) {
             gv_bill_item_t *it = &c->items.v[idx[0]];
             if (n > 1) {
-                for (size_t k = 0; k < n; k++)
-                    if (chunk_commit(r, c, idx + k, 1, e) < 0)
-                        return -1;
-                return 0;
+                size_t half = n / 2;
+                if (commit_part(r, c, idx, half, e) < 0)
+                    return -1;
+                return commit_part(r, c, idx + half, n - half, e);
             }
-            if (it->status == GV_BILL_CONFLICT)
-                return -1;      /* our own row collides: a bug, stop */
+            if (it->status != GV_BILL_BILLED)
+                return -1;      /* gasvoucher's own row refused: a bug, stop */
             it->status = GV_BILL_CONFLICT;
-            snprintf(it->reason, sizeof it->reason, "SITE_DUPLICATE");
-            snprintf(it->detail, sizeof it->detail,
-                     "the billing database already holds a bill for this account and "
-                     "period that gasvoucher did not write: %.150s", e->msg);
+            snprintf(it->reason, sizeof it->reason, "%s", refusal);
+            if (!strcmp(refusal, "SITE_DUPLICATE")) {
+                snprintf(it->detail, sizeof it->detail,
+                         "the billing database already holds a bill for this account and "
+                         "period that gasvoucher did not write: %.150s", e->msg);
+            } else {
+                snprintf(it->detail, sizeof it->detail,
+                         "the billing database refused this bill (SQLSTATE %s): %.170s",
+                         e->sqlstate, e->msg);
+                if (r->site_refused++ == 0) {
+                    snprintf(r->first_refusal, sizeof r->first_refusal, "SQLSTATE %s: %.200s",
+                             e->sqlstate, e->msg);
+                    gv_utf8_scrub(r->first_refusal);
+                }
+            }
+            gv_utf8_scrub(it->detail);      /* the site's message, cut to fit */
             continue;
         }
         lost = e->action == GV_DB_RECONNECT;
@@ -191,6 +254,26 @@ int chunk_commit(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_error_
             return 0;
         }
     }
+}
+
+int chunk_commit(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_error_t *e)
+{
+    if (commit_part(r, c, idx, n, e) < 0)
+        return -1;
+    /* One voucher's refusal is that voucher's; the site refusing every bill
+     * of the run so far is the mapping's [write.*] or the site's schema,
+     * and holding each voucher would only bury the cause under conflicts. */
+    if (r->site_refused >= GV_REFUSALS_TO_STOP && r->sum->billed == 0) {
+        e->action = GV_DB_PERMANENT;
+        e->sqlstate[0] = '\0';
+        snprintf(e->msg, sizeof e->msg,
+                 "the billing database refused each of the first %ld bills of the run and "
+                 "took none (first: %s): that is the mapping's [write.*] or the site's "
+                 "schema, not those vouchers (they are recorded as conflicts; fix the cause "
+                 "and run again)", r->site_refused, r->first_refusal);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- dry run ------------------------------------------------------------ */

@@ -41,7 +41,13 @@ typedef struct run {
     gv_db_retry_t retry;
     char report_id[37];             /* the id this run's report will have */
     int report_unsure;              /* the report step's COMMIT went unanswered */
+    long site_refused;              /* bills the site refused (SITE_REFUSED) */
+    char first_refusal[240];        /* what it said the first time */
 } run_t;
+
+/* A run whose first this many bills the site all refused stops: that is
+ * no voucher's own problem (see chunk_commit). */
+#define GV_REFUSALS_TO_STOP 20
 
 /* Opens the run's parts on db (the adapter's context, gasvoucher's
  * statements, the retry policy); run_close undoes it. */

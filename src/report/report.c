@@ -64,6 +64,10 @@ static const code_words_t reasons[] = {
     { "SITE_DUPLICATE", "R18",
       N_("the billing database already holds a bill for this account and period") },
     { "ACCOUNT_GONE", "R8", N_("the billing database no longer has the account") },
+    { "SITE_VALUE", "R14",
+      N_("the billing database gave a value for the account that cannot be used") },
+    { "RULE_REFUSED", "R16", N_("the discount rule in force does not cover this voucher") },
+    { "SITE_REFUSED", "R18", N_("the billing database refused this bill") },
 };
 
 static const code_words_t *find_code(const code_words_t *t, size_t n, const char *code)

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "column.h"
 #include "kept.h"
+#include "utf8.h"
 
 /* Parameters one statement may carry (see adapters/sql/billing.c): the
  * own rows of a large chunk are split likewise. */
@@ -283,7 +284,7 @@ int gv_store_bills_next(gv_store_bills_t *sb, int past_deadline, const char *aft
     if (row < 0)
         return -1;
     if (c->n == 0)
-        return 0;
+        return 0;   /* c->v may still be NULL: qsort must not see it */
     qsort(c->v, c->n, sizeof *c->v, cmp_item);
     return drop_done(sb, past_deadline, after, c, e);
 }
@@ -336,6 +337,14 @@ fail:
     return -1;
 }
 
+/* The detail as well-formed UTF-8 (a bound text must be), whoever made it. */
+static const char *clean_detail(const char *in, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", in);
+    gv_utf8_scrub(out);
+    return out;
+}
+
 static int write_part(gv_store_bills_t *sb, const gv_bill_items_t *c, const size_t *idx,
                       size_t n, gv_db_error_t *e)
 {
@@ -359,12 +368,14 @@ static int write_part(gv_store_bills_t *sb, const gv_bill_items_t *c, const size
         const char *report = it->status == GV_BILL_CONFLICT ? NULL
                              : it->old_report[0]            ? it->old_report
                                                             : sb->report_id;
+        char detail[sizeof it->detail];
         if (gv_db_bind_text(st, pos++, sb->period, e) < 0 ||
             gv_db_bind_text(st, pos++, it->account, e) < 0 ||
             gv_db_bind_text(st, pos++, it->voucher_id, e) < 0 ||
             gv_db_bind_text(st, pos++, gv_bill_status_name(it->status), e) < 0 ||
             gv_db_bind_text_or_null(st, pos++, it->reason, e) < 0 ||
-            gv_db_bind_text_or_null(st, pos++, it->detail, e) < 0 ||
+            gv_db_bind_text_or_null(st, pos++, clean_detail(it->detail, detail, sizeof detail),
+                                    e) < 0 ||
             gv_db_bind_int64(st, pos++, billed ? ch->volume_milli : 0, e) < 0 ||
             gv_db_bind_int64(st, pos++, billed ? ch->price : 0, e) < 0 ||
             gv_db_bind_int64(st, pos++, billed ? ch->vat_bp : 0, e) < 0 ||

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "utf8.h"
 
+#include <string.h>
+
 int gv_utf8_valid(const char *buf, size_t len, size_t *bad_at)
 {
     const unsigned char *s = (const unsigned char *)buf;
@@ -72,4 +74,14 @@ size_t gv_utf8_complete_prefix(const char *buf, size_t len)
         return need > back ? len - back : len;
     }
     return len;
+}
+
+void gv_utf8_scrub(char *s)
+{
+    size_t len = strlen(s), at = 0, bad;
+
+    while (at < len && !gv_utf8_valid(s + at, len - at, &bad)) {
+        s[at + bad] = '?';
+        at += bad + 1;
+    }
 }

@@ -16,4 +16,9 @@ size_t gv_utf8_seqlen(const char *s);
  * multi-byte sequence (for checking a stream a chunk at a time). */
 size_t gv_utf8_complete_prefix(const char *buf, size_t len);
 
+/* Makes the NUL-terminated s well-formed in place: each byte that starts
+ * no valid sequence (a text cut inside a character, a driver's stray
+ * byte) becomes '?'.  For messages that quote others' text. */
+void gv_utf8_scrub(char *s);
+
 #endif

@@ -9,12 +9,16 @@ account), gv_bill.tsv (voucher, account, status, reason, the eight amounts,
 bill_ref), bills.tsv (the site's bills: id, account, voucher, volume,
 price, charge, discount, due, lines: rows of one bill, 2 invoice lines,
 site-c's import table 1) and outbox.tsv (msg_id, body_name of
-the recorded RedemptionReports, whose files are in OUTBOX).  MODE complete:
-every accepted voucher has its outcome and the recorded reports carry
-every bill exactly once, their totals equal to the bills; partial: what is
-there is whole and right (a run that gave up).  HAND_ACCOUNT has a bill the
-utility wrote by hand; CONFLICT_VOUCHER must then be CONFLICT
-SITE_DUPLICATE.  Prints a one-line summary; exit 1 with the errors.
+the recorded RedemptionReports, whose files are in OUTBOX, oldest first).
+MODE complete: every accepted voucher has its outcome and the recorded
+reports carry every bill exactly once, their totals equal to the bills;
+reported: complete, and each Pending voucher's last mention in the reports
+is Pending with its reason (a billed one's is its Redeemed); partial: what
+is there is whole and right (a run that gave up).  An expectation row of
+status CONFLICT names the reason its voucher must be held with (no bill).
+HAND_ACCOUNT has a bill the utility wrote by hand; CONFLICT_VOUCHER must
+then be CONFLICT SITE_DUPLICATE.  Prints a one-line summary; exit 1 with
+the errors.
 """
 import csv, os, sys
 import xml.etree.ElementTree as ET
@@ -91,14 +95,14 @@ for v, acc in sorted(accepted.items()):
         if bills_by_voucher.get(v):
             err("conflicting voucher %s got a bill" % v)
         continue
-    if status != x["status"] or (status == "PENDING" and reason != x["reason"]):
+    if status != x["status"] or (status != "BILLED" and reason != x["reason"]):
         err("voucher %s account %s: %s %s, expected %s %s"
             % (v, acc, status, reason, x["status"], x["reason"]))
         continue
     rows = bills_by_voucher.get(v, [])
-    if status == "PENDING":
+    if status != "BILLED":
         if rows:
-            err("Pending voucher %s has %d bill(s)" % (v, len(rows)))
+            err("%s voucher %s has %d bill(s)" % (status, v, len(rows)))
         continue
     billed[v] = b
     want = {k: int(x[k]) for k in KEYS}
@@ -133,12 +137,15 @@ if conflict and conflict not in gvb:
 nbills = sum(len(r) for r in bills_by_voucher.values())
 discount = sum(scaled(r[6], MONEY) for rows in bills_by_voucher.values() for r in rows)
 reports = tsv("outbox.tsv")
-if mode == "complete":
-    redeemed, total = {}, 0
+if mode in ("complete", "reported"):
+    redeemed, total, last = {}, 0, {}
     for _, body in reports:
         root = ET.parse(os.path.join(outbox, body)).getroot()
         total += int(root.get("totalDiscountTiyn"))
+        for e in root.iter(NS + "Pending"):
+            last[e.get("voucherId")] = ("PENDING", e.get("reason"), body)
         for e in root.iter(NS + "Redeemed"):
+            last[e.get("voucherId")] = ("BILLED", "", body)
             redeemed.setdefault(e.get("voucherId"), []).append(body)
             b = billed.get(e.get("voucherId"))
             if b is None:
@@ -152,6 +159,16 @@ if mode == "complete":
         err("reports' totalDiscountTiyn add up to %d, the bills' discounts to %d" % (total, discount))
     if not billed:
         err("nothing billed: the check proves nothing")
+if mode == "reported":
+    for v, b in sorted(gvb.items()):
+        if b[2] == "CONFLICT":
+            if v in last and last[v][0] == "BILLED":
+                err("conflicting voucher %s is Redeemed in %s" % (v, last[v][2]))
+            continue
+        got = last.get(v)
+        if got is None or got[:2] != (b[2], b[3]):
+            err("voucher %s is %s %s, but its last mention in the reports is %s"
+                % (v, b[2], b[3], "none" if got is None else "%s %s (%s)" % got))
 if errors:
     print("\n".join(errors[:20]) + ("\n... %d more" % (len(errors) - 20) if len(errors) > 20 else ""))
     sys.exit(1)

@@ -1,7 +1,9 @@
 /* test_billcalc.c - one voucher's bill (R13-R17 in their order): the worked
  * example of rules.md to the tiyn, the VAT change, the cap, zero volumes,
- * unmetered homes by month, Pending reasons and their precedence, the
- * face-value rule, rules switching by date, and broken parameters. */
+ * unmetered homes by month, Pending reasons and their precedence
+ * (NO_TARIFF, NO_FACE_VALUE, then the reading reasons), the face-value
+ * rule, rules switching by date, vouchers refused for a reason of their
+ * own, and parameters that cannot bill a period at all. */
 #include "config.h"
 
 #include "testutil.h"
@@ -23,6 +25,7 @@ static const char main_file[] =
     "[norms]\n"
     "KZ-71 01 = 30.000\n"
     "* 01 = 25.000\n"
+    "* 04 = 12.000\n"
     "* 07 = 4.000\n"
     "* 11 = 20.000\n"
     "[discount]\n"
@@ -49,17 +52,31 @@ static const char broken_file[] =
     "[rule.percent_within_cap]\n"
     "KZ-79 2025-08-01 = 24 631\n";
 
+/* percent_within_cap in force from 2025-08-01, its caps only from 2026. */
+static const char late_caps_file[] =
+    "[vat]\n"
+    "2009-01-01 = 12\n"
+    "[prices]\n"
+    "KZ-79 2025-08-01 = 5178266\n"
+    "[discount]\n"
+    "2025-08-01 = percent_within_cap\n"
+    "[rule.percent_within_cap]\n"
+    "KZ-79 2026-01-01 = 24 631\n"
+    "* 2026-02-01 = 10 300\n";
+
+#define NFILES 3
+
 typedef struct {
-    char *path[2];
-    gv_params_t *p[2];
+    char *path[NFILES];
+    gv_params_t *p[NFILES];
 } fixture_t;
 
 static int setup(void **state)
 {
     static fixture_t fx;
-    const char *texts[2] = { main_file, broken_file };
+    const char *texts[NFILES] = { main_file, broken_file, late_caps_file };
 
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < NFILES; i++) {
         gv_errlist_t errs = { 0 };
         fx.path[i] = tu_temp_file(texts[i]);
         fx.p[i] = gv_params_load(fx.path[i], &errs);
@@ -75,16 +92,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *fx = *state;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < NFILES; i++) {
         gv_params_free(fx->p[i]);
         tu_remove(fx->path[i]);
     }
     return 0;
 }
 
-enum { MAIN = 0, BROKEN = 1 };
+enum { MAIN = 0, BROKEN = 1, LATE_CAPS = 2 };
 #define NP GV_PENDING_NONE
 #define NO_TARIFF GV_PENDING_NO_TARIFF
+#define NO_FACE GV_PENDING_NO_FACE_VALUE
 #define NO_READING GV_PENDING_NO_METER_READING
 #define INVALID GV_PENDING_INVALID_METER_READING
 #define UNMETERED 0, NULL, 0, NULL, 0
@@ -157,8 +175,9 @@ static const bill_case_t cases[] = {
     { "no price for the region: NO_TARIFF", MAIN, "2025-09", "KZ-11", 0,
       READS("2025-08-31", 0, "2025-09-30", 84250), -1, 0, NO_TARIFF,
       "no group-1 price for region KZ-11 in force on 2025-09-01 (period 2025-09)", NOBILL },
-    { "period before the first price: NO_TARIFF", MAIN, "2025-07", "KZ-79", 0,
-      READS("2025-06-30", 0, "2025-07-31", 84250), -1, 0, NO_TARIFF, "region KZ-79", NOBILL },
+    { "period before the program's first rule: -1, not NO_TARIFF", MAIN, "2025-07", "KZ-79",
+      0, READS("2025-06-30", 0, "2025-07-31", 84250), -1, -1, NP,
+      "no discount rule in force on 2025-07-01", NOBILL },
     { "NO_TARIFF wins over a missing reading", MAIN, "2025-09", "KZ-11", 0, NO_READS, -1, 0,
       NO_TARIFF, "KZ-11", NOBILL },
     { "NO_TARIFF wins over an invalid reading", MAIN, "2025-09", "KZ-11", 0,
@@ -197,26 +216,50 @@ static const bill_case_t cases[] = {
     { "face_value, zero consumption", MAIN, "2026-03", "KZ-79", 0,
       READS("2026-02-28", 500, "2026-03-31", 500), 100000, 0, NP, NULL, "face_value", 0, 0,
       0, -1, 0, 0, 0 },
-    { "face_value, unmetered", MAIN, "2026-03", "KZ-71", 0, UNMETERED, 100000, 0, NO_TARIFF,
-      "no consumption norm", NOBILL },
-    { "face_value without a face value: error", MAIN, "2026-03", "KZ-79", 0,
-      READS("2026-02-28", 0, "2026-03-31", 84250), -1, -1, NP, "no face value", NOBILL },
+    { "face_value, unmetered without a norm: NO_TARIFF", MAIN, "2026-03", "KZ-71", 0,
+      UNMETERED, 100000, 0, NO_TARIFF, "no consumption norm", NOBILL },
+    { "face_value, unmetered by the \"*\" Apr norm 12 x 3, face below charge", MAIN,
+      "2026-04", "KZ-71", 3, UNMETERED, 100000, 0, NP, NULL, "face_value", 36000, 170030,
+      197235, -1, 0, 100000, 97235 },
+
+    /* R17: under the face-value rule a voucher without one waits, in its
+     * place between NO_TARIFF and the reading reasons */
+    { "face_value without a face value: NO_FACE_VALUE", MAIN, "2026-03", "KZ-79", 0,
+      READS("2026-02-28", 0, "2026-03-31", 84250), -1, 0, NO_FACE, "no face value", NOBILL },
+    { "unmetered, a norm, no face value: NO_FACE_VALUE", MAIN, "2026-04", "KZ-71", 3,
+      UNMETERED, -1, 0, NO_FACE, "NominalTiyn", NOBILL },
+    { "NO_TARIFF wins over NO_FACE_VALUE", MAIN, "2026-03", "KZ-11", 0,
+      READS("2026-02-28", 0, "2026-03-31", 84250), -1, 0, NO_TARIFF,
+      "no group-1 price for region KZ-11", NOBILL },
+    { "no norm (NO_TARIFF) wins over NO_FACE_VALUE", MAIN, "2026-03", "KZ-71", 2, UNMETERED,
+      -1, 0, NO_TARIFF, "no consumption norm for region KZ-71 in month 03", NOBILL },
+    { "NO_FACE_VALUE wins over a missing reading", MAIN, "2026-03", "KZ-79", 0, NO_READS, -1,
+      0, NO_FACE, "no face value", NOBILL },
+    { "NO_FACE_VALUE wins over an invalid reading", MAIN, "2026-04", "KZ-79", 0,
+      READS("2026-03-31", 0, "2026-04-30", 6000000), -1, 0, NO_FACE, "no face value",
+      NOBILL },
+    { "a face value and no reading: NO_METER_READING", MAIN, "2026-03", "KZ-79", 0, NO_READS,
+      100000, 0, NO_READING, "no closing meter reading", NOBILL },
+    { "a face value and an invalid reading: INVALID_METER_READING", MAIN, "2026-04", "KZ-79",
+      0, READS("2026-03-31", 0, "2026-04-30", 6000000), 100000, 0, INVALID,
+      "plausibility limit", NOBILL },
+    { "percent rule: no face value needed", MAIN, "2025-09", "KZ-79", 0,
+      READS("2025-08-31", 1000000, "2025-09-30", 1084250), -1, 0, NP, NULL,
+      "percent_within_cap", 84250, 436269, 488621, 84250, 488621, 117269, 371352 },
     { "May 2026: back to percent_within_cap", MAIN, "2026-05", "KZ-79", 0,
       READS("2026-04-30", 0, "2026-05-31", 84250), 100000, 0, NP, NULL, "percent_within_cap",
       84250, 436269, 506072, 84250, 506072, 121457, 384615 },
 
-    /* broken parameters: -1 with err, not Pending */
+    /* parameters that cannot bill the period: -1 with err, not Pending,
+     * whatever the voucher (a run checks this before it writes) */
     { "no rule in force: -1", BROKEN, "2025-09", "KZ-79", 0,
       READS("2025-08-31", 0, "2025-09-30", 84250), -1, -1, NP,
       "no discount rule in force on 2025-09-01", NOBILL },
     { "no VAT in force: -1", BROKEN, "2025-08", "KZ-79", 0,
       READS("2025-07-31", 0, "2025-08-31", 84250), -1, -1, NP,
       "no VAT rate in force on 2025-08-01", NOBILL },
-    { "no cap for the region: the rule refuses, -1", BROKEN, "2026-01", "KZ-27", 0,
-      READS("2025-12-31", 0, "2026-01-31", 84250), -1, -1, NP,
-      "no cap for region KZ-27 on 2026-01-01", NOBILL },
-    { "broken file, still NO_TARIFF first", BROKEN, "2025-08", "KZ-71", 0, NO_READS, -1, 0,
-      NO_TARIFF, "KZ-71", NOBILL },
+    { "no VAT in force: -1 even for a voucher without a price", BROKEN, "2025-08", "KZ-71", 0,
+      NO_READS, -1, -1, NP, "[vat] starts later", NOBILL },
     { "broken file, a covered voucher bills", BROKEN, "2026-01", "KZ-79", 0,
       READS("2025-12-31", 1000000, "2026-01-30", 1084250), -1, 0, NP, NULL,
       "percent_within_cap", 84250, 436269, 506072, 84250, 506072, 121457, 384615 },
@@ -274,6 +317,8 @@ static void test_cases(void **state)
             print_message("  rc %d pending %s why '%s' err '%s'\n", rc,
                           gv_pending_name(out.pending), out.why, err.msg);
         assert_int_equal(rc, c->rc);
+        if (rc == 0)
+            assert_int_equal(out.refused, GV_REFUSED_NONE);
         if (rc < 0) {
             if (!strstr(err.msg, c->why))
                 print_message("  err '%s' lacks '%s'\n", err.msg, c->why);
@@ -345,9 +390,141 @@ static void test_pending_names(void **state)
     (void)state;
     assert_string_equal(gv_pending_name(GV_PENDING_NONE), "");
     assert_string_equal(gv_pending_name(GV_PENDING_NO_TARIFF), "NO_TARIFF");
+    assert_string_equal(gv_pending_name(GV_PENDING_NO_FACE_VALUE), "NO_FACE_VALUE");
     assert_string_equal(gv_pending_name(GV_PENDING_NO_METER_READING), "NO_METER_READING");
     assert_string_equal(gv_pending_name(GV_PENDING_INVALID_METER_READING),
                         "INVALID_METER_READING");
+    assert_string_equal(gv_pending_name(GV_PENDING_COUNT), "");
+    /* the enum is the precedence of R14 and R17 */
+    assert_true(GV_PENDING_NO_TARIFF < GV_PENDING_NO_FACE_VALUE);
+    assert_true(GV_PENDING_NO_FACE_VALUE < GV_PENDING_NO_METER_READING);
+    assert_true(GV_PENDING_NO_METER_READING < GV_PENDING_INVALID_METER_READING);
+    for (int p = GV_PENDING_NONE + 1; p < GV_PENDING_COUNT; p++)
+        assert_int_equal(gv_pending_find(gv_pending_name((gv_pending_t)p)), p);
+    assert_int_equal(gv_pending_find(""), GV_PENDING_NONE);
+    assert_int_equal(gv_pending_find("NO_FACE"), GV_PENDING_NONE);
+    assert_int_equal(gv_pending_find(NULL), GV_PENDING_NONE);
+    assert_string_equal(gv_refused_name(GV_REFUSED_NONE), "");
+    assert_string_equal(gv_refused_name(GV_REFUSED_SITE_VALUE), "SITE_VALUE");
+    assert_string_equal(gv_refused_name(GV_REFUSED_RULE), "RULE_REFUSED");
+}
+
+/* Every Pending reason is one the RedemptionReport's schema knows. */
+static void test_pending_names_in_xsd(void **state)
+{
+    char *path = tu_srcdir_path("src/msg/wallet-gas-voucher-v1.xsd");
+    FILE *f = fopen(path, "r");
+    static char xsd[1 << 16];
+    size_t n;
+
+    (void)state;
+    if (!f)
+        f = fopen("src/msg/wallet-gas-voucher-v1.xsd", "r");
+    assert_non_null(f);
+    n = fread(xsd, 1, sizeof xsd - 1, f);
+    fclose(f);
+    xsd[n] = '\0';
+    for (int p = GV_PENDING_NONE + 1; p < GV_PENDING_COUNT; p++) {
+        char want[80];
+        snprintf(want, sizeof want, "<xs:enumeration value=\"%s\"/>",
+                 gv_pending_name((gv_pending_t)p));
+        if (!strstr(xsd, want))
+            print_message("the XSD lacks %s\n", want);
+        assert_non_null(strstr(xsd, want));
+    }
+    free(path);
+}
+
+/* A voucher refused for a reason of its own: 0, nothing billable, the
+ * reason in words; the next voucher is not concerned. */
+static void test_refused(void **state)
+{
+    fixture_t *fx = *state;
+    static const struct {
+        const char *name;
+        int file;
+        const char *period, *region;
+        int metered, residents;
+        gv_refused_t refused;
+        const char *why;
+    } kases[] = {
+        { "an empty region from the site", MAIN, "2025-09", "", 0, 2, GV_REFUSED_SITE_VALUE,
+          "region ''" },
+        { "a region name, not a code", MAIN, "2025-09", "Shymkent", 0, 2, GV_REFUSED_SITE_VALUE,
+          "'Shymkent', not a code of the form KZ-NN" },
+        { "a short code", MAIN, "2025-09", "KZ-7", 1, 0, GV_REFUSED_SITE_VALUE, "KZ-7" },
+        { "negative residents of an unmetered home", MAIN, "2025-11", "KZ-79", 0, -1,
+          GV_REFUSED_SITE_VALUE, "-1 registered residents" },
+        { "no cap for the region, no \"*\" row: the rule refuses", BROKEN, "2026-01", "KZ-27",
+          1, 0, GV_REFUSED_RULE, "no cap for region KZ-27 on 2026-01-01" },
+    };
+    gv_reading_t r[2] = {
+        { "M1", 5, 0, 0, GV_READ_ACTUAL, 1 },
+        { "M1", 5, 0, 84250, GV_READ_ACTUAL, 2 },
+    };
+
+    for (size_t i = 0; i < TU_COUNT(kases); i++) {
+        gv_bill_in_t in;
+        gv_bill_calc_t out;
+        gv_err_t err = { "" };
+
+        print_message("[%s]\n", kases[i].name);
+        memset(&in, 0, sizeof in);
+        assert_int_equal(gv_period_parse(kases[i].period, &in.period), 0);
+        r[0].day = gv_period_first_day(in.period) - 1;
+        r[1].day = gv_period_last_day(in.period);
+        in.region = kases[i].region;
+        in.metered = kases[i].metered;
+        in.residents = kases[i].residents;
+        in.readings = r;
+        in.nreadings = 2;
+        in.nominal_tiyn = -1;
+        assert_int_equal(gv_bill_compute(fx->p[kases[i].file], &in, &out, &err), 0);
+        if (out.refused != kases[i].refused)
+            print_message("  refused %d, pending '%s': %s\n", out.refused,
+                          gv_pending_name(out.pending), out.why);
+        assert_int_equal(out.refused, kases[i].refused);
+        assert_int_equal(out.pending, GV_PENDING_NONE);
+        if (!strstr(out.why, kases[i].why))
+            print_message("  why '%s' lacks '%s'\n", out.why, kases[i].why);
+        assert_non_null(strstr(out.why, kases[i].why));
+        assert_string_equal(err.msg, "");
+    }
+}
+
+/* What a run asks before it writes anything. */
+static void test_period_check(void **state)
+{
+    fixture_t *fx = *state;
+    static const struct {
+        int file;
+        const char *period;
+        int rc;
+        const char *why;
+    } kases[] = {
+        { MAIN, "2025-09", 0, NULL },
+        { MAIN, "2026-03", 0, NULL },                   /* face_value: no parameters */
+        { BROKEN, "2025-08", -1, "no VAT rate in force on 2025-08-01" },
+        { BROKEN, "2025-09", -1, "no discount rule in force on 2025-09-01" },
+        { BROKEN, "2025-10", 0, NULL },                 /* KZ-79's cap covers some */
+        { LATE_CAPS, "2025-12", -1, "no row of [rule.percent_within_cap] is in force on "
+                                    "2025-12-01" },
+        { LATE_CAPS, "2026-01", 0, NULL },
+    };
+
+    for (size_t i = 0; i < TU_COUNT(kases); i++) {
+        gv_period_t per;
+        gv_err_t err = { "" };
+        int rc;
+
+        assert_int_equal(gv_period_parse(kases[i].period, &per), 0);
+        rc = gv_bill_period_check(fx->p[kases[i].file], per, &err);
+        if (rc != kases[i].rc || (kases[i].why && !strstr(err.msg, kases[i].why)))
+            print_message("  case %zu: rc %d err '%s'\n", i, rc, err.msg);
+        assert_int_equal(rc, kases[i].rc);
+        if (kases[i].why)
+            assert_non_null(strstr(err.msg, kases[i].why));
+    }
 }
 
 /* The shipped program file bills the worked example too. */
@@ -390,6 +567,9 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_worked_example_steps),
         cmocka_unit_test(test_pending_names),
+        cmocka_unit_test(test_pending_names_in_xsd),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_period_check),
         cmocka_unit_test(test_shipped_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
