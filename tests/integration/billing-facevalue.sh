@@ -219,7 +219,10 @@ period() {
         "$(gvt_intake_ini "$dir/certs" "$d/spool")
 [billing]
 program = $PROGRAM
-chunk = 37"
+chunk = 37
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
     "$GV" -c "$d/gv.conf" db migrate > /dev/null || fail "$label: migrate"
     "$GV" -c "$d/gv.conf" ingest "$dir"/xml/*.xml > "$d/ingest.out" 2>&1 ||
         fail "$label: ingest: $(cat "$d/ingest.out")"
