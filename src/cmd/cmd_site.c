@@ -9,6 +9,7 @@
 #include "adapter.h"
 #include "calendar.h"
 #include "check.h"
+#include "files.h"
 #include "intake.h"
 #include "fsutil.h"
 #include "mask.h"
@@ -175,7 +176,24 @@ int cmd_db_migrate(const cmd_args_t *a)
         printf("gasvoucher's tables are at version %d: nothing to do\n", to);
     else
         printf("gasvoucher's tables migrated from version %d to %d\n", from, to);
+    if (from > 0 && from < GV_SCHEMA_SHARED) {
+        /* What this node's spool alone held until now: into the database,
+         * so that another node can process and send it. */
+        long stored;
+        if (gv_store_files_adopt(s.db, s.spool, a->now, &stored, &dbe) < 0) {
+            fprintf(stderr, "storing the spool's files in the database failed (run db migrate "
+                            "again): %s\n",
+                    dbe.msg);
+            rc = 1;
+        } else if (stored) {
+            printf("%ld file(s) of batches not yet processed and messages not yet delivered "
+                   "stored in the database\n",
+                   stored);
+        }
+    }
     gv_session_close(&s);
+    if (rc)
+        return rc;
     if (!a->rekey && (from == 0 || from >= GV_SCHEMA_SITE_KEYS))
         return 0;
     if (gv_session_open(a->conf_path, GV_NEED_INTAKE, &s) < 0)

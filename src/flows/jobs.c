@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "fsutil.h"
 #include "intake.h"
+#include "lease.h"
 #include "log.h"
 #include "outbox.h"
 #include "pull.h"
@@ -136,6 +137,9 @@ static void *jobs_main(void *arg)
     gv_runtime_t *rt = NULL;
     gv_intake_t *in = NULL;
     gv_wallet_client_t *client = NULL;
+    /* Kept from one round to the next: a holder on another node that
+     * stops renewing is noticed by watching it (lease.h). */
+    gv_lease_t *pull_lease = NULL, *outbox_lease = NULL;
     time_t next_process = 0, next_outbox = 0, next_inbox = 0, next_pull = 0;
     int said_why = 0;
 
@@ -151,10 +155,13 @@ static void *jobs_main(void *arg)
         }
         if (rt != j->rt) {
             /* A new configuration: everything built on the old one goes. */
+            gv_lease_free(pull_lease, NULL);
+            gv_lease_free(outbox_lease, NULL);
             gv_intake_free(in);
             gv_wallet_client_free(client);
             in = NULL;
             client = NULL;
+            pull_lease = outbox_lease = NULL;
             gv_runtime_release(rt);
             rt = gv_runtime_acquire(j->rt);
             next_process = next_outbox = next_inbox = next_pull = 0;
@@ -171,6 +178,13 @@ static void *jobs_main(void *arg)
                 if (!said_why)
                     gv_log(GV_LOG_WARNING, "voucher lists are not taken in: %s", err.msg);
                 said_why = 1;
+            } else if (!(pull_lease = gv_lease_new("pull", rt->conf)) ||
+                       !(outbox_lease = gv_lease_new("outbox", rt->conf))) {
+                gv_log(GV_LOG_ERROR, "out of memory");
+                gv_lease_free(pull_lease, NULL);
+                gv_intake_free(in);
+                in = NULL;
+                pull_lease = NULL;
             } else {
                 client = client_for(rt->conf);
             }
@@ -192,10 +206,14 @@ static void *jobs_main(void *arg)
                 for (int i = 0; i < n; i++) {
                     char period[8];
                     gv_pull_stats_t ps;
+                    int r;
                     snprintf(period, sizeof period, "%04d-%02d", due[i].year, due[i].month);
-                    if (gv_pull_period(in, client, conf->provider_bin, period, gv_clock_now(), &ps,
-                                       &err) < 0)
+                    /* Another node pulling does it for both. */
+                    if ((r = gv_pull_period(in, client, pull_lease, 0, conf->provider_bin, period,
+                                            gv_clock_now(), &ps, &err)) < 0)
                         gv_log(GV_LOG_WARNING, "pull %s: %s", period, err.msg);
+                    else if (r == 1)
+                        gv_log(GV_LOG_DEBUG, "pull %s: %s", period, err.msg);
                     else if (ps.fetched)
                         gv_log(GV_LOG_INFO, "pull %s: %ld new batch%s", period, ps.fetched,
                                ps.fetched == 1 ? "" : "es");
@@ -205,17 +223,20 @@ static void *jobs_main(void *arg)
             }
             if (kicked || time(NULL) >= next_process) {
                 long done = 0;
-                if (gv_intake_process(in, gv_clock_now(), &done, &err) < 0)
+                int r = gv_intake_process(in, gv_clock_now(), 0, &done, &err);
+                if (r < 0)
                     gv_log(GV_LOG_ERROR, "processing voucher lists: %s", err.msg);
-                next_process = time(NULL) + 60;
+                /* Another node is processing: it takes what is pending
+                 * when it lists again, or this node does shortly. */
+                next_process = time(NULL) + (r == 1 ? 2 : 60);
                 if (done)
                     next_outbox = 0;
             }
             if (client && time(NULL) >= next_outbox) {
                 gv_outbox_stats_t st;
                 if (gv_db_ensure(gv_intake_db(in), gv_monotonic_ms(), &(gv_db_error_t){ 0 }) == 0 &&
-                    gv_outbox_deliver(gv_intake_db(in), client, gv_intake_spool(in),
-                                      conf->retry_min, conf->retry_max, gv_clock_now(), &st,
+                    gv_outbox_deliver(gv_intake_db(in), client, gv_intake_spool(in), outbox_lease,
+                                      0, conf->retry_min, conf->retry_max, gv_clock_now(), &st,
                                       &err) < 0)
                     gv_log(GV_LOG_WARNING, "outbox: %s", err.msg);
                 next_outbox = time(NULL) + conf->outbox_interval;
@@ -230,6 +251,8 @@ static void *jobs_main(void *arg)
             pthread_cond_timedwait(&j->cond, &j->lock, &until);
         pthread_mutex_unlock(&j->lock);
     }
+    gv_lease_free(pull_lease, NULL);
+    gv_lease_free(outbox_lease, NULL);
     gv_intake_free(in);
     gv_wallet_client_free(client);
     gv_runtime_release(rt);

@@ -138,7 +138,36 @@ static const char *const migration_3[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { NULL, migration_1, migration_2, migration_3 };
+/* Two nodes on one database (leases.h, files.h): who does the work one
+ * node at a time may do, and the bytes of the spool's files, so that a
+ * batch received by one node and a message written by one can be
+ * processed and sent by the other. */
+static const char *const migration_4[] = {
+    "CREATE TABLE IF NOT EXISTS gv_lease ("
+    " name VARCHAR(32) NOT NULL PRIMARY KEY,"
+    " holder VARCHAR(64) NOT NULL,"
+    " process VARCHAR(96) NOT NULL,"
+    " token VARCHAR(32) NOT NULL,"
+    " beat BIGINT NOT NULL,"
+    " ttl_s BIGINT NOT NULL,"
+    " taken_at BIGINT NOT NULL,"
+    " renewed_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gv_file ("
+    " name VARCHAR(120) NOT NULL PRIMARY KEY,"
+    " size_bytes BIGINT NOT NULL,"
+    " parts BIGINT NOT NULL,"
+    " sha256 CHAR(64) NOT NULL,"
+    " created_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gv_file_part ("
+    " name VARCHAR(120) NOT NULL,"
+    " seq BIGINT NOT NULL,"
+    " part_b64 VARCHAR(512) NOT NULL,"
+    " PRIMARY KEY (name, seq))",
+    NULL,
+};
+
+static const char *const *const migrations[] = { NULL, migration_1, migration_2, migration_3,
+                                                 migration_4 };
 
 int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
 {

@@ -21,9 +21,12 @@
 #include "db.h"
 #include "judge.h"
 
-#define GV_SCHEMA_VERSION 3
+#define GV_SCHEMA_VERSION 4
 /* From this version on, accounts are the site's own key. */
 #define GV_SCHEMA_SITE_KEYS 3
+/* From this version on, leases coordinate the nodes and the spool's
+ * files are in the database (leases.h, files.h). */
+#define GV_SCHEMA_SHARED 4
 
 /* Brings the tables to GV_SCHEMA_VERSION; *from / *to say what it did. */
 int gv_store_migrate(gv_db_t *db, time_t now, int *from, int *to, gv_db_error_t *e);
