@@ -24,9 +24,11 @@ int gv_outbox_queue(gv_db_t *db, const gv_outbox_row_t *o, const char *body_path
     snprintf(name, sizeof name, "outbox/%s", o->body_name);
     snprintf(signame, sizeof signame, "outbox/%s.p7s", o->body_name);
     snprintf(sigpath, sizeof sigpath, "%s.p7s", body_path);
-    return gv_store_file_put(db, name, body_path, o->created_at, e) < 0 ||
-                   gv_store_file_put(db, signame, sigpath, o->created_at, e) < 0 ||
-                   gv_store_outbox_insert(db, o, e) < 0
+    /* The row first: a message queued twice is refused by its key before
+     * any bytes are written. */
+    return gv_store_outbox_insert(db, o, e) < 0 ||
+                   gv_store_file_put(db, name, body_path, o->created_at, e) < 0 ||
+                   gv_store_file_put(db, signame, sigpath, o->created_at, e) < 0
                ? -1
                : 0;
 }

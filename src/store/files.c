@@ -71,6 +71,18 @@ static int insert_parts(gv_db_stmt_t *st, const char *name, int64_t seq,
     return gv_db_execute(st, e);
 }
 
+static int drop(gv_db_t *db, const char *sql, const char *name, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(db, sql, e);
+    int rc;
+
+    if (!st)
+        return -1;
+    rc = gv_db_bind_text(st, 1, name, e) < 0 || gv_db_execute(st, e) < 0 ? -1 : 0;
+    gv_db_stmt_free(st);
+    return rc;
+}
+
 int gv_store_file_put(gv_db_t *db, const char *name, const char *path, int64_t now,
                       gv_db_error_t *e)
 {
@@ -93,6 +105,11 @@ int gv_store_file_put(gv_db_t *db, const char *name, const char *path, int64_t n
         fail(e, "%s: %s", path, strerror(errno));
         goto out;
     }
+    /* Bytes under this name without the row that names them (that row
+     * deleted by hand) are replaced: the row being written now counts. */
+    if (drop(db, "DELETE FROM gv_file_part WHERE name = ?", name, e) < 0 ||
+        drop(db, "DELETE FROM gv_file WHERE name = ?", name, e) < 0)
+        goto out;
     for (;;) {
         size_t len = 0;
         ssize_t n;

@@ -26,7 +26,9 @@
 #define GV_FILE_PART_CHARS 512      /* base64 of 384 bytes */
 
 /* Stores the bytes of the file at path under name, inside the caller's
- * transaction.  A file that cannot be read is GV_DB_PERMANENT. */
+ * transaction, after the row that names them (which refuses a second
+ * copy); bytes left under that name without such a row are replaced.  A
+ * file that cannot be read is GV_DB_PERMANENT. */
 int gv_store_file_put(gv_db_t *db, const char *name, const char *path, int64_t now,
                       gv_db_error_t *e);
 /* 1 stored, 0 not, -1 error. */

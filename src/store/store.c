@@ -400,6 +400,7 @@ struct gv_store_proc {
     gv_db_t *db;
     gv_batch_head_t head;
     char cause[33];             /* what made the period be judged again */
+    int rejudging;              /* a cause of its own: the batch was processed before */
     gv_db_stmt_t *ins;
     char (*batches)[GV_BATCH_ID_LEN + 1];
     size_t nbatches, capbatches, last_batch;
@@ -436,6 +437,7 @@ gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_
 void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause)
 {
     snprintf(p->cause, sizeof p->cause, "%s", cause);
+    p->rejudging = 1;
 }
 
 void gv_store_proc_free(gv_store_proc_t *p)
@@ -834,6 +836,7 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
                          gv_db_error_t *e)
 {
     gv_db_stmt_t *st;
+    int64_t marked = 0;
     int rc;
 
     memset(stats, 0, sizeof *stats);
@@ -841,17 +844,27 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
     if (pass_by_voucher(p, &stats->occurrences, e) < 0 || apply_flags(p, e) < 0 ||
         pass_by_account(p, e) < 0 || apply_outcomes(p, now, stats, e) < 0)
         return -1;
+    /* Once: a batch another process marked meanwhile is not processed
+     * again, whatever the leases said (the caller rolls back). */
     st = gv_db_prepare(p->db,
-                       "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
-                       " WHERE batch_id = ?",
+                       p->rejudging ? "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
+                                      " WHERE batch_id = ?"
+                                    : "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
+                                      " WHERE batch_id = ? AND state = 'RECEIVED'",
                        e);
     if (!st)
         return -1;
     rc = gv_db_bind_int64(st, 1, now, e) < 0 || gv_db_bind_text(st, 2, p->head.batch_id, e) < 0 ||
-                 gv_db_execute(st, e) < 0
+                 gv_db_execute(st, e) < 0 || gv_db_row_count(st, &marked, e) < 0
              ? -1
              : 0;
     gv_db_stmt_free(st);
+    if (rc == 0 && marked != 1 && !p->rejudging) {
+        e->action = GV_DB_PERMANENT;
+        snprintf(e->msg, sizeof e->msg, "batch %s was processed meanwhile by another process",
+                 p->head.batch_id);
+        rc = -1;
+    }
     return rc;
 }
 
