@@ -240,6 +240,10 @@ int gv_lease_take(gv_lease_t *l, gv_db_t *db, gv_err_t *err)
         if (!found) {
             if (gv_store_lease_insert(db, &me, &e) == 0)
                 return now_held(l, &me);
+            if (e.action == GV_DB_RETRY) {
+                gv_err_set(err, "the %s lease: the database is busy (%s)", l->name, e.msg);
+                return 0;
+            }
             if (e.action != GV_DB_DUPLICATE) {
                 db_failed(err, l, &e);
                 return -1;
@@ -258,8 +262,16 @@ int gv_lease_take(gv_lease_t *l, gv_db_t *db, gv_err_t *err)
             return 0;
         }
         if ((r = gv_store_lease_claim(db, &me, row.token, row.beat, &e)) < 0) {
-            db_failed(err, l, &e);
-            return -1;
+            if (e.action == GV_DB_RECONNECT) {
+                db_failed(err, l, &e);
+                return -1;
+            }
+            /* The holder renewed it inside a transaction still going
+             * (lease.h): the row is locked until that ends; we waited on
+             * it until a timeout. */
+            gv_err_set(err, "the %s lease is held by %s, in a transaction still going (%s)",
+                       l->name, who, e.msg);
+            return 0;
         }
         if (r == 0)
             continue;       /* it changed meanwhile */

@@ -45,9 +45,14 @@ static int fetch_missing(gv_db_t *db, const char *spool_name, const char *path, 
     if (access(path, F_OK) == 0 || errno != ENOENT)
         return 0;
     snprintf(name, sizeof name, "outbox/%s", spool_name);
-    if (gv_store_file_get(db, name, path, &dbe) < 0) {
+    switch (gv_store_file_get(db, name, path, &dbe)) {
+    case -1:
         gv_err_set(why, "reading %s from the database: %s", name, dbe.msg);
         return -1;
+    case 1:
+        gv_log(GV_LOG_INFO, "outbox: %s written by another node, read from the database",
+               spool_name);
+        break;
     }
     return 0;
 }
