@@ -530,7 +530,7 @@ static int batch_bytes(gv_intake_t *in, const gv_batch_row_t *b, const char *pat
                    b->batch_id, sha, b->sha256);
         return -1;
     }
-    gv_log(GV_LOG_INFO, "batch %s: received by another node, read from the database",
+    gv_log(GV_LOG_INFO, "batch %s: read from the database (not in this node's spool)",
            b->batch_id);
     return 0;
 }

@@ -139,7 +139,7 @@ static void *jobs_main(void *arg)
     gv_wallet_client_t *client = NULL;
     /* Kept from one round to the next: a holder on another node that
      * stops renewing is noticed by watching it (lease.h). */
-    gv_lease_t *pull_lease = NULL, *outbox_lease = NULL;
+    gv_lease_t *pull_lease = NULL, *outbox_lease = NULL, *inbox_lease = NULL;
     time_t next_process = 0, next_outbox = 0, next_inbox = 0, next_pull = 0;
     int said_why = 0;
 
@@ -157,11 +157,12 @@ static void *jobs_main(void *arg)
             /* A new configuration: everything built on the old one goes. */
             gv_lease_free(pull_lease, NULL);
             gv_lease_free(outbox_lease, NULL);
+            gv_lease_free(inbox_lease, NULL);
             gv_intake_free(in);
             gv_wallet_client_free(client);
             in = NULL;
             client = NULL;
-            pull_lease = outbox_lease = NULL;
+            pull_lease = outbox_lease = inbox_lease = NULL;
             gv_runtime_release(rt);
             rt = gv_runtime_acquire(j->rt);
             next_process = next_outbox = next_inbox = next_pull = 0;
@@ -179,12 +180,14 @@ static void *jobs_main(void *arg)
                     gv_log(GV_LOG_WARNING, "voucher lists are not taken in: %s", err.msg);
                 said_why = 1;
             } else if (!(pull_lease = gv_lease_new("pull", rt->conf)) ||
-                       !(outbox_lease = gv_lease_new("outbox", rt->conf))) {
+                       !(outbox_lease = gv_lease_new("outbox", rt->conf)) ||
+                       !(inbox_lease = gv_lease_new("inbox", rt->conf))) {
                 gv_log(GV_LOG_ERROR, "out of memory");
                 gv_lease_free(pull_lease, NULL);
+                gv_lease_free(outbox_lease, NULL);
                 gv_intake_free(in);
                 in = NULL;
-                pull_lease = NULL;
+                pull_lease = outbox_lease = NULL;
             } else {
                 client = client_for(rt->conf);
             }
@@ -194,8 +197,13 @@ static void *jobs_main(void *arg)
         if (in) {
             const gv_conf_t *conf = rt->conf;
             gv_err_t err;
-            if (conf->inbox_dir && time(NULL) >= next_inbox) {
+            /* An inbox may be one folder the nodes share: one looks at a
+             * time, so a file is never taken in and set aside by two. */
+            if (conf->inbox_dir && time(NULL) >= next_inbox &&
+                gv_db_ensure(gv_intake_db(in), gv_monotonic_ms(), &(gv_db_error_t){ 0 }) == 0 &&
+                gv_lease_take(inbox_lease, gv_intake_db(in), &err) == 1) {
                 scan_inbox(in, conf);
+                gv_lease_release(inbox_lease, gv_intake_db(in));
                 next_inbox = time(NULL) + conf->inbox_interval;
                 kicked = 1;
             }
@@ -253,6 +261,7 @@ static void *jobs_main(void *arg)
     }
     gv_lease_free(pull_lease, NULL);
     gv_lease_free(outbox_lease, NULL);
+    gv_lease_free(inbox_lease, NULL);
     gv_intake_free(in);
     gv_wallet_client_free(client);
     gv_runtime_release(rt);

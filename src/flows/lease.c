@@ -189,7 +189,7 @@ static void new_token(char out[GV_LEASE_TOKEN_LEN + 1])
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* "node-b (pid 4242), renewed 2025-09-30T10:00:00+05:00" */
+/* "node-b (pid 4242), last renewed 2025-09-30T10:00:00+05:00 by its clock" */
 static void describe(const gv_lease_row_t *r, char *out, size_t outsz)
 {
     char at[32];
@@ -356,8 +356,13 @@ void gv_lease_release(gv_lease_t *l, gv_db_t *db)
 
     if (!l->token[0])
         return;
-    if (gv_store_lease_release(db, l->name, l->token, (int64_t)time(NULL), &e) < 0)
+    if (gv_store_lease_release(db, l->name, l->token, (int64_t)time(NULL), &e) < 0) {
+        /* Still ours in the row: the token is kept, so that this process
+         * takes it up again at once when the database is back (another
+         * takes it over after lease_ttl). */
         gv_log(GV_LOG_WARNING, "lease %s: not given back (%s); it expires after %ld s",
                l->name, e.msg, l->ttl_s);
+        return;
+    }
     l->token[0] = '\0';
 }

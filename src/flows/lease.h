@@ -2,8 +2,9 @@
  * must not do at once.
  *
  * Intake processing ("intake"), pulling from the wallet ("pull"), outbox
- * delivery ("outbox") and billing ("billing") each take their lease
- * before they start and give it back when done.  The lease is a row of
+ * delivery ("outbox"), looking at the inbox ("inbox") and billing
+ * ("billing") each take their lease before they start and give it back
+ * when done.  The lease is a row of
  * gv_lease (leases.h), taken and renewed in the database by
  * compare-and-set, never a file: every node sees the same one.
  *
@@ -57,7 +58,8 @@ int gv_lease_keep(gv_lease_t *l, gv_db_t *db, gv_err_t *err);
  * statement, see above).  0, or -1: lost (GV_DB_PERMANENT, e names it) or
  * the database failed. */
 int gv_lease_fence(gv_lease_t *l, gv_db_t *db, gv_db_error_t *e);
-/* Gives a held lease back (a failure is left to expiry). */
+/* Gives a held lease back.  When the database fails the lease stays this
+ * gv_lease_t's (the next gv_lease_take finds it held), or expires. */
 void gv_lease_release(gv_lease_t *l, gv_db_t *db);
 int gv_lease_held(const gv_lease_t *l);
 const char *gv_lease_name(const gv_lease_t *l);

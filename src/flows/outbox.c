@@ -50,7 +50,7 @@ static int fetch_missing(gv_db_t *db, const char *spool_name, const char *path, 
         gv_err_set(why, "reading %s from the database: %s", name, dbe.msg);
         return -1;
     case 1:
-        gv_log(GV_LOG_INFO, "outbox: %s written by another node, read from the database",
+        gv_log(GV_LOG_INFO, "outbox: %s read from the database (not in this node's spool)",
                spool_name);
         break;
     }

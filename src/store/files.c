@@ -197,21 +197,6 @@ int gv_store_file_has(gv_db_t *db, const char *name, gv_db_error_t *e)
     return file_head(db, name, &size, &parts, sha, e);
 }
 
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Streams name's parts into fd, hashing them; checks their numbering. */
 static int copy_parts(gv_db_t *db, const char *name, int fd, int64_t parts, int64_t *size,
                       char sha[65], gv_db_error_t *e)
@@ -253,7 +238,7 @@ static int copy_parts(gv_db_t *db, const char *name, int fd, int64_t parts, int6
             break;
         }
         EVP_DigestUpdate(ctx, bytes, len);
-        if (write_all(fd, bytes, len) < 0) {
+        if (gv_write_all(fd, bytes, len) < 0) {
             free(bytes);
             row = fail(e, "%s: %s", name, strerror(errno));
             break;

@@ -1,5 +1,6 @@
 /* leases.h - the rows of gv_lease: who does a piece of work that one node
- * at a time may do (intake processing, pulls, outbox delivery, billing).
+ * at a time may do (intake processing, pulls, outbox delivery, the inbox,
+ * billing).
  *
  * Only the statements; the rules (when a lease may be taken over) are in
  * src/flows/lease.h.  Every change is a compare-and-set on the row's
