@@ -106,7 +106,7 @@ static int process_gone(const char *process)
     return start_ticks(k.pid) != k.start;
 }
 
-static long process_pid(const char *process)
+long gv_lease_pid(const char *process)
 {
     process_key_t k;
 
@@ -196,7 +196,7 @@ static void describe(const gv_lease_row_t *r, char *out, size_t outsz)
 
     gv_time_format_local((time_t)r->renewed_at, at);
     snprintf(out, outsz, "%s (pid %ld), last renewed %s by its clock", r->holder,
-             process_pid(r->process), at);
+             gv_lease_pid(r->process), at);
 }
 
 static void db_failed(gv_err_t *err, const gv_lease_t *l, const gv_db_error_t *e)

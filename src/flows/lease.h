@@ -94,5 +94,7 @@ gv_lease_verdict_t gv_lease_judge(const gv_lease_row_t *row, const char *me_node
  * one kernel and one process namespace, where a pid means the same
  * process.  Pure. */
 int gv_lease_same_host(const char *a, const char *b);
+/* The pid in a process key; 0 when there is none.  Pure. */
+long gv_lease_pid(const char *process);
 
 #endif

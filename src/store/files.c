@@ -87,9 +87,9 @@ int gv_store_file_put(gv_db_t *db, const char *name, const char *path, int64_t n
                       gv_db_error_t *e)
 {
     enum { BLOCK = PART_BYTES * ROWS_PER_INSERT };
-    unsigned char *buf = malloc(BLOCK), md[32];
+    unsigned char *buf, md[32];
     unsigned int mdlen = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_MD_CTX *ctx;
     gv_db_stmt_t *full = NULL, *st = NULL;
     int64_t seq = 0, size = 0;
     char sha[65];
@@ -97,6 +97,8 @@ int gv_store_file_put(gv_db_t *db, const char *name, const char *path, int64_t n
 
     if (strlen(name) > GV_FILE_NAME_MAX)
         return fail(e, "%s: name too long to store", name);
+    buf = malloc(BLOCK);
+    ctx = EVP_MD_CTX_new();
     if (!buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
         fail(e, "out of memory");
         goto out;

@@ -263,8 +263,10 @@ grep -q "lease billing: taken over from $holder (pid $killed).*not renewed withi
 [ "$took" -ge $((TTL - 1)) ] || fail "the lease was taken over $took s after the kill, before lease_ttl $TTL"
 sed -n 's/^ *\(billed\|pending\) */   the finishing run: \1 /p' "$other_out"
 wait_delivered
-[ "$(q "SELECT COUNT(*) FROM gv_lease WHERE token <> '' AND name = 'billing'")" = 0 ] ||
-    fail "the billing lease is still held: $(q "SELECT * FROM gv_lease")"
+"$GV" -c "$dir/node-a/gv.conf" db leases > "$dir/leases.out" || fail "db leases: $(cat "$dir/leases.out")"
+grep -Eq "^billing +free +$other_node " "$dir/leases.out" &&
+    echo "ok   db leases: billing free, last held by $other_node" ||
+    fail "the billing lease after the run: $(cat "$dir/leases.out")"
 snapshot two
 
 # ---- the proof ----------------------------------------------------------------------
