@@ -110,7 +110,7 @@ rekey() {
     "$GV" -c "$o/gv.conf" ingest "$dir/$label/lists/two/"*.xml > "$o/ingest.out" 2>&1 ||
         fail "$label: ingest: $(tail -2 "$o/ingest.out")"
     $q "UPDATE gv_occurrence SET account_norm = '61000004', status = 'ACCEPTED', reason = NULL
-        WHERE voucher_id = '$LATE'; DELETE FROM gv_schema WHERE version = 3" > /dev/null
+        WHERE voucher_id = '$LATE'; DELETE FROM gv_schema WHERE version >= 3" > /dev/null
     results=$($q "SELECT COUNT(*) FROM gv_outbox WHERE ref = 'GVB-$BIN-202509-001'")
     "$GV" -c "$o/gv.conf" "${NOW[@]}" db migrate > "$o/migrate.out" 2>&1 ||
         fail "$label: migrate from version 2: $(cat "$o/migrate.out")"
