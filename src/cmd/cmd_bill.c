@@ -11,6 +11,7 @@
 #include "calendar.h"
 #include "fsutil.h"
 #include "jobs.h"
+#include "lease.h"
 #include "money.h"
 #include "outbox.h"
 #include "params.h"
@@ -178,14 +179,21 @@ int cmd_bill(const cmd_args_t *a)
     }
     if (send && !dry_run && s.rt->conf->outbound_url) {
         gv_wallet_client_t *c = cmd_open_client(s.rt->conf);
+        gv_lease_t *lease = gv_lease_new("outbox", s.rt->conf);
         gv_outbox_stats_t ost;
-        if (c && gv_outbox_deliver(s.db, c, s.spool,
-                                   s.rt->conf->retry_min, s.rt->conf->retry_max, now, &ost,
-                                   &err) == 0)
+        int r = c && lease ? gv_outbox_deliver(s.db, c, s.spool, lease, 0, s.rt->conf->retry_min,
+                                               s.rt->conf->retry_max, now, &ost, &err)
+                           : -1;
+        /* A daemon delivering at this moment sends the reports as well. */
+        if (r == 0)
             printf("outbox: %ld delivered, %ld left for the daemon to retry\n", ost.delivered,
                    ost.retrying + ost.refused);
+        else if (r == 1)
+            printf("outbox: left to the daemon: %s\n", err.msg);
         else if (c)
-            fprintf(stderr, "bill: reports stay in the outbox: %s\n", err.msg);
+            fprintf(stderr, "bill: reports stay in the outbox: %s\n",
+                    lease ? err.msg : "out of memory");
+        gv_lease_free(lease, s.db);
         cmd_close_client(c);
     }
     gv_params_free(params);

@@ -11,6 +11,7 @@
 #include "calendar.h"
 #include "fault.h"
 #include "intake.h"
+#include "lease.h"
 #include "outbox.h"
 #include "pull.h"
 #include "reportcmd.h"
@@ -23,7 +24,7 @@ int cmd_run_processing(session_t *s, time_t now)
     gv_err_t err;
     long done = 0;
 
-    if (gv_intake_process(s->in, now, &done, &err) < 0) {
+    if (gv_intake_process(s->in, now, 1, &done, &err) < 0) {
         fprintf(stderr, "processing stopped: %s\n", err.msg);
         if (done)
             fprintf(stderr, "%ld batch%s processed before that\n", done, done == 1 ? "" : "es");
@@ -112,7 +113,8 @@ int cmd_pull(const cmd_args_t *a)
     time_t now = a->now;
     session_t s;
     gv_wallet_client_t *c;
-    gv_pull_stats_t ps;
+    gv_lease_t *lease;
+    gv_pull_stats_t ps = { 0 };
     gv_period_t p;
     gv_err_t err;
     int rc = 0;
@@ -127,10 +129,12 @@ int cmd_pull(const cmd_args_t *a)
         gv_session_close(&s);
         return 1;
     }
-    if (gv_pull_period(s.in, c, s.rt->conf->provider_bin, period, now, &ps, &err) < 0) {
-        fprintf(stderr, "pull: %s\n", err.msg);
+    if (!(lease = gv_lease_new("pull", s.rt->conf)) ||
+        gv_pull_period(s.in, c, lease, 1, s.rt->conf->provider_bin, period, now, &ps, &err) < 0) {
+        fprintf(stderr, "pull: %s\n", lease ? err.msg : "out of memory");
         rc = 1;
     }
+    gv_lease_free(lease, s.db);
     printf("pull %s: %ld listed, %ld fetched, %ld held already, %ld conflicts, %ld refused\n",
            period, ps.listed, ps.fetched, ps.held, ps.conflicts, ps.refused);
     if (cmd_run_processing(&s, now) != 0)

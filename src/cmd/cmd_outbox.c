@@ -52,7 +52,8 @@ int cmd_outbox_send(const cmd_args_t *a)
     time_t now = a->now;
     session_t s;
     gv_wallet_client_t *c;
-    gv_outbox_stats_t st;
+    gv_lease_t *lease;
+    gv_outbox_stats_t st = { 0 };
     gv_err_t err;
     int rc = 0;
 
@@ -62,11 +63,15 @@ int cmd_outbox_send(const cmd_args_t *a)
         gv_session_close(&s);
         return 1;
     }
-    if (gv_outbox_deliver(s.db, c, s.spool, s.rt->conf->retry_min,
-                          s.rt->conf->retry_max, now, &st, &err) < 0) {
+    if (!(lease = gv_lease_new("outbox", s.rt->conf))) {
+        fprintf(stderr, "out of memory\n");
+        rc = 1;
+    } else if (gv_outbox_deliver(s.db, c, s.spool, lease, 1, s.rt->conf->retry_min,
+                                 s.rt->conf->retry_max, now, &st, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         rc = 1;
     }
+    gv_lease_free(lease, s.db);
     printf("outbox: %ld delivered, %ld to retry, %ld refused\n", st.delivered, st.retrying,
            st.refused);
     if (st.retrying || st.refused)

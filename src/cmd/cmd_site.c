@@ -9,8 +9,10 @@
 #include "adapter.h"
 #include "calendar.h"
 #include "check.h"
+#include "files.h"
 #include "intake.h"
 #include "fsutil.h"
+#include "lease.h"
 #include "mask.h"
 #include "session.h"
 #include "store.h"
@@ -181,7 +183,24 @@ int cmd_db_migrate(const cmd_args_t *a)
         printf("gasvoucher's tables are at version %d: nothing to do\n", to);
     else
         printf("gasvoucher's tables migrated from version %d to %d\n", from, to);
+    if (from > 0 && from < GV_SCHEMA_SHARED) {
+        /* What this node's spool alone held until now: into the database,
+         * so that another node can process and send it. */
+        long stored;
+        if (gv_store_files_adopt(s.db, s.spool, a->now, &stored, &dbe) < 0) {
+            fprintf(stderr, "storing the spool's files in the database failed (run db migrate "
+                            "again): %s\n",
+                    dbe.msg);
+            rc = 1;
+        } else if (stored) {
+            printf("%ld file(s) of batches not yet processed and messages not yet delivered "
+                   "stored in the database\n",
+                   stored);
+        }
+    }
     gv_session_close(&s);
+    if (rc)
+        return rc;
     if (!a->rekey && (from == 0 || from >= GV_SCHEMA_SITE_KEYS))
         return 0;
     if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_INTAKE, &s) < 0)
@@ -207,4 +226,35 @@ int cmd_db_migrate(const cmd_args_t *a)
     }
     gv_session_close(&s);
     return rc;
+}
+
+/* gasvoucher db leases: who does (or last did) each work that one node at
+ * a time may do; the times are the holder's clock. */
+int cmd_db_leases(const cmd_args_t *a)
+{
+    enum { MAX = 32 };
+    gv_lease_row_t rows[MAX];
+    session_t s;
+    gv_db_error_t dbe;
+    int n;
+
+    if (gv_session_open(a->conf_path, a->pinned_now, GV_NEED_STORE, &s) < 0)
+        return 1;
+    if ((n = gv_store_leases_list(s.db, rows, MAX, &dbe)) < 0) {
+        fprintf(stderr, "%s\n", dbe.msg);
+        gv_session_close(&s);
+        return 1;
+    }
+    printf("%-8s %-5s %-24s %-8s %-25s %-25s %s\n", "lease", "state", "node", "pid", "taken",
+           "renewed", "ttl");
+    for (int i = 0; i < n; i++) {
+        printf("%-8s %-5s %-24s %-8ld ", rows[i].name, rows[i].token[0] ? "held" : "free",
+               rows[i].holder, gv_lease_pid(rows[i].process));
+        cmd_print_instant(rows[i].taken_at);
+        putchar(' ');
+        cmd_print_instant(rows[i].renewed_at);
+        printf(" %ld s\n", rows[i].ttl_s);
+    }
+    gv_session_close(&s);
+    return 0;
 }

@@ -33,6 +33,7 @@ int cmd_config_keys(const cmd_args_t *a);
 int cmd_mapping_check(const cmd_args_t *a);
 int cmd_account(const cmd_args_t *a);
 int cmd_db_migrate(const cmd_args_t *a);
+int cmd_db_leases(const cmd_args_t *a);
 /* cmd_lists.c: voucher lists and what became of them */
 int cmd_ingest(const cmd_args_t *a);
 int cmd_process(const cmd_args_t *a);

@@ -33,6 +33,8 @@ static void usage(FILE *out)
             "                            spelling of an account to the site's own key (R7\n"
             "                            judged again)\n"
             "      --rekey               look every kept account up again and do that now\n"
+            "  db leases                 which node holds which work (nodes sharing the\n"
+            "                            database)\n"
             "  ingest FILE...            take in batch files (NAME.xml or NAME.csv, each\n"
             "                            with NAME.xml.p7s), then process them\n"
             "      --no-process          only check and store them\n"
@@ -78,6 +80,7 @@ static const command_t commands[] = {
     { "mapping", "check", 0, 1, cmd_mapping_check },
     { "account", NULL, 1, 1, cmd_account },
     { "db", "migrate", 0, 0, cmd_db_migrate },
+    { "db", "leases", 0, 0, cmd_db_leases },
     { "ingest", NULL, 1, 1 << 20, cmd_ingest },
     { "process", NULL, 0, 0, cmd_process },
     { "pull", NULL, 0, 0, cmd_pull },

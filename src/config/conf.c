@@ -5,6 +5,7 @@
 #include "inifile.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <gnutls/gnutls.h>
 #include <errno.h>
 #include <limits.h>
@@ -103,6 +104,9 @@ static const key_def_t keys[] = {
 
     { "time", "zone", K_STRING, F(time_zone), 0, 0, GV_TIMEZONE, 0 },
     { "time", "allow_pinned_now", K_BOOL, F(time_allow_pinned_now), 0, 0, "no", 0 },
+
+    { "cluster", "node",      K_STRING, F(node_name), 0, 0, NULL, 0 },
+    { "cluster", "lease_ttl", K_LONG,   F(lease_ttl), 5, 86400, "120", 0 },
 
     { "log", "level", K_LOGLEVEL, F(log_level), 0, 0, "info", 0 },
 };
@@ -447,6 +451,25 @@ gv_conf_t *gv_conf_load(const char *path, gv_errlist_t *errs)
     }
     if (st.conf->pilot_start > st.conf->pilot_end)
         gv_errlist_add(errs, "%s: [pilot] start is after end", path);
+    if (st.conf->node_name) {
+        const char *c = st.conf->node_name;
+        while (*c && (isalnum((unsigned char)*c) || strchr("._-", *c)))
+            c++;
+        if (*c || c - st.conf->node_name > GV_NODE_NAME_MAX)
+            gv_errlist_add(errs,
+                           "%s: [cluster] node: '%s' is not a node name (at most %d letters, "
+                           "digits, '.', '_' or '-')",
+                           path, st.conf->node_name, GV_NODE_NAME_MAX);
+    }
+    /* A call to the wallet is not renewed while it is in flight: it must
+     * end before another node may take the lease over. */
+    if (st.conf->outbound_url &&
+        st.conf->lease_ttl <= st.conf->outbound_connect_timeout + st.conf->outbound_timeout)
+        gv_errlist_add(errs,
+                       "%s: [cluster] lease_ttl (%ld s) must be longer than [outbound] "
+                       "connect_timeout + timeout (%ld s)",
+                       path, st.conf->lease_ttl,
+                       st.conf->outbound_connect_timeout + st.conf->outbound_timeout);
 
     free(st.dir);
     if (errs->count != before) {

@@ -113,6 +113,11 @@ typedef struct gv_conf {
     char *time_zone;
     int time_allow_pinned_now;  /* GASVOUCHER_NOW / --now may move "now" (tests, demos) */
 
+    /* [cluster] nodes sharing one database */
+#define GV_NODE_NAME_MAX 64
+    char *node_name;            /* this node in leases and logs; NULL = the host name */
+    long lease_ttl;             /* seconds a lease lives without renewal */
+
     /* [log] */
     gv_log_level_t log_level;
 } gv_conf_t;

@@ -4,18 +4,17 @@
 #include "config.h"
 #include "billing_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "fsutil.h"
+#include "lease.h"
+#include "outbox.h"
 #include "recording.h"
 #include "report.h"
 #include "result.h"
@@ -176,8 +175,13 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
     snprintf(path, sizeof path, "%s/outbox/%s", r->env->spool, o.body_name);
     snprintf(sig, sizeof sig, "%s.p7s", path);
 
+    /* Under the lease, held until the report is recorded (lease.h). */
     if (gv_db_begin(r->db, e) < 0)
         goto dbfail;
+    if (gv_lease_fence(r->lease, r->db, e) < 0) {
+        gv_db_rollback(r->db, &ignore);
+        goto dbfail;
+    }
     if ((wrote = write_report(r, path, o.sha256, err, e)) < 0) {
         gv_db_rollback(r->db, &ignore);
         if (err->msg[0])
@@ -190,7 +194,7 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
         gv_db_rollback(r->db, &ignore);
         goto fail;
     } else if (gv_store_bills_mark_reported(r->own, s->report_id, e) < 0 ||
-               gv_store_outbox_insert(r->db, &o, e) < 0) {
+               gv_outbox_queue(r->db, &o, path, e) < 0) {
         gv_db_rollback(r->db, &ignore);
         goto dbfail;
     }
@@ -230,22 +234,15 @@ fail:
 
 /* ---- the run ------------------------------------------------------------- */
 
-static int take_lock(const char *spool, int *fd, gv_err_t *err)
+/* The billing lease, waited for (a run on another node, or another run
+ * here, goes first; one that died is taken over, lease.h). */
+static int take_lease(run_t *r, gv_err_t *err)
 {
-    char path[PATH_MAX];
-
-    snprintf(path, sizeof path, "%s/billing.lock", spool);
-    if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
-        gv_err_set(err, "%s: %s", path, strerror(errno));
+    if (!(r->lease = gv_lease_new("billing", r->env->conf))) {
+        gv_err_set(err, "out of memory");
         return -1;
     }
-    if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
-        gv_err_set(err, "another billing run holds %s; try again when it has finished", path);
-        close(*fd);
-        *fd = -1;
-        return -1;
-    }
-    return 0;
+    return gv_lease_wait(r->lease, r->db, err) < 0 ? -1 : 0;
 }
 
 static gv_billing_result_t bill_chunks(run_t *r, int past_deadline, gv_err_t *err)
@@ -287,7 +284,7 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
     run_t r;
     gv_db_error_t e;
     gv_billing_result_t res = GV_BILLING_FAILED;
-    int lock = -1, past_deadline;
+    int past_deadline;
     long skipped = 0;
     int32_t today;
 
@@ -309,12 +306,12 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
     }
     if (run_open(&r, env->db, err) < 0)
         goto out;
-    if (!opts->dry_run && take_lock(env->spool, &lock, err) < 0)
-        goto out;
     if (gv_db_connect_within(r.db, &r.retry, &e) < 0) {
         gv_err_set(err, "cannot connect to the database: %s", e.msg);
         goto out;
     }
+    if (!opts->dry_run && take_lease(&r, err) < 0)
+        goto out;
     for (long tries = 0; gv_store_bills_missing_parts(r.own, sum->missing_parts,
                                                       sizeof sum->missing_parts, &e) < 0;)
         if (!gv_db_again(r.db, &r.retry, &e, &tries)) {
@@ -349,9 +346,8 @@ gv_billing_result_t gv_billing_run(const gv_billing_env_t *env, const gv_billing
 out:
     sum->reconnects += r.retry.reconnects;
     sum->tx_retries += r.retry.retried;
+    gv_lease_free(r.lease, r.db);
     run_close(&r);
-    if (lock >= 0)
-        close(lock);
     return res;
 }
 

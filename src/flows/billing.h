@@ -18,8 +18,11 @@
  * the others are billed.  What concerns every voucher of the period (no
  * VAT rate or rule in force) stops the run before it writes anything.
  *
- * One run at a time: a lock file in the spool keeps a second run (timer,
- * operator) out.  A dry run goes through the recording adapter
+ * One run at a time, on this node or any other on the same database: a
+ * run holds the "billing" lease (lease.h) and renews it inside each
+ * chunk's transaction; a second run (the timer on another host, an
+ * operator) waits for it, and takes over from a run that died once its
+ * lease is no longer renewed.  A dry run goes through the recording adapter
  * (adapters/record): the site is read, nothing is written, the bills are
  * printed.
  */
@@ -47,7 +50,7 @@ typedef struct gv_billing_env {
     const gv_mapping_t *map;
     const gv_params_t *params;
     const char *provider_bin;
-    const char *spool;                  /* spool_dir: lock file and outbox */
+    const char *spool;                  /* spool_dir: the outbox */
     const gv_sig_signer_t *signer;      /* signs the report; NULL in a dry run */
 } gv_billing_env_t;
 

@@ -152,7 +152,9 @@ static int commit_once(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_
     }
     if (gv_db_begin(r->db, e) < 0)
         return -1;
-    if (gv_store_bills_replace(r->own, &c->items, idx, n, e) < 0 ||
+    /* Only while the billing lease is this run's (lease.h: fencing). */
+    if ((r->lease && gv_lease_fence(r->lease, r->db, e) < 0) ||
+        gv_store_bills_replace(r->own, &c->items, idx, n, e) < 0 ||
         (nb && r->adapter->write_bills(r->site, &r->sp, c->bills, nb, e) < 0))
         goto fail;
     for (size_t b = 0, k = 0; b < nb; b++) {

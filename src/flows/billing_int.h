@@ -11,6 +11,7 @@
 #include "adapter.h"
 #include "billing.h"
 #include "bills.h"
+#include "lease.h"
 #include "retry.h"
 
 /* A chunk: gasvoucher's items and what the site said of their accounts
@@ -39,6 +40,8 @@ typedef struct run {
     void *site_inner;               /* a dry run's real context under it */
     gv_store_bills_t *own;          /* gasvoucher's rows, on db */
     gv_db_retry_t retry;
+    gv_lease_t *lease;              /* "billing", held by the writer; NULL in the reader
+                                     * and in a dry run */
     char report_id[37];             /* the id this run's report will have */
     int report_unsure;              /* the report step's COMMIT went unanswered */
     long site_refused;              /* bills the site refused (SITE_REFUSED) */

@@ -2,9 +2,12 @@
 #include "config.h"
 #include "intake.h"
 #include "check.h"
+#include "files.h"
 #include "fsutil.h"
 #include "judge.h"
+#include "lease.h"
 #include "log.h"
+#include "outbox.h"
 #include "result.h"
 #include "store.h"
 
@@ -14,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@ struct gv_intake {
     gv_sig_verifier_t *verifier;
     gv_sig_signer_t *signer;
     gv_db_t *db;
+    gv_lease_t *lease;          /* "intake": one node processes at a time */
     char spool[PATH_MAX];
 };
 
@@ -65,6 +68,10 @@ gv_intake_t *gv_intake_new(gv_runtime_t *rt, gv_err_t *err)
         gv_err_set(err, "out of memory");
         goto fail;
     }
+    if (!(in->lease = gv_lease_new("intake", conf))) {
+        gv_err_set(err, "out of memory");
+        goto fail;
+    }
     return in;
 fail:
     gv_intake_free(in);
@@ -75,6 +82,7 @@ void gv_intake_free(gv_intake_t *in)
 {
     if (!in)
         return;
+    gv_lease_free(in->lease, in->db);
     gv_db_free(in->db);
     gv_sig_verifier_free(in->verifier);
     gv_sig_signer_free(in->signer);
@@ -136,6 +144,33 @@ static void drop_tmp(const char *path)
     *slash = '\0';
     if (strstr(dir, "/tmp/rcv-"))
         rmdir(dir);
+}
+
+/* The batch's row and its bytes (the file and its signature, as they now
+ * are in the spool) in one transaction: any node can process it from the
+ * moment it is registered.  GV_DB_DUPLICATE when the batchId is there
+ * already. */
+static int register_batch(gv_intake_t *in, const gv_batch_row_t *row, const char *path,
+                          const char *sigpath, gv_db_error_t *e)
+{
+    char name[GV_FILE_NAME_MAX + 1], signame[GV_FILE_NAME_MAX + 1];
+    gv_db_error_t ignore;
+
+    snprintf(name, sizeof name, "batches/%s", row->spool_name);
+    snprintf(signame, sizeof signame, "batches/%s.p7s", row->spool_name);
+    if (gv_db_begin(in->db, e) < 0)
+        return -1;
+    /* The batch row first: of two nodes receiving one batch at once, the
+     * second waits on its key and is told DUPLICATE before it stores any
+     * bytes. */
+    if (gv_store_batch_insert(in->db, row, e) < 0 ||
+        gv_store_file_put(in->db, name, path, row->received_at, e) < 0 ||
+        gv_store_file_put(in->db, signame, sigpath, row->received_at, e) < 0 ||
+        gv_db_commit(in->db, e) < 0) {
+        gv_db_rollback(in->db, &ignore);
+        return -1;
+    }
+    return 0;
 }
 
 static int receive(gv_intake_t *in, const char *path, gv_batch_form_t form,
@@ -202,7 +237,7 @@ static int receive(gv_intake_t *in, const char *path, gv_batch_form_t form,
         snprintf(row.signer, sizeof row.signer, "%s", info.subject);
         row.received_at = now;
         snprintf(row.spool_name, sizeof row.spool_name, "%s", spool_name);
-        if (gv_store_batch_insert(in->db, &row, &dbe) == 0)
+        if (register_batch(in, &row, dst, sigpath, &dbe) == 0)
             return 0;
         if (dbe.action != GV_DB_DUPLICATE) {
             gv_err_set(&rc->err, "cannot register the batch: %s", dbe.msg);
@@ -358,9 +393,79 @@ static int next_processed_at(gv_intake_t *in, const gv_batch_row_t *b, time_t no
     return 0;
 }
 
+/* Results written in one transaction wait in a folder of their own under
+ * spool/tmp and move into spool/outbox only once it has committed: a
+ * result of a transaction rolled back never lies in the outbox under the
+ * name of one that another node commits later. */
+typedef struct staged {
+    char dir[PATH_MAX];         /* "" until the first result */
+    char (*names)[96];
+    size_t n, cap;
+} staged_t;
+
+static int stage_path(gv_intake_t *in, staged_t *sg, const char *name, char *path,
+                      size_t pathsz, gv_err_t *err)
+{
+    if (!sg->dir[0] && gv_intake_tmpdir(in, sg->dir, sizeof sg->dir, err) < 0) {
+        sg->dir[0] = '\0';
+        return -1;
+    }
+    if (sg->n == sg->cap) {
+        size_t cap = sg->cap ? sg->cap * 2 : 8;
+        void *v = realloc(sg->names, cap * sizeof *sg->names);
+        if (!v) {
+            gv_err_set(err, "out of memory");
+            return -1;
+        }
+        sg->names = v;
+        sg->cap = cap;
+    }
+    snprintf(sg->names[sg->n++], sizeof sg->names[0], "%s", name);
+    snprintf(path, pathsz, "%s/%s", sg->dir, name);
+    return 0;
+}
+
+/* After the commit: each result and its signature into the outbox.  A
+ * move that fails loses nothing: delivery reads the bytes from the
+ * database. */
+static void staged_publish(gv_intake_t *in, staged_t *sg)
+{
+    for (size_t i = 0; i < sg->n; i++)
+        for (int sig = 0; sig < 2; sig++) {
+            char from[PATH_MAX + 128], to[PATH_MAX + 128];
+            gv_err_t err;
+            snprintf(from, sizeof from, "%s/%s%s", sg->dir, sg->names[i], sig ? ".p7s" : "");
+            snprintf(to, sizeof to, "%s/outbox/%s%s", in->spool, sg->names[i], sig ? ".p7s" : "");
+            if (gv_move_durably(from, to, &err) < 0) {
+                gv_log(GV_LOG_WARNING, "outbox: %s (sent from the database's copy)", err.msg);
+                unlink(from);
+            }
+        }
+    if (sg->dir[0])
+        rmdir(sg->dir);
+    free(sg->names);
+    memset(sg, 0, sizeof *sg);
+}
+
+/* After a rollback: nothing of it stays. */
+static void staged_discard(staged_t *sg)
+{
+    for (size_t i = 0; i < sg->n; i++)
+        for (int sig = 0; sig < 2; sig++) {
+            char path[PATH_MAX + 128];
+            snprintf(path, sizeof path, "%s/%s%s", sg->dir, sg->names[i], sig ? ".p7s" : "");
+            unlink(path);
+        }
+    if (sg->dir[0])
+        rmdir(sg->dir);
+    free(sg->names);
+    memset(sg, 0, sizeof *sg);
+}
+
 /* Writes, signs and queues the next result of one batch.  Its processedAt
  * is also the signature's signingTime. */
-static int queue_result(gv_intake_t *in, const char *batch_id, time_t now, gv_err_t *err)
+static int queue_result(gv_intake_t *in, staged_t *sg, const char *batch_id, time_t now,
+                        gv_err_t *err)
 {
     gv_batch_row_t b;
     gv_db_error_t dbe;
@@ -382,15 +487,51 @@ static int queue_result(gv_intake_t *in, const char *batch_id, time_t now, gv_er
     snprintf(o.endpoint, sizeof o.endpoint, "/v1/voucher-batch-results");
     snprintf(o.body_name, sizeof o.body_name, "%s.xml", o.msg_id);
     o.created_at = at;
-    snprintf(path, sizeof path, "%s/outbox/%s", in->spool, o.body_name);
-    if (gv_result_write(in->db, &b, at, path, o.sha256, err) < 0 ||
+    if (stage_path(in, sg, o.body_name, path, sizeof path, err) < 0 ||
+        gv_result_write(in->db, &b, at, path, o.sha256, err) < 0 ||
         gv_result_sign(in->signer, path, at, err) < 0)
         return -1;
-    if (gv_store_outbox_insert(in->db, &o, &dbe) < 0 ||
+    if (gv_outbox_queue(in->db, &o, path, &dbe) < 0 ||
         gv_store_batch_set_revision(in->db, batch_id, b.revision + 1, &dbe) < 0) {
         gv_err_set(err, "batch %s: cannot queue its result: %s", batch_id, dbe.msg);
         return -1;
     }
+    return 0;
+}
+
+/* The batch's bytes in this node's spool: as received here, or read from
+ * the database when another node received them. */
+static int batch_bytes(gv_intake_t *in, const gv_batch_row_t *b, const char *path,
+                       gv_err_t *err)
+{
+    char name[GV_FILE_NAME_MAX + 1], sha[65];
+    gv_db_error_t dbe;
+    int got;
+
+    if (access(path, R_OK) == 0)
+        return 0;
+    snprintf(name, sizeof name, "batches/%s", b->spool_name);
+    if ((got = gv_store_file_get(in->db, name, path, &dbe)) < 0) {
+        gv_err_set(err, "%s: reading its bytes from the database: %s", b->batch_id, dbe.msg);
+        return -1;
+    }
+    if (got == 0) {
+        gv_err_set(err, "%s: its bytes are neither in %s nor in the database (received by a "
+                        "node that kept them only in its own spool: run 'gasvoucher db "
+                        "migrate' there)",
+                   b->batch_id, path);
+        return -1;
+    }
+    if (gv_sha256_file(path, sha, err) < 0)
+        return -1;
+    if (strcmp(sha, b->sha256) != 0) {
+        unlink(path);
+        gv_err_set(err, "%s: the bytes in the database have sha256 %s, the batch %s",
+                   b->batch_id, sha, b->sha256);
+        return -1;
+    }
+    gv_log(GV_LOG_INFO, "batch %s: read from the database (not in this node's spool)",
+           b->batch_id);
     return 0;
 }
 
@@ -399,6 +540,7 @@ static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_
     const gv_runtime_t *rt = in->rt;
     struct proc_ctx c = { in, NULL, NULL, { 0 }, 0 };
     gv_recompute_stats_t stats = { 0 };
+    staged_t sg = { 0 };
     gv_batch_head_t head, seen;
     gv_batch_form_t form = strcmp(b->form, "csv") == 0 ? GV_FORM_CSV : GV_FORM_XML;
     char path[PATH_MAX + 128];
@@ -407,8 +549,13 @@ static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_
 
     head_of_row(b, &head);
     snprintf(path, sizeof path, "%s/batches/%s", in->spool, b->spool_name);
-    if (gv_db_begin(in->db, &c.dbe) < 0) {
+    if (batch_bytes(in, b, path, err) < 0)
+        return -1;
+    /* The lease first (lease.h): this period is judged by nobody else
+     * until this transaction is over. */
+    if (gv_db_begin(in->db, &c.dbe) < 0 || gv_lease_fence(in->lease, in->db, &c.dbe) < 0) {
         gv_err_set(err, "%s: %s", b->batch_id, c.dbe.msg);
+        gv_db_rollback(in->db, &(gv_db_error_t){ 0 });
         return -1;
     }
     if (!(c.proc = gv_store_proc_new(in->db, &head, &c.dbe))) {
@@ -439,10 +586,10 @@ static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_
         gv_err_set(err, "%s: judging the period: %s", b->batch_id, c.dbe.msg);
         goto done;
     }
-    if (queue_result(in, b->batch_id, now, err) < 0)
+    if (queue_result(in, &sg, b->batch_id, now, err) < 0)
         goto done;
     for (size_t i = 0; i < stats.nrevised; i++)
-        if (queue_result(in, stats.revised[i], now, err) < 0)
+        if (queue_result(in, &sg, stats.revised[i], now, err) < 0)
             goto done;
     rt->adapter->close(c.actx);
     c.actx = NULL;
@@ -450,6 +597,7 @@ static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_
         gv_err_set(err, "%s: commit: %s", b->batch_id, c.dbe.msg);
         goto done;
     }
+    staged_publish(in, &sg);
     gv_log(GV_LOG_INFO,
            "batch %s processed: %ld vouchers, period %s judged again over %ld occurrences, "
            "%ld earlier outcomes changed, %zu earlier results sent again",
@@ -468,32 +616,33 @@ done:
     if (rc < 0) {
         gv_db_error_t ignored;
         gv_db_rollback(in->db, &ignored);
+        staged_discard(&sg);
     }
     return rc;
 }
 
-int gv_intake_process(gv_intake_t *in, time_t now, long *done, gv_err_t *err)
+int gv_intake_process(gv_intake_t *in, time_t now, int wait, long *done, gv_err_t *err)
 {
     enum { BATCH_ROWS = 64 };
     gv_batch_row_t *rows = calloc(BATCH_ROWS, sizeof *rows);
-    char lockpath[PATH_MAX + 8];
     gv_db_error_t dbe;
-    int fd, n, rc = -1;
+    int n, rc = -1;
 
     *done = 0;
     if (!rows) {
         gv_err_set(err, "out of memory");
         return -1;
     }
-    snprintf(lockpath, sizeof lockpath, "%s/.lock", in->spool);
-    if ((fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX) < 0) {
-        gv_err_set(err, "%s: %s", lockpath, strerror(errno));
-        goto out;
-    }
     if (ensure_db(in, &dbe) < 0) {
         gv_err_set(err, "the database is unavailable: %s", dbe.msg);
         goto out;
     }
+    if ((rc = wait ? gv_lease_wait(in->lease, in->db, err)
+                   : gv_lease_take(in->lease, in->db, err)) <= 0) {
+        rc = rc == 0 ? 1 : -1;
+        goto out;
+    }
+    rc = -1;
     for (;;) {
         if ((n = gv_store_batches_pending(in->db, rows, BATCH_ROWS, &dbe)) < 0) {
             gv_err_set(err, "listing received batches: %s", dbe.msg);
@@ -509,8 +658,7 @@ int gv_intake_process(gv_intake_t *in, time_t now, long *done, gv_err_t *err)
     }
     rc = 0;
 out:
-    if (fd >= 0)
-        close(fd);
+    gv_lease_release(in->lease, in->db);
     free(rows);
     return rc;
 }
@@ -551,8 +699,8 @@ static int strset_add(void *ud, const char *s)
 
 /* Judges period anew as its latest processed batch and queues the
  * results that changed. */
-static int rejudge(gv_intake_t *in, const char *period, time_t now, gv_rekey_stats_t *st,
-                   gv_err_t *err)
+static int rejudge(gv_intake_t *in, staged_t *sg, const char *period, time_t now,
+                   gv_rekey_stats_t *st, gv_err_t *err)
 {
     enum { MAX = 1024 };
     gv_batch_row_t *rows = calloc(MAX, sizeof *rows);
@@ -589,11 +737,11 @@ static int rejudge(gv_intake_t *in, const char *period, time_t now, gv_rekey_sta
     }
     st->changed += stats.changed_before;
     if (stats.changed_before) {
-        if (queue_result(in, head.batch_id, now, err) < 0)
+        if (queue_result(in, sg, head.batch_id, now, err) < 0)
             goto out;
         st->results++;
         for (size_t i = 0; i < stats.nrevised; i++) {
-            if (queue_result(in, stats.revised[i], now, err) < 0)
+            if (queue_result(in, sg, stats.revised[i], now, err) < 0)
                 goto out;
             st->results++;
         }
@@ -610,6 +758,7 @@ int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t 
 {
     const gv_runtime_t *rt = in->rt;
     strset_t accounts = { 0 }, periods = { 0 };
+    staged_t sg = { 0 };
     gv_db_error_t e;
     void *actx = NULL;
     gv_period_t today;
@@ -619,8 +768,17 @@ int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t 
     gv_civil_from_days(gv_time_local_day(now), &y, &m, &d);
     today.year = y;
     today.month = m;
-    if (ensure_db(in, &e) < 0 || gv_db_begin(in->db, &e) < 0) {
+    if (ensure_db(in, &e) < 0) {
         gv_err_set(err, "the database is unavailable: %s", e.msg);
+        return -1;
+    }
+    /* Judging periods again is processing: under the intake lease. */
+    if (gv_lease_wait(in->lease, in->db, err) < 0)
+        return -1;
+    if (gv_db_begin(in->db, &e) < 0 || gv_lease_fence(in->lease, in->db, &e) < 0) {
+        gv_err_set(err, "the database is unavailable: %s", e.msg);
+        gv_db_rollback(in->db, &(gv_db_error_t){ 0 });
+        gv_lease_release(in->lease, in->db);
         return -1;
     }
     if (gv_store_site_accounts(in->db, strset_push, &accounts, &e) < 0) {
@@ -661,12 +819,13 @@ int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t 
     rt->adapter->close(actx);
     actx = NULL;
     for (size_t i = 0; i < periods.n; i++)
-        if (rejudge(in, periods.v[i], now, st, err) < 0)
+        if (rejudge(in, &sg, periods.v[i], now, st, err) < 0)
             goto done;
     if (gv_db_commit(in->db, &e) < 0) {
         gv_err_set(err, "commit: %s", e.msg);
         goto done;
     }
+    staged_publish(in, &sg);
     rc = 0;
 done:
     if (actx)
@@ -674,7 +833,9 @@ done:
     if (rc < 0) {
         gv_db_error_t ignored;
         gv_db_rollback(in->db, &ignored);
+        staged_discard(&sg);
     }
+    gv_lease_release(in->lease, in->db);
     free(accounts.v);
     free(periods.v);
     return rc;

@@ -6,13 +6,14 @@
  *    signature is verified, the batch read through once against the schema
  *    and the batch-level rules, its batchId and SHA-256 compared with what
  *    was received before (DUPLICATE / BATCH_CONFLICT), and only then is it
- *    moved into the spool (fsync) and registered.  A refused batch leaves
- *    nothing behind.
+ *    moved into the spool (fsync) and registered: its row and its bytes
+ *    in the database in one transaction (files.h), so that any node can
+ *    process it.  A refused batch leaves nothing behind.
  *
  *  process: each registered batch is read again, every voucher judged
  *    (R0-R8), the period judged anew across all its parts (R7), and the
  *    outcomes, the trail and a signed VoucherBatchResult in the outbox are
- *    committed in one transaction.
+ *    committed in one transaction, under the "intake" lease.
  */
 #ifndef GV_INTAKE_H
 #define GV_INTAKE_H
@@ -66,11 +67,14 @@ int gv_intake_receive(gv_intake_t *in, const char *path, gv_batch_form_t form,
 int gv_intake_receive_file(gv_intake_t *in, const char *path, const char *channel, time_t now,
                            gv_receipt_t *rc);
 
-/* Processes every received batch not yet processed, oldest first.
- * *done counts them.  Holds the spool lock meanwhile, so two processes
- * never judge one period at once.  0, or -1 with err (what was processed
- * before the failure stays processed; the failed batch stays pending). */
-int gv_intake_process(gv_intake_t *in, time_t now, long *done, gv_err_t *err);
+/* Processes every received batch not yet processed, oldest first, by
+ * whichever node received it.  *done counts them.  Holds the "intake"
+ * lease meanwhile (lease.h), so no two processes, on this node or
+ * another, judge at once; with wait it waits for the lease, without it
+ * returns 1 at once when another holds it (err names the holder).  0, or
+ * -1 with err (what was processed before the failure stays processed; the
+ * failed batch stays pending). */
+int gv_intake_process(gv_intake_t *in, time_t now, int wait, long *done, gv_err_t *err);
 
 typedef struct gv_rekey_stats {
     long looked_up;             /* accounts asked of the site */

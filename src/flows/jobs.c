@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "fsutil.h"
 #include "intake.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -195,6 +196,9 @@ static void *jobs_main(void *arg)
     gv_runtime_t *rt = NULL;
     gv_intake_t *in = NULL;
     gv_wallet_client_t *client = NULL;
+    /* Kept from one round to the next: a holder on another node that
+     * stops renewing is noticed by watching it (lease.h). */
+    gv_lease_t *pull_lease = NULL, *outbox_lease = NULL, *inbox_lease = NULL;
     time_t next_process = 0, next_outbox = 0, next_inbox = 0, next_pull = 0, next_status = 0;
     int said_why = 0;
 
@@ -210,10 +214,14 @@ static void *jobs_main(void *arg)
         }
         if (rt != j->rt) {
             /* A new configuration: everything built on the old one goes. */
+            gv_lease_free(pull_lease, NULL);
+            gv_lease_free(outbox_lease, NULL);
+            gv_lease_free(inbox_lease, NULL);
             gv_intake_free(in);
             gv_wallet_client_free(client);
             in = NULL;
             client = NULL;
+            pull_lease = outbox_lease = inbox_lease = NULL;
             gv_runtime_release(rt);
             rt = gv_runtime_acquire(j->rt);
             next_process = next_outbox = next_inbox = next_pull = next_status = 0;
@@ -230,6 +238,15 @@ static void *jobs_main(void *arg)
                 if (!said_why)
                     gv_log(GV_LOG_WARNING, "voucher lists are not taken in: %s", err.msg);
                 said_why = 1;
+            } else if (!(pull_lease = gv_lease_new("pull", rt->conf)) ||
+                       !(outbox_lease = gv_lease_new("outbox", rt->conf)) ||
+                       !(inbox_lease = gv_lease_new("inbox", rt->conf))) {
+                gv_log(GV_LOG_ERROR, "out of memory");
+                gv_lease_free(pull_lease, NULL);
+                gv_lease_free(outbox_lease, NULL);
+                gv_intake_free(in);
+                in = NULL;
+                pull_lease = outbox_lease = NULL;
             } else {
                 client = client_for(rt->conf);
             }
@@ -239,8 +256,13 @@ static void *jobs_main(void *arg)
         if (in) {
             const gv_conf_t *conf = rt->conf;
             gv_err_t err;
-            if (conf->inbox_dir && time(NULL) >= next_inbox) {
+            /* An inbox may be one folder the nodes share: one looks at a
+             * time, so a file is never taken in and set aside by two. */
+            if (conf->inbox_dir && time(NULL) >= next_inbox &&
+                gv_db_ensure(gv_intake_db(in), gv_monotonic_ms(), &(gv_db_error_t){ 0 }) == 0 &&
+                gv_lease_take(inbox_lease, gv_intake_db(in), &err) == 1) {
                 scan_inbox(in, conf);
+                gv_lease_release(inbox_lease, gv_intake_db(in));
                 next_inbox = time(NULL) + conf->inbox_interval;
                 kicked = 1;
             }
@@ -251,10 +273,14 @@ static void *jobs_main(void *arg)
                 for (int i = 0; i < n; i++) {
                     char period[8];
                     gv_pull_stats_t ps;
+                    int r;
                     snprintf(period, sizeof period, "%04d-%02d", due[i].year, due[i].month);
-                    if (gv_pull_period(in, client, conf->provider_bin, period, gv_clock_now(), &ps,
-                                       &err) < 0)
+                    /* Another node pulling does it for both. */
+                    if ((r = gv_pull_period(in, client, pull_lease, 0, conf->provider_bin, period,
+                                            gv_clock_now(), &ps, &err)) < 0)
                         gv_log(GV_LOG_WARNING, "pull %s: %s", period, err.msg);
+                    else if (r == 1)
+                        gv_log(GV_LOG_DEBUG, "pull %s: %s", period, err.msg);
                     else if (ps.fetched)
                         gv_log(GV_LOG_INFO, "pull %s: %ld new batch%s", period, ps.fetched,
                                ps.fetched == 1 ? "" : "es");
@@ -264,17 +290,20 @@ static void *jobs_main(void *arg)
             }
             if (kicked || time(NULL) >= next_process) {
                 long done = 0;
-                if (gv_intake_process(in, gv_clock_now(), &done, &err) < 0)
+                int r = gv_intake_process(in, gv_clock_now(), 0, &done, &err);
+                if (r < 0)
                     gv_log(GV_LOG_ERROR, "processing voucher lists: %s", err.msg);
-                next_process = time(NULL) + 60;
+                /* Another node is processing: it takes what is pending
+                 * when it lists again, or this node does shortly. */
+                next_process = time(NULL) + (r == 1 ? 2 : 60);
                 if (done)
                     next_outbox = next_status = 0;
             }
             if (client && time(NULL) >= next_outbox) {
                 gv_outbox_stats_t st;
                 if (gv_db_ensure(gv_intake_db(in), gv_monotonic_ms(), &(gv_db_error_t){ 0 }) == 0 &&
-                    gv_outbox_deliver(gv_intake_db(in), client, gv_intake_spool(in),
-                                      conf->retry_min, conf->retry_max, gv_clock_now(), &st,
+                    gv_outbox_deliver(gv_intake_db(in), client, gv_intake_spool(in), outbox_lease,
+                                      0, conf->retry_min, conf->retry_max, gv_clock_now(), &st,
                                       &err) < 0)
                     gv_log(GV_LOG_WARNING, "outbox: %s", err.msg);
                 next_outbox = time(NULL) + conf->outbox_interval;
@@ -293,6 +322,9 @@ static void *jobs_main(void *arg)
             pthread_cond_timedwait(&j->cond, &j->lock, &until);
         pthread_mutex_unlock(&j->lock);
     }
+    gv_lease_free(pull_lease, NULL);
+    gv_lease_free(outbox_lease, NULL);
+    gv_lease_free(inbox_lease, NULL);
     gv_intake_free(in);
     gv_wallet_client_free(client);
     gv_runtime_release(rt);

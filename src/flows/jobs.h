@@ -3,8 +3,11 @@
  * Processing the batches received (woken at once by a push, and every
  * minute anyway, so nothing waits on a lost wake-up), delivering the
  * outbox, taking in files dropped in the inbox, and pulling a period's
- * lists while they are due.  One thread, one database connection: the
- * spool lock serialises it with the command line.
+ * lists while they are due.  One thread, one database connection.
+ * Processing, pulling, delivery and the inbox each hold their lease while
+ * they run (lease.h), so that the command line and the daemons of other
+ * nodes on the same database never do them at once; when another holds
+ * one, this round leaves it (processing is tried again within seconds).
  */
 #ifndef GV_JOBS_H
 #define GV_JOBS_H

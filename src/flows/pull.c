@@ -107,14 +107,14 @@ out:
     return rc;
 }
 
-int gv_pull_period(gv_intake_t *in, gv_wallet_client_t *client, const char *bin,
-                   const char *period, time_t now, gv_pull_stats_t *ps, gv_err_t *err)
+static int pull_period(gv_intake_t *in, gv_wallet_client_t *client, gv_lease_t *lease,
+                       const char *bin, const char *period, time_t now, gv_pull_stats_t *ps,
+                       gv_err_t *err)
 {
     struct index_state st = { bin, period, NULL, 0, 0 };
     gv_db_error_t dbe;
     int rc = 0;
 
-    memset(ps, 0, sizeof *ps);
     if (fetch_index(in, client, &st, err) < 0)
         return -1;
     ps->listed = (long)st.n;
@@ -133,6 +133,10 @@ int gv_pull_period(gv_intake_t *in, gv_wallet_client_t *client, const char *bin,
         gv_err_t why;
         int found = gv_store_batch_get(gv_intake_db(in), b->batch_id, &have, &dbe);
 
+        if (!found && gv_lease_keep(lease, gv_intake_db(in), err) <= 0) {
+            rc = -1;
+            break;
+        }
         if (found < 0) {
             gv_err_set(err, "the database is unavailable: %s", dbe.msg);
             rc = -1;
@@ -187,5 +191,25 @@ int gv_pull_period(gv_intake_t *in, gv_wallet_client_t *client, const char *bin,
         }
     }
     free(st.items);
+    return rc;
+}
+
+int gv_pull_period(gv_intake_t *in, gv_wallet_client_t *client, gv_lease_t *lease, int wait,
+                   const char *bin, const char *period, time_t now, gv_pull_stats_t *ps,
+                   gv_err_t *err)
+{
+    gv_db_t *db = gv_intake_db(in);
+    gv_db_error_t dbe;
+    int rc;
+
+    memset(ps, 0, sizeof *ps);
+    if (gv_db_ensure(db, gv_monotonic_ms(), &dbe) < 0) {
+        gv_err_set(err, "the database is unavailable: %s", dbe.msg);
+        return -1;
+    }
+    if ((rc = wait ? gv_lease_wait(lease, db, err) : gv_lease_take(lease, db, err)) <= 0)
+        return rc == 0 ? 1 : -1;
+    rc = pull_period(in, client, lease, bin, period, now, ps, err);
+    gv_lease_release(lease, db);
     return rc;
 }

@@ -12,15 +12,19 @@
 
 #include "err.h"
 #include "intake.h"
+#include "lease.h"
 #include "walletclient.h"
 
 typedef struct gv_pull_stats {
     long listed, fetched, held, conflicts, refused;
 } gv_pull_stats_t;
 
-/* 0 when every listed batch is now held; -1 with err otherwise (what was
- * fetched stays fetched). */
-int gv_pull_period(gv_intake_t *in, gv_wallet_client_t *client, const char *bin,
-                   const char *period, time_t now, gv_pull_stats_t *st, gv_err_t *err);
+/* Under the "pull" lease (lease.h; with wait it waits for it, without it
+ * returns 1 at once when another node pulls, err naming it).  0 when
+ * every listed batch is now held; -1 with err otherwise (what was fetched
+ * stays fetched). */
+int gv_pull_period(gv_intake_t *in, gv_wallet_client_t *client, gv_lease_t *lease, int wait,
+                   const char *bin, const char *period, time_t now, gv_pull_stats_t *st,
+                   gv_err_t *err);
 
 #endif

@@ -138,13 +138,42 @@ static const char *const migration_3[] = {
     NULL,
 };
 
+/* Two nodes on one database (leases.h, files.h): who does the work one
+ * node at a time may do, and the bytes of the spool's files, so that a
+ * batch received by one node and a message written by one can be
+ * processed and sent by the other. */
+static const char *const migration_5[] = {
+    "CREATE TABLE IF NOT EXISTS gv_lease ("
+    " name VARCHAR(32) NOT NULL PRIMARY KEY,"
+    " holder VARCHAR(64) NOT NULL,"
+    " process VARCHAR(96) NOT NULL,"
+    " token VARCHAR(32) NOT NULL,"
+    " beat BIGINT NOT NULL,"
+    " ttl_s BIGINT NOT NULL,"
+    " taken_at BIGINT NOT NULL,"
+    " renewed_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gv_file ("
+    " name VARCHAR(120) NOT NULL PRIMARY KEY,"
+    " size_bytes BIGINT NOT NULL,"
+    " parts BIGINT NOT NULL,"
+    " sha256 CHAR(64) NOT NULL,"
+    " created_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gv_file_part ("
+    " name VARCHAR(120) NOT NULL,"
+    " seq BIGINT NOT NULL,"
+    " part_b64 VARCHAR(512) NOT NULL,"
+    " PRIMARY KEY (name, seq))",
+    NULL,
+};
+
+
 /* The region billing read for each account (R9), kept so the
  * reconciliation can total by region as the budget programme does (its
  * column is added by added_columns below). */
 static const char *const migration_4[] = { NULL };
 
 static const char *const *const migrations[] = { NULL, migration_1, migration_2, migration_3,
-                                                 migration_4 };
+                                                 migration_4, migration_5 };
 /* Columns a version adds to an existing table.  MariaDB commits an ALTER
  * at once and SQLite knows no ADD COLUMN IF NOT EXISTS, so each is looked
  * for first (outside the transaction: a failed probe would abort a
@@ -415,6 +444,7 @@ struct gv_store_proc {
     gv_db_t *db;
     gv_batch_head_t head;
     char cause[33];             /* what made the period be judged again */
+    int rejudging;              /* a cause of its own: the batch was processed before */
     gv_db_stmt_t *ins;
     char (*batches)[GV_BATCH_ID_LEN + 1];
     size_t nbatches, capbatches, last_batch;
@@ -451,6 +481,7 @@ gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_
 void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause)
 {
     snprintf(p->cause, sizeof p->cause, "%s", cause);
+    p->rejudging = 1;
 }
 
 void gv_store_proc_free(gv_store_proc_t *p)
@@ -849,6 +880,7 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
                          gv_db_error_t *e)
 {
     gv_db_stmt_t *st;
+    int64_t marked = 0;
     int rc;
 
     memset(stats, 0, sizeof *stats);
@@ -856,17 +888,27 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
     if (pass_by_voucher(p, &stats->occurrences, e) < 0 || apply_flags(p, e) < 0 ||
         pass_by_account(p, e) < 0 || apply_outcomes(p, now, stats, e) < 0)
         return -1;
+    /* Once: a batch another process marked meanwhile is not processed
+     * again, whatever the leases said (the caller rolls back). */
     st = gv_db_prepare(p->db,
-                       "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
-                       " WHERE batch_id = ?",
+                       p->rejudging ? "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
+                                      " WHERE batch_id = ?"
+                                    : "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
+                                      " WHERE batch_id = ? AND state = 'RECEIVED'",
                        e);
     if (!st)
         return -1;
     rc = gv_db_bind_int64(st, 1, now, e) < 0 || gv_db_bind_text(st, 2, p->head.batch_id, e) < 0 ||
-                 gv_db_execute(st, e) < 0
+                 gv_db_execute(st, e) < 0 || gv_db_row_count(st, &marked, e) < 0
              ? -1
              : 0;
     gv_db_stmt_free(st);
+    if (rc == 0 && marked != 1 && !p->rejudging) {
+        e->action = GV_DB_PERMANENT;
+        snprintf(e->msg, sizeof e->msg, "batch %s was processed meanwhile by another process",
+                 p->head.batch_id);
+        rc = -1;
+    }
     return rc;
 }
 

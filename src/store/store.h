@@ -21,9 +21,12 @@
 #include "db.h"
 #include "judge.h"
 
-#define GV_SCHEMA_VERSION 4
+#define GV_SCHEMA_VERSION 5
 /* From this version on, accounts are the site's own key. */
 #define GV_SCHEMA_SITE_KEYS 3
+/* From this version on, leases coordinate the nodes and the spool's
+ * files are in the database (leases.h, files.h). */
+#define GV_SCHEMA_SHARED 5
 
 /* Brings the tables to GV_SCHEMA_VERSION; *from / *to say what it did. */
 int gv_store_migrate(gv_db_t *db, time_t now, int *from, int *to, gv_db_error_t *e);
@@ -67,7 +70,8 @@ gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head,
                                    gv_db_error_t *e);
 void gv_store_proc_free(gv_store_proc_t *p);
 /* What the trail names as the cause of changes (default: the batch being
- * processed), at most 32 bytes. */
+ * processed), at most 32 bytes: the period is judged again as of that
+ * batch, processed before (db migrate). */
 void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause);
 
 typedef struct gv_occurrence_in {
@@ -89,7 +93,9 @@ typedef struct gv_recompute_stats {
 
 /* Judges every occurrence of the batch's period again (R7 over all parts
  * received so far), writes the outcomes that differ, a trail row for each
- * that had one before, and marks the batch PROCESSED. */
+ * that had one before, and marks the batch PROCESSED; a batch already
+ * PROCESSED (by another process) fails with GV_DB_PERMANENT, unless a
+ * cause was set. */
 int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *stats,
                          gv_db_error_t *e);
 void gv_recompute_stats_free(gv_recompute_stats_t *s);

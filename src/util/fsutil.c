@@ -88,6 +88,11 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+int gv_write_all(int fd, const void *data, size_t len)
+{
+    return write_all(fd, data, len);
+}
+
 int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err_t *err)
 {
     char tmp[PATH_MAX + 16];

@@ -16,6 +16,9 @@
 /* mkdir -p, mode 0750. */
 int gv_mkdirs(const char *path, gv_err_t *err);
 int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err_t *err);
+/* Writes all len bytes to fd (again after EINTR and short writes); -1
+ * with errno set. */
+int gv_write_all(int fd, const void *data, size_t len);
 /* Renames src to dst (same file system) after fsync'ing src; then
  * fsyncs dst's directory. */
 int gv_move_durably(const char *src, const char *dst, gv_err_t *err);
