@@ -17,7 +17,7 @@
 # same as the single node's (ids, instants and bill numbers aside); exactly
 # one bill per billed voucher; every result and report the wallet received
 # exactly once, with the bytes queued.  Last, an upgrade: a batch that only
-# node-a's spool holds (a database at schema version 3) is stored in the
+# node-a's spool holds (a database at schema version 4) is stored in the
 # database by `db migrate` and processed by node-b.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -94,7 +94,10 @@ program = $top_srcdir/contrib/program.ini
 chunk = $CHUNK
 [cluster]
 node = $1
-lease_ttl = $TTL"
+lease_ttl = $TTL
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
     eval "url_${1//-/_}=\$GVT_URL ops_${1//-/_}=\$GVT_OPS_PORT"
 }
 node_conf node-a
@@ -348,7 +351,7 @@ sed 's/^/   /' "$dir/check.out"
 grep -q ' 0 billed vouchers' "$dir/check.out" && fail "nothing was billed: the test data gives no bills"
 
 # ---- an upgrade: what one node's spool alone held goes into the database ----------
-echo "== upgrading from schema version 3: a batch only node-a's spool holds, processed by node-b"
+echo "== upgrading from schema version 4: a batch only node-a's spool holds, processed by node-b"
 stop_node "$pid_a" || fail "node-a did not stop cleanly"; pid_a=
 stop_node "$pid_b" || fail "node-b did not stop cleanly"; pid_b=
 $SIM gen --bin $BIN --period 2025-09 --accounts "$dir/found.csv" --count 5 --parts 1 \
@@ -356,14 +359,14 @@ $SIM gen --bin $BIN --period 2025-09 --accounts "$dir/found.csv" --count 5 --par
     --sign-cert "$C/wallet-signer.pem" --sign-key "$C/wallet-signer.key" > /dev/null
 "$GV" -c "$dir/node-a/gv.conf" ingest --no-process "$dir/late"/GVB-*.xml > "$dir/late.out" 2>&1 ||
     fail "ingest of the late batch: $(cat "$dir/late.out")"
-# As a version-3 database: no leases, no bytes.
+# As a version-4 database: no leases, no bytes.
 q "DROP TABLE gv_file_part" > /dev/null
 q "DROP TABLE gv_file" > /dev/null
 q "DROP TABLE gv_lease" > /dev/null
-q "DELETE FROM gv_schema WHERE version = 4" > /dev/null
+q "DELETE FROM gv_schema WHERE version = 5" > /dev/null
 "$GV" -c "$dir/node-a/gv.conf" db migrate > "$dir/migrate.out" 2>&1 || fail "db migrate: $(cat "$dir/migrate.out")"
-grep -q 'from version 3 to 4' "$dir/migrate.out" && grep -q '^2 file(s) of batches' "$dir/migrate.out" &&
-    echo "ok   db migrate to version 4 stored the batch node-a alone held: $(tail -1 "$dir/migrate.out")" ||
+grep -q 'from version 4 to 5' "$dir/migrate.out" && grep -q '^2 file(s) of batches' "$dir/migrate.out" &&
+    echo "ok   db migrate to version 5 stored the batch node-a alone held: $(tail -1 "$dir/migrate.out")" ||
     fail "db migrate: $(cat "$dir/migrate.out")"
 "$GV" -c "$dir/node-b/gv.conf" process > "$dir/late-process.out" 2>&1 ||
     fail "process on node-b: $(cat "$dir/late-process.out")"
