@@ -33,6 +33,7 @@ struct gv_db {
     gv_db_text_t text;         /* how text crosses the driver manager, found at connect */
     int64_t next_attempt_ms;   /* back-off: no connection attempt before this */
     long backoff_ms;           /* current back-off step, 0 after a success */
+    char dropped[400];         /* why this side dropped the connection, "" */
 };
 
 struct param {
@@ -49,6 +50,7 @@ struct param {
 struct gv_db_stmt {
     gv_db_t *db;
     SQLHSTMT h;
+    int cursor_open;       /* a close of the cursor failed: closed before the next execute */
     struct param *blocks[MAX_PARAMS / PARAM_BLOCK];
 };
 
@@ -569,11 +571,11 @@ int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
     if (!ok(ODBC(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &db->env))) ||
         !ok(ODBC(SQLSetEnvAttr(db->env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0))) ||
         !ok(ODBC(SQLAllocHandle(SQL_HANDLE_DBC, db->env, &db->dbc)))) {
-        if (e) {
+        /* The environment's diagnostics say why (it has none when it could
+         * not be allocated itself). */
+        collect(SQL_HANDLE_ENV, db->env, "cannot allocate ODBC handles", e);
+        if (e)
             e->action = GV_DB_PERMANENT;
-            snprintf(e->sqlstate, sizeof e->sqlstate, "HY001");
-            snprintf(e->msg, sizeof e->msg, "cannot allocate ODBC handles");
-        }
         release_handles(db);
         schedule_retry(db, now_ms);
         return -1;
@@ -603,10 +605,25 @@ int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
     }
     db->backoff_ms = 0;
     db->next_attempt_ms = 0;
+    db->dropped[0] = '\0';
     return 0;
 }
 
 /* ---- statements ------------------------------------------------------- */
+
+/* A statement or transaction on a connection this side dropped (or never
+ * made): reconnect, and say why it went. */
+static void not_connected(const gv_db_t *db, const char *what, gv_db_error_t *e)
+{
+    if (!e)
+        return;
+    e->action = GV_DB_RECONNECT;
+    snprintf(e->sqlstate, sizeof e->sqlstate, "08003");
+    e->native = 0;
+    snprintf(e->msg, sizeof e->msg, "%s: not connected%s%.*s", what,
+             db->dropped[0] ? "; dropped after " : "", (int)sizeof db->dropped, db->dropped);
+}
+
 
 gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
 {
@@ -616,10 +633,7 @@ gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
     SQLRETURN rc;
 
     if (!db->connected) {
-        if (e) {
-            e->action = GV_DB_RECONNECT;
-            snprintf(e->msg, sizeof e->msg, "not connected");
-        }
+        not_connected(db, "prepare", e);
         return NULL;
     }
     if (!gv_utf8_valid(sql, len, &bad)) {
@@ -796,7 +810,18 @@ int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
 
 int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e)
 {
-    SQLRETURN rc = ODBC(SQLExecute(st->h));
+    SQLRETURN rc;
+
+    /* A kept statement whose cursor stayed open would refuse every
+     * execute after (24000, invalid cursor state). */
+    if (st->cursor_open) {
+        if (!ok(ODBC(SQLFreeStmt(st->h, SQL_CLOSE)))) {
+            collect_db(st->db, SQL_HANDLE_STMT, st->h, "close the cursor", e);
+            return -1;
+        }
+        st->cursor_open = 0;
+    }
+    rc = ODBC(SQLExecute(st->h));
 
     if (!ok(rc) && rc != SQL_NO_DATA) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "execute", e);
@@ -933,7 +958,11 @@ int gv_db_exec(gv_db_t *db, const char *sql, gv_db_error_t *e)
 
 int gv_db_close_cursor(gv_db_stmt_t *st)
 {
-    return ok(ODBC(SQLFreeStmt(st->h, SQL_CLOSE))) ? 0 : -1;
+    if (!ok(ODBC(SQLFreeStmt(st->h, SQL_CLOSE)))) {
+        st->cursor_open = 1;
+        return -1;
+    }
+    return 0;
 }
 
 int gv_db_num_params(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
@@ -998,6 +1027,10 @@ int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int
 
 int gv_db_begin(gv_db_t *db, gv_db_error_t *e)
 {
+    if (!db->connected) {
+        not_connected(db, "begin", e);
+        return -1;
+    }
     if (!ok(ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF,
                                    0)))) {
         collect_db(db, SQL_HANDLE_DBC, db->dbc, "begin", e);
@@ -1006,23 +1039,49 @@ int gv_db_begin(gv_db_t *db, gv_db_error_t *e)
     return 0;
 }
 
+/* Drops a connection whose transaction state is unknown: the server rolls
+ * back what the session left open, and the next gv_db_ensure connects
+ * anew.  A ROLLBACK first, so the driver lets go of the connection. */
+static void drop_unsure(gv_db_t *db, const gv_db_error_t *why)
+{
+    if (db->connected)
+        (void)ODBC(SQLEndTran(SQL_HANDLE_DBC, db->dbc, SQL_ROLLBACK));
+    release_handles(db);
+    snprintf(db->dropped, sizeof db->dropped, "%.*s", (int)sizeof db->dropped - 1, why->msg);
+}
+
 static int end_tx(gv_db_t *db, SQLSMALLINT how, gv_db_error_t *e)
 {
-    int rc = 0;
-
     if (!ok(ODBC(SQLEndTran(SQL_HANDLE_DBC, db->dbc, how)))) {
         collect_db(db, SQL_HANDLE_DBC, db->dbc, how == SQL_COMMIT ? "commit" : "rollback", e);
-        rc = -1;
+        /* After a failed COMMIT the transaction stays for the caller's
+         * ROLLBACK: switching autocommit back on here would commit it (ODBC
+         * commits an open transaction on that switch), so a COMMIT reported
+         * failed would have taken effect.  After a failed ROLLBACK nobody
+         * knows what is open: the connection goes. */
+        if (how != SQL_COMMIT && e)
+            drop_unsure(db, e);
+        return -1;
     }
-    (void)ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON,
-                                 0));
-    return rc;
+    /* Still in manual-commit mode, later statements would wait for a
+     * COMMIT that never comes, and vanish with the connection: it goes. */
+    if (!ok(ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON,
+                                   0)))) {
+        gv_db_error_t why;
+        collect_db(db, SQL_HANDLE_DBC, db->dbc, "autocommit after the transaction", &why);
+        drop_unsure(db, &why);
+    }
+    return 0;
 }
 
 int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
 {
     SQLUINTEGER dead = SQL_CD_FALSE;
 
+    if (!db->connected) {
+        not_connected(db, "commit (nothing committed)", e);
+        return -1;
+    }
     /* A driver that has already seen the connection go (psqlODBC notices
      * it in calls whose failure nobody reads, e.g. SQLFreeHandle) has
      * nothing left to commit and reports the COMMIT as a success: the
@@ -1030,7 +1089,7 @@ int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
     if (ok(ODBC(SQLGetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL))) &&
         dead == SQL_CD_TRUE) {
         (void)ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON,
-                                 0));
+                                     0));
         if (e) {
             e->action = GV_DB_RECONNECT;
             e->native = 0;
@@ -1045,6 +1104,8 @@ int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
 
 int gv_db_rollback(gv_db_t *db, gv_db_error_t *e)
 {
+    if (!db->connected)
+        return 0;               /* dropped: the server rolled it back */
     return end_tx(db, SQL_ROLLBACK, e);
 }
 

@@ -116,6 +116,8 @@ int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e);
 int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
                    gv_db_error_t *e);
 int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_error_t *e);
+/* Closes the statement's cursor for its next execute; when that fails the
+ * next gv_db_execute closes it first (and fails if it still cannot). */
 int gv_db_close_cursor(gv_db_stmt_t *st);
 /* Rows the last INSERT/UPDATE/DELETE touched. */
 int gv_db_row_count(gv_db_stmt_t *st, int64_t *n, gv_db_error_t *e);
