@@ -127,7 +127,7 @@ static int write_report(run_t *r, const char *path, char sha256[65], gv_err_t *e
         return -1;
     if ((rc = gv_store_bills_each_unreported(r->own, report_row, x, e)) < 0) {
         if (rc == -2)
-            gv_err_set(err, "%s: cannot write the report", path);
+            gv_err_set(err, "%s: cannot write the report: %s", path, gv_xml_why(x));
         gv_xml_abandon(x);
         return -1;
     }

@@ -19,6 +19,7 @@ struct gv_xml_out {
     xmlBufferPtr mem;               /* memory documents */
     int fd;                         /* file documents (-1: none) */
     int write_errno;                /* of the write that failed, 0 */
+    int out_of_memory;              /* a value could not be made XML */
     char path[PATH_MAX], tmp[PATH_MAX + 8];
     int depth;
     gv_buf_t clean;                 /* a value as XML can carry it */
@@ -29,8 +30,10 @@ struct gv_xml_out {
 static const xmlChar *carried(gv_xml_out_t *x, const char *value)
 {
     gv_buf_reset(&x->clean);
-    if (gv_buf_xml_chars(&x->clean, value ? value : "") < 0)
+    if (gv_buf_xml_chars(&x->clean, value ? value : "") < 0) {
+        x->out_of_memory = errno == ENOMEM;
         return NULL;
+    }
     return BAD_CAST(x->clean.data ? x->clean.data : "");
 }
 
@@ -154,6 +157,13 @@ int gv_xml_end(gv_xml_out_t *x)
     return xmlTextWriterEndElement(x->w) < 0 ? -1 : 0;
 }
 
+const char *gv_xml_why(const gv_xml_out_t *x)
+{
+    if (x->write_errno)
+        return strerror(x->write_errno);
+    return x->out_of_memory ? "out of memory" : "the XML writer failed";
+}
+
 void gv_xml_abandon(gv_xml_out_t *x)
 {
     if (!x)
@@ -175,11 +185,8 @@ int gv_xml_commit(gv_xml_out_t *x, char sha256[65], gv_buf_t *out, gv_err_t *err
     int rc = 0, saved;
 
     if (xmlTextWriterEndDocument(x->w) < 0 || xmlTextWriterFlush(x->w) < 0 || x->write_errno) {
-        if (x->write_errno)
-            gv_err_set(err, "%s: %s", x->tmp, strerror(x->write_errno));
-        else
-            gv_err_set(err, "%s: cannot finish the XML document",
-                       x->fd >= 0 ? x->tmp : "memory");
+        gv_err_set(err, "%s: cannot finish the XML document: %s",
+                   x->fd >= 0 ? x->tmp : "memory", gv_xml_why(x));
         gv_xml_abandon(x);
         return -1;
     }
@@ -204,7 +211,10 @@ int gv_xml_commit(gv_xml_out_t *x, char sha256[65], gv_buf_t *out, gv_err_t *err
         gv_err_set(err, "%s: %s", x->tmp, strerror(saved));
     if (rc < 0 || (sha256 && gv_sha256_file(x->tmp, sha256, err) < 0) ||
         gv_move_durably(x->tmp, x->path, err) < 0) {
+        /* Whole or absent: renamed but not made durable is absent too, or
+         * the caller, told it failed, would leave it behind. */
         unlink(x->tmp);
+        unlink(x->path);
         rc = -1;
     }
     gv_buf_free(&x->clean);

@@ -117,7 +117,11 @@ int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err
         unlink(tmp);
         return -1;
     }
-    return gv_fsync_parent(path, err);
+    if (gv_fsync_parent(path, err) < 0) {
+        unlink(path);           /* not durable: absent, as the caller hears it failed */
+        return -1;
+    }
+    return 0;
 }
 
 int gv_move_durably(const char *src, const char *dst, gv_err_t *err)

@@ -19,6 +19,7 @@ int gv_write_all(int fd, const void *data, size_t len);
 int gv_fsync_fd(int fd);
 /* mkdir -p, mode 0750. */
 int gv_mkdirs(const char *path, gv_err_t *err);
+/* Whole at path, or (-1) nothing there. */
 int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err_t *err);
 /* Renames src to dst (same file system) after fsync'ing src; then
  * fsyncs dst's directory. */
