@@ -55,9 +55,12 @@ struct gv_db_stmt {
 };
 
 /* Every driver call whose failure the program sees goes through ODBC():
- * in a fault-injection build the chosen one is not made and fails
+ * in a fault-injection build the chosen one fails, not made or made first
  * (inject.h); elsewhere it is the call itself. */
-#define ODBC(call) (gv_inject(GV_INJECT_ODBC, #call) ? SQL_ERROR : (call))
+#define ODBC(call) \
+    (gv_inject(GV_INJECT_ODBC, #call) ? (gv_inject_odbc_after() ? (void)(call) : (void)0, \
+                                         SQL_ERROR)                                    \
+                                      : (call))
 
 /* ---- the SQLSTATE table --------------------------------------------- */
 

@@ -24,6 +24,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int armed_kind = -1;             /* none */
 static long armed_k;
 static char armed_state[6] = "HY000";
+static int armed_after;                 /* odbc: the call is made, then fails */
 static atomic_long calls[KINDS];
 static atomic_int fired;
 static _Thread_local const char *odbc_pending;
@@ -53,15 +54,20 @@ static void parse(void)
     }
     errno = 0;
     armed_k = kind < 0 ? 0 : strtol(spec, &end, 10);
-    if (kind < 0 || errno || armed_k < 1 || end == spec ||
-        (*end && (*end != ':' || kind != GV_INJECT_ODBC || strlen(end + 1) != 5))) {
+    /* odbc:K:SQLSTATE, odbc:K:SQLSTATE:after */
+    if (*end == ':' && kind == GV_INJECT_ODBC && strlen(end + 1) >= 5 &&
+        (!end[6] || !strcmp(end + 6, ":after"))) {
+        memcpy(armed_state, end + 1, 5);
+        armed_after = end[6] != '\0';
+        end += strlen(end);
+    }
+    if (kind < 0 || errno || armed_k < 1 || end == spec || *end) {
         fprintf(stderr, "gasvoucher: GV_FAULT=%s: expected KIND:K with KIND odbc, alloc or "
-                        "write and K from 1 (odbc:K:SQLSTATE for another SQLSTATE)\n",
+                        "write and K from 1 (odbc:K:SQLSTATE[:after] for another SQLSTATE, "
+                        "after the call is made)\n",
                 getenv("GV_FAULT"));
         exit(2);
     }
-    if (*end)
-        memcpy(armed_state, end + 1, 6);
     armed_kind = kind;
     atexit(report_unreached);
 }
@@ -83,8 +89,9 @@ int gv_inject(gv_inject_kind_t kind, const char *what)
         /* what is the call as written: name the function only. */
         const char *paren = strchr(what, '(');
         fprintf(stderr, "gasvoucher: injected fault: odbc call %ld of the process: %.*s "
-                        "(SQLSTATE %s)\n",
-                n, paren ? (int)(paren - what) : (int)strlen(what), what, armed_state);
+                        "(SQLSTATE %s%s)\n",
+                n, paren ? (int)(paren - what) : (int)strlen(what), what, armed_state,
+                armed_after ? ", after the call was made" : "");
         odbc_pending = armed_state;
     } else {
         fprintf(stderr, "gasvoucher: injected fault: %s call %ld of the process: %s\n",
@@ -107,6 +114,11 @@ int gv_inject_file(const char *op, int fd)
     file[n] = '\0';
     snprintf(what, sizeof what, "%s of %s", op, n ? file : link);
     return gv_inject(GV_INJECT_WRITE, what);
+}
+
+int gv_inject_odbc_after(void)
+{
+    return armed_after;
 }
 
 const char *gv_inject_odbc_state(void)

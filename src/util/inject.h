@@ -3,7 +3,7 @@
  * A build configured with --enable-fault-injection (never a production
  * one) reads the environment variable
  *
- *     GV_FAULT=KIND:K[:SQLSTATE]
+ *     GV_FAULT=KIND:K[:SQLSTATE[:after]]
  *
  * and makes the K-th call of that kind in the process fail, once, the way
  * the real failure would:
@@ -11,7 +11,9 @@
  *   odbc   a call into the ODBC driver manager (src/odbc/db.c, the only
  *          ODBC layer) whose failure the program sees: it is not made and
  *          returns SQL_ERROR, its diagnostic SQLSTATE (default HY000,
- *          permanent; 40001 a deadlock, 08S01 a lost connection).  Not
+ *          permanent; 40001 a deadlock, 08S01 a lost connection); with
+ *          :after it is made first, as when the answer is lost on its way
+ *          back (a COMMIT carried out, the connection gone).  Not
  *          counted: SQLGetDiagRec (reading a failure) and the releases
  *          SQLFreeHandle and SQLDisconnect (nothing to do when they fail);
  *   alloc  an allocation by gasvoucher's own code (malloc, calloc, realloc,
@@ -56,6 +58,8 @@ int gv_inject_file(const char *op, int fd);
  * thread, NULL when that call was made.  The next counted call clears it,
  * as a driver's diagnostics are cleared by the next call on a handle. */
 const char *gv_inject_odbc_state(void);
+/* 1 when the failing call is to be made first (:after). */
+int gv_inject_odbc_after(void);
 
 /* The allocations, each told where it was called from. */
 void *gv_inject_malloc(size_t n, const char *file, int line);
@@ -82,6 +86,7 @@ char *gv_inject_strndup(const char *s, size_t n, const char *file, int line);
 #define gv_inject(kind, what) 0
 #define gv_inject_file(op, fd) 0
 #define gv_inject_odbc_state() ((const char *)NULL)
+#define gv_inject_odbc_after() 0
 
 #endif
 

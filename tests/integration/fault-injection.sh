@@ -5,8 +5,9 @@
 # until the flow completes without reaching k (tests/lib/faultstep.py):
 #   intake    gasvoucher ingest of a list's second part (5 vouchers; R7 is
 #             judged again over both parts) on SQLite;
-#   billing   gasvoucher bill --no-send of the period's 10 vouchers, 3 a
-#             chunk (two connections, a reading thread), with its report;
+#   billing   gasvoucher bill --no-send of the period's vouchers, 3 a chunk
+#             (two connections, a reading thread), with its report; here
+#             also every ODBC call made and then reported timed out;
 #   delivery  gasvoucher outbox send of the results and the redemption
 #             report to contrib/wallet-sim (mutual TLS, signatures checked).
 # After each failure: no crash, no sanitizer report; a non-zero exit with a
@@ -36,7 +37,16 @@ BIN=990340001234
 NOW_IN=$(date -d '+1 min' +%Y-%m-%dT%H:%M:%S%:z)
 NOW_SEND=$(date -d '+2 min' +%Y-%m-%dT%H:%M:%S%:z)
 NOW_BILL=2025-09-30T18:00:00+05:00
+# Knobs for looking again: parallel lanes, the kinds stepped (odbc:SQLSTATE
+# for an ODBC fault with another diagnostic, odbc:SQLSTATE:after for one
+# after the call was made), the flows.  Billing also steps odbc:HYT00:after:
+# every call, the COMMITs above all, carried out and then reported timed
+# out, where exactly once is at stake (odbc:08S01:after, the answer lost
+# with the connection, passes too; billing-lost-commit.sh cuts it for real).
 LANES=${GVT_FAULT_LANES:-2}
+KINDS=${GVT_FAULT_KINDS:-odbc,alloc,write}
+BILLING_KINDS=${GVT_FAULT_KINDS:-odbc,alloc,write,odbc:HYT00:after}
+FLOWS=${GVT_FAULT_FLOWS:-intake billing delivery}
 t_start=$(date +%s)
 
 # ---- the wallet ------------------------------------------------------------
@@ -66,7 +76,7 @@ grep ',FOUND$' "$dir/accounts.csv" | cut -d, -f1 | sort > "$dir/found.csv"
 pick() { grep ",$1,$2," "$dir/expect.csv" | cut -d, -f1 | sort | join - "$dir/found.csv" | head -"$3"; }
 { pick BILLED '' 7; pick PENDING NO_METER_READING 1; pick PENDING NO_TARIFF 1; } > "$dir/chosen.csv"
 [ "$(wc -l < "$dir/chosen.csv")" = 9 ] || fail "the sample site lacks the accounts wanted: $(cat "$dir/chosen.csv")"
-$SIM gen --bin $BIN --period 2025-09 --accounts "$dir/chosen.csv" --count 9 --dup-accounts 0.12 \
+$SIM gen --bin $BIN --period 2025-09 --accounts "$dir/chosen.csv" --count 10 --dup-accounts 0.1 \
     --parts 2 --seed faults --out "$dir/xml" --sign-cert "$C/wallet-signer.pem" \
     --sign-key "$C/wallet-signer.key" > "$dir/gen.out"
 part1=$(sed -n 1p "$dir/gen.out" | cut -d' ' -f1)
@@ -115,10 +125,13 @@ echo "== $(sqlite3 "$dir/delivery/site.db" "SELECT COUNT(*) FROM gv_occurrence")
     sqlite3 "$dir/delivery/site.db" "SELECT COUNT(*) FROM gv_outbox") messages to deliver"
 
 # ---- the three flows, every call failed in turn -------------------------------
-flow() { # NAME [faultstep options] -- COMMAND
-    local name=$1
-    shift
-    if $STEP --name "$name" --work "$dir/work-$name" --lanes "$LANES" "$@" > "$dir/$name.step" 2>&1; then
+flow() { # NAME KINDS [faultstep options] -- COMMAND
+    local name=$1 kinds=$2
+    shift 2
+    case " $FLOWS " in *" $name "*) ;; *) return 0 ;; esac
+    echo "== $name: $title"
+    if $STEP --name "$name" --work "$dir/work-$name" --lanes "$LANES" --kinds "$kinds" "$@" \
+            > "$dir/$name.step" 2>&1; then
         sed 's/^/   /' "$dir/$name.step"
     else
         sed 's/^/   /' "$dir/$name.step" | grep -v '^   FAIL' || true
@@ -127,14 +140,14 @@ flow() { # NAME [faultstep options] -- COMMAND
     fi
 }
 
-echo "== intake: ingest of the second part"
-flow intake --base "$dir/intake" --units states --state "received=$dir/received" \
+title="ingest of the second part"
+flow intake "$KINDS" --base "$dir/intake" --units states --state "received=$dir/received" \
     -- "$GV" -c '{conf}' --now "$NOW_IN" ingest "$part2"
-echo "== billing: bill --no-send, 3 vouchers a chunk, and the report"
-flow billing --base "$dir/billing" --units billing:3 \
+title="bill --no-send, 3 vouchers a chunk, and the report"
+flow billing "$BILLING_KINDS" --base "$dir/billing" --units billing:3 \
     -- "$GV" -c '{conf}' --now "$NOW_BILL" bill --period 2025-09 --no-send
-echo "== delivery: outbox send to the wallet simulator"
-flow delivery --base "$dir/delivery" --units rows:gv_outbox \
+title="outbox send to the wallet simulator"
+flow delivery "$KINDS" --base "$dir/delivery" --units rows:gv_outbox \
     -- "$GV" -c '{conf}' --now "$NOW_SEND" outbox send
 
 gvt_end "fault-injection: every ODBC call, allocation and file write or fsync of intake, billing and delivery failed in turn, each cleanly ($(( $(date +%s) - t_start )) s)"
