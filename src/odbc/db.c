@@ -1102,7 +1102,9 @@ int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
         }
         return -1;
     }
-    return end_tx(db, SQL_COMMIT, e);
+    if (end_tx(db, SQL_COMMIT, e) == 0)
+        return 0;
+    return e && !strncmp(e->sqlstate, "40", 2) ? -1 : -2;
 }
 
 int gv_db_rollback(gv_db_t *db, gv_db_error_t *e)
