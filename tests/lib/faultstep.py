@@ -4,13 +4,16 @@
     faultstep.py --name NAME --base DIR --work DIR [--lanes N] [--kinds odbc,alloc,write]
                  [--tables gv_*,nachislenie] [--state NAME=DIR ...]
                  [--units states | billing:CHUNK | rows:TABLE] [--timeout S]
-                 -- COMMAND ARGS...
+                 [--pg 'PSQL OPTIONS'] [--only KIND:K[-K2]] -- COMMAND ARGS...
 
 For a build configured with --enable-fault-injection (src/util/inject.h).
 DIR (the flow's starting state) holds site.db (the SQLite database: the
 site's tables and gasvoucher's), spool/ and gv.conf, whose paths name DIR.
 Each lane (one per parallel worker) is a copy of it under WORK, with gv.conf
-naming the copy; '{conf}' in COMMAND stands for the lane's gv.conf.
+naming the copy; '{conf}' in COMMAND stands for the lane's gv.conf.  With
+--pg the tables are on PostgreSQL instead, in the database DIR/database
+names (Database=NAME; in gv.conf); a lane's is made anew from it as a
+template.
 
 First the flow runs without a fault from DIR: that is the reference (what
 a run that never had a fault leaves, and how many calls of each kind it
@@ -75,29 +78,93 @@ def norm(text):
     return UUID.sub("UUID", text)
 
 
-class State:
-    """What a lane holds after a run: its tables and its spool's files."""
+def table_line(t, values):
+    line = norm("|".join([t] + values))
+    if t == "gv_outbox" and line.startswith("gv_outbox|RR-"):
+        line = HEX64.sub("SHA", line)   # the report's bytes carry its id
+    return line
 
-    def __init__(self, root, tables):
-        self.db = self._tables(os.path.join(root, "site.db"), tables)
-        self.files = self._files(os.path.join(root, "spool"))
 
-    @staticmethod
-    def _tables(path, patterns):
-        con = sqlite3.connect(path)
+class Sqlite:
+    """ROOT/site.db, copied as a file."""
+
+    def tables(self, root, patterns):
+        con = sqlite3.connect(os.path.join(root, "site.db"))
         try:
             names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
                      if any(fnmatch.fnmatchcase(r[0], p) for p in patterns)}
             lines = []
             for t in sorted(names):
                 for row in con.execute('SELECT * FROM "%s"' % t):
-                    line = norm("|".join([t] + ["" if v is None else str(v) for v in row]))
-                    if t == "gv_outbox" and line.startswith("gv_outbox|RR-"):
-                        line = HEX64.sub("SHA", line)   # the report's bytes carry its id
-                    lines.append(line)
+                    lines.append(table_line(t, ["" if v is None else str(v) for v in row]))
             return sorted(lines)
         finally:
             con.close()
+
+    def restore(self, base, lane):
+        for f in os.listdir(base):
+            if f.startswith("site.db"):
+                shutil.copy2(os.path.join(base, f), os.path.join(lane, f))
+
+    def conf(self, text, base, lane):
+        return text
+
+
+class Postgres:
+    """The database ROOT/database names, on the server --pg reaches (psql's
+    options); a lane's is made anew from the start's as a template."""
+
+    def __init__(self, psql):
+        self.psql = psql.split()
+        self.lock = threading.Lock()    # one CREATE DATABASE from the template at a time
+
+    @staticmethod
+    def name(root):
+        with open(os.path.join(root, "database")) as f:
+            return f.read().strip()
+
+    def sql(self, db, *commands):
+        argv = self.psql + ["-X", "-q", "-A", "-t", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-d", db]
+        for c in commands:
+            argv += ["-c", c]
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=dict(os.environ, PGCLIENTENCODING="UTF8"))
+        if p.returncode != 0:
+            raise RuntimeError("psql: %s" % p.stderr.decode("utf-8", "replace"))
+        return p.stdout.decode("utf-8")
+
+    def tables(self, root, patterns):
+        db = self.name(root)
+        names = sorted(t for t in self.sql(db, "SELECT table_name FROM information_schema.tables"
+                                               " WHERE table_schema = 'public'").split()
+                       if any(fnmatch.fnmatchcase(t, p) for p in patterns))
+        lines = []
+        if names:
+            out = self.sql(db, *['SELECT \'%s\', t.* FROM "%s" t' % (t, t) for t in names])
+            for row in out.splitlines():
+                f = row.split("\x1f")
+                lines.append(table_line(f[0], f[1:]))
+        return sorted(lines)
+
+    def restore(self, base, lane):
+        name = os.path.basename(lane)
+        with self.lock:
+            self.sql("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name,
+                     "CREATE DATABASE %s TEMPLATE %s" % (name, self.name(base)))
+        with open(os.path.join(lane, "database"), "w") as f:
+            f.write(name + "\n")
+
+    def conf(self, text, base, lane):
+        return text.replace("Database=%s;" % self.name(base),
+                            "Database=%s;" % os.path.basename(lane))
+
+
+class State:
+    """What a lane holds after a run: its tables and its spool's files."""
+
+    def __init__(self, root, tables, engine):
+        self.db = engine.tables(root, tables)
+        self.files = self._files(os.path.join(root, "spool"))
 
     @staticmethod
     def _files(spool):
@@ -151,8 +218,12 @@ class Stepper:
         self.failures = []
         self.lock = threading.Lock()
         self.seen = {}                # state key -> None (verified) or a problem
-        self.start = State(self.base, self.tables)
-        self.states = {n: State(d, self.tables) for n, d in (s.split("=", 1) for s in a.state)}
+        self.engine = Postgres(a.pg) if a.pg else Sqlite()
+        self.start = self.state(self.base)
+        self.states = {n: self.state(d) for n, d in (s.split("=", 1) for s in a.state)}
+
+    def state(self, root):
+        return State(root, self.tables, self.engine)
 
     def keep(self, where, rc, out, err):
         """The whole output of a step that went wrong, for the one who looks."""
@@ -167,17 +238,16 @@ class Stepper:
 
     # ---- lanes -----------------------------------------------------------
     def lane(self, i):
-        return os.path.join(os.path.abspath(self.a.work), "lane%d" % i)
+        # Also a database's name (PostgreSQL): the flow's name and the lane.
+        return os.path.join(os.path.abspath(self.a.work), "%s_lane%d" % (self.a.name, i))
 
     def restore(self, lane):
         shutil.rmtree(lane, ignore_errors=True)
         os.makedirs(lane)
-        for f in os.listdir(self.base):
-            if f.startswith("site.db"):
-                shutil.copy2(os.path.join(self.base, f), os.path.join(lane, f))
+        self.engine.restore(self.base, lane)
         shutil.copytree(os.path.join(self.base, "spool"), os.path.join(lane, "spool"), symlinks=True)
         with open(os.path.join(lane, "gv.conf"), "w") as f:
-            f.write(self.conf_text.replace(self.base, lane))
+            f.write(self.engine.conf(self.conf_text, self.base, lane).replace(self.base, lane))
 
     def run(self, lane, fault):
         env = dict(os.environ)
@@ -204,7 +274,7 @@ class Stepper:
                 self.fail("the run without a fault ended %s: %s" % (rc, (out + err)[-1500:]))
                 return False
             self.counts[kind] = int(m.group(1))
-            st = State(lane, self.tables)
+            st = self.state(lane)
             if not hasattr(self, "ref"):
                 self.ref = st
             elif st.final() != self.ref.final():
@@ -301,7 +371,7 @@ class Stepper:
             self.fail("%s (%s): crashed or a sanitizer report, exit %s: %s" % (where, what, rc, err[-2000:]))
             return "failed"
         if UNREACHED.search(err):
-            st = State(lane, self.tables)
+            st = self.state(lane)
             if rc != 0 or st.final() != self.ref.final():
                 self.fail("%s: a run without a fault ended %s, unlike the reference: %s" % (
                     where, rc, diff(self.ref.db + self.ref.files, st.db + st.files)))
@@ -309,7 +379,7 @@ class Stepper:
         if not fired:
             self.fail("%s: neither injected nor said not reached (exit %s): %s" % (where, rc, err[-800:]))
             return "failed"
-        st = State(lane, self.tables)
+        st = self.state(lane)
         if rc == 0:
             if st.final() != self.ref.final():
                 self.fail("%s (%s): exit 0 but the work was not all done: %s" % (
@@ -334,7 +404,7 @@ class Stepper:
                     self.fail("%s (%s): %s" % (where, what, problem))
                 return problem is None
         rc, out, err = self.run(lane, None)
-        after = State(lane, self.tables)
+        after = self.state(lane)
         problem = None
         if rc not in (0, None) and SANITIZER.search(err):
             problem = "the run after it: a sanitizer report: %s" % err[-1500:]
@@ -403,6 +473,8 @@ def main():
     ap.add_argument("--state", action="append", default=[])
     ap.add_argument("--units", default="states")
     ap.add_argument("--timeout", type=int, default=60)
+    ap.add_argument("--pg", help="psql options reaching the PostgreSQL server: the tables are "
+                                 "then in the database each state's file 'database' names")
     ap.add_argument("--only", help="KIND:K[-K2]: just these steps (to look at them again)")
     ap.add_argument("command", nargs="+")
     a = ap.parse_args()
