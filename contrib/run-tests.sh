@@ -1,7 +1,7 @@
 #!/bin/sh
 # contrib/run-tests.sh - install what is needed, then build and run the
 # whole test suite twice: a plain build, and one under AddressSanitizer and
-# UndefinedBehaviorSanitizer; then every libFuzzer target for a few seconds
+# UndefinedBehaviorSanitizer with failure injection compiled in; then every libFuzzer target for a few seconds
 # (_build/fuzz, configure --enable-fuzz); then `make distcheck`.  Ends with one line
 # "N passed, N failed" (a skipped test counts as failed: a database test
 # that did not run proves nothing).  Run as root from the source tree.
@@ -53,7 +53,10 @@ build() { # name configure-flags...
 }
 
 build plain
-build sanitizers --enable-sanitizers
+# The sanitizer build is also the failure-injection one: the hooks do nothing
+# without GV_FAULT, and it adds tests/integration/fault-injection.sh, so
+# every failure it injects is also checked for leaks and undefined behaviour.
+build sanitizers --enable-sanitizers --enable-fault-injection
 
 # Each fuzz target for FUZZ_SECONDS (6 s: about a minute and a half in all),
 # its committed regression cases first.

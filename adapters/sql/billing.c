@@ -58,7 +58,8 @@ static gv_db_stmt_t *chunk_stmt(sql_ctx_t *c, gv_stmt_kind_t kind, const gv_site
     int pos = 1;
 
     if (gv_stmt_expand(s, n, &c->sql) < 0) {
-        permanent(e, "statement too long for the chunk", gv_stmt_specs[kind].section);
+        permanent(e, gv_buf_why("statement too long for the chunk"),
+                  gv_stmt_specs[kind].section);
         return NULL;
     }
     if (!(st = gv_db_prepare(c->db, c->sql.data, e)))
@@ -415,7 +416,7 @@ static int write_part(sql_ctx_t *c, const gv_site_period_t *p, const gv_site_bil
 
         if (!(st = gv_db_kept_for(c->write_st[w], n, most, &slot))) {
             if (gv_write_expand(wr, n, &c->sql) < 0) {
-                permanent(e, "statement too long for the chunk", wr->name);
+                permanent(e, gv_buf_why("statement too long for the chunk"), wr->name);
                 return -1;
             }
             if (!(st = slot->st = gv_db_prepare(c->db, c->sql.data, e)))

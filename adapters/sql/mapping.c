@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "inifile.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +128,39 @@ struct load_state {
     gv_buf_t wvalues[GV_MAX_WRITES];
     int winsert_line[GV_MAX_WRITES], wvalues_line[GV_MAX_WRITES];
     struct account_keys acct;
+    int out_of_memory;          /* said once, in errs */
 };
+
+/* Running out of memory while loading is an error of the load like any
+ * other: said once, with the line, and the mapping is not used. */
+static void no_memory(struct load_state *st, const char *file, int line)
+{
+    if (!st->out_of_memory)
+        gv_errlist_add(st->errs, "%s:%d: out of memory", file, line);
+    st->out_of_memory = 1;
+}
+
+static char *copy(struct load_state *st, const char *file, int line, const char *s)
+{
+    char *c = strdup(s);
+
+    if (!c)
+        no_memory(st, file, line);
+    return c;
+}
+
+/* Appends a line of a value that may span lines; the caller's words for
+ * its limit when it is passed. */
+static void append_line(struct load_state *st, const char *file, int line, gv_buf_t *b,
+                        int cont, const char *value, const char *section, const char *too_long)
+{
+    if ((cont && gv_buf_puts(b, "\n") < 0) || gv_buf_puts(b, value) < 0) {
+        if (errno == ENOMEM)
+            no_memory(st, file, line);
+        else
+            gv_errlist_add(st->errs, "%s:%d: [%s] %s", file, line, section, too_long);
+    }
+}
 
 static int find_spec(const char *section)
 {
@@ -168,8 +201,7 @@ static void set_form_text(struct load_state *st, const char *file, int line, con
         return;
     }
     *text_line = line;
-    if (!(*text = strdup(value)))
-        abort();
+    *text = copy(st, file, line, value);
 }
 
 static void on_account_key(struct load_state *st, const char *file, int line,
@@ -344,7 +376,8 @@ static void on_write_key(struct load_state *st, const char *file, int line, cons
                            line);
             return;
         }
-        m->writes[i].name = strdup(section + 6);
+        if (!(m->writes[i].name = copy(st, file, line, section + 6)))
+            return;
         m->writes[i].line = line;
         gv_buf_init(&st->wvalues[i], 64 * 1024);
         m->nwrites++;
@@ -357,12 +390,14 @@ static void on_write_key(struct load_state *st, const char *file, int line, cons
         }
         if (!cont) {
             st->winsert_line[i] = line;
-            w->insert = strdup(value);
-        } else {
+            w->insert = copy(st, file, line, value);
+        } else if (w->insert) {
             size_t n = strlen(w->insert) + strlen(value) + 2;
             char *t = malloc(n);
-            if (!t)
-                abort();
+            if (!t) {
+                no_memory(st, file, line);
+                return;
+            }
             snprintf(t, n, "%s\n%s", w->insert, value);
             free(w->insert);
             w->insert = t;
@@ -374,10 +409,7 @@ static void on_write_key(struct load_state *st, const char *file, int line, cons
         }
         if (!cont)
             st->wvalues_line[i] = line;
-        else
-            gv_buf_puts(&st->wvalues[i], "\n");
-        if (gv_buf_puts(&st->wvalues[i], value) < 0)
-            gv_errlist_add(st->errs, "%s:%d: [%s] values: too long", file, line, section);
+        append_line(st, file, line, &st->wvalues[i], cont, value, section, "values: too long");
     } else {
         gv_errlist_add(st->errs, "%s:%d: [%s] unknown key '%s' (expected insert or values)",
                        file, line, section, name);
@@ -403,10 +435,8 @@ static void on_pair(void *user, const char *file, int line, const char *section,
         }
         if (!cont)
             st->sql_line[spec] = line;
-        else
-            gv_buf_puts(&st->sql[spec], "\n");
-        if (gv_buf_puts(&st->sql[spec], value) < 0)
-            gv_errlist_add(st->errs, "%s:%d: [%s] sql: statement too long", file, line, section);
+        append_line(st, file, line, &st->sql[spec], cont, value, section,
+                    "sql: statement too long");
         return;
     }
     if (!strncmp(section, "write.", 6)) {
@@ -421,7 +451,7 @@ static void on_pair(void *user, const char *file, int line, const char *section,
     if (!strcmp(section, "mapping")) {
         if (!strcmp(name, "name")) {
             free(st->m->name);
-            st->m->name = strdup(value);
+            st->m->name = copy(st, file, line, value);
         } else if (strcmp(name, "description") != 0) {
             gv_errlist_add(st->errs, "%s:%d: [mapping] unknown key '%s'", file, line, name);
         }
@@ -434,11 +464,13 @@ static void on_pair(void *user, const char *file, int line, const char *section,
             snprintf(tmp, sizeof tmp, "%s", value);
             free_markers(st->m);
             st->m->settlement_markers = calloc(strlen(value) / 2 + 2, sizeof(char *));
-            if (!st->m->settlement_markers)
-                abort();
+            if (!st->m->settlement_markers) {
+                no_memory(st, file, line);
+                return;
+            }
             for (tok = strtok_r(tmp, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
-                if (!(st->m->settlement_markers[n++] = strdup(tok)))
-                    abort();
+                if (!(st->m->settlement_markers[n++] = copy(st, file, line, tok)))
+                    return;     /* the list ends at the NULL: freed as far as it goes */
         } else {
             gv_errlist_add(st->errs, "%s:%d: [mask] unknown key '%s'", file, line, name);
         }
@@ -468,7 +500,8 @@ int gv_sql_compile(const char *src, const char *const *allowed, gv_stmt_t *out, 
                 gv_err_set(err, "unterminated quote %c", c);
                 goto fail;
             }
-            gv_buf_append(&b, p, (size_t)(q - p + 1));
+            if (gv_buf_append(&b, p, (size_t)(q - p + 1)) < 0)
+                goto full;
             p = q + 1;
         } else if (c == '-' && p[1] == '-') {          /* comment to end of line */
             while (*p && *p != '\n')
@@ -479,10 +512,12 @@ int gv_sql_compile(const char *src, const char *const *allowed, gv_stmt_t *out, 
                 gv_err_set(err, "unterminated /* comment");
                 goto fail;
             }
-            gv_buf_puts(&b, " ");
+            if (gv_buf_puts(&b, " ") < 0)
+                goto full;
             p = e + 2;
         } else if (c == ':' && p[1] == ':') {          /* PostgreSQL cast */
-            gv_buf_puts(&b, "::");
+            if (gv_buf_puts(&b, "::") < 0)
+                goto full;
             p += 2;
         } else if (c == ':' && name_start(p[1])) {
             const char *n = p + 1, *e = n;
@@ -503,16 +538,18 @@ int gv_sql_compile(const char *src, const char *const *allowed, gv_stmt_t *out, 
             out->params[out->nparams++] = *a;
             if (gv_param_is_list(*a)) {
                 char mark = GV_SQL_LIST_MARK;
-                gv_buf_append(&b, &mark, 1);
-            } else {
-                gv_buf_puts(&b, "?");
+                if (gv_buf_append(&b, &mark, 1) < 0)
+                    goto full;
+            } else if (gv_buf_puts(&b, "?") < 0) {
+                goto full;
             }
             p = e;
         } else if (c == '?') {
             gv_err_set(err, "use named parameters (:account), not '?'");
             goto fail;
         } else {
-            gv_buf_append(&b, p, 1);
+            if (gv_buf_append(&b, p, 1) < 0)
+                goto full;
             p++;
         }
     }
@@ -522,6 +559,8 @@ int gv_sql_compile(const char *src, const char *const *allowed, gv_stmt_t *out, 
     }
     out->sql = b.data;
     return 0;
+full:
+    gv_err_set(err, "%s", gv_buf_why("statement too long"));
 fail:
     gv_buf_free(&b);
     return -1;
@@ -559,12 +598,15 @@ gv_mapping_t *gv_mapping_load(const char *path, gv_errlist_t *errs)
         gv_errlist_add(errs, "%s: out of memory", path);
         return NULL;
     }
-    st.m->path = strdup(path);
     for (int i = 0; i < GV_STMT_COUNT; i++)
         gv_buf_init(&st.sql[i], 64 * 1024);
+    if (!(st.m->path = strdup(path)))
+        no_memory(&st, path, 0);
+    else
+        gv_ini_parse(path, on_pair, &st, errs);
 
-    gv_ini_parse(path, on_pair, &st, errs);
-
+    if (st.out_of_memory)
+        goto done;              /* what follows would only be its consequences */
     if (!st.m->name)
         gv_errlist_add(errs, "%s: [mapping] name is required", path);
     finish_account(&st, path);
@@ -603,6 +645,9 @@ gv_mapping_t *gv_mapping_load(const char *path, gv_errlist_t *errs)
             gv_errlist_add(errs, "%s:%d: [write.%s] values: %s", path, st.wvalues_line[i],
                            w->name, err.msg);
     }
+done:
+    free(st.acct.match);        /* finish_account's, when it ran: then NULL */
+    free(st.acct.output);
     for (size_t i = 0; i < GV_MAX_WRITES; i++)
         gv_buf_free(&st.wvalues[i]);
     for (int i = 0; i < GV_STMT_COUNT; i++)

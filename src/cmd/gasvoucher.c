@@ -159,6 +159,7 @@ int main(int argc, char **argv)
     /* A command's options follow its words, in any order with them. */
     if (!(words = calloc((size_t)argc + 1, sizeof *words)) ||
         !(a.samples = calloc((size_t)argc + 1, sizeof *a.samples))) {
+        fprintf(stderr, "gasvoucher: out of memory\n");
         free(words);
         return 1;
     }

@@ -381,14 +381,15 @@ done:
 }
 
 /* Reads the whole content through the digest BIOs.  -1 on a read error:
- * a short read must never look like a shorter, validly signed file. */
+ * a short read must never look like a shorter, validly signed file; -2
+ * when out of memory. */
 static int pump(BIO *from, BIO *to)
 {
     char *buf = malloc(CHUNK);
     int n, rc = 0;
 
     if (!buf)
-        return -1;
+        return -2;
     while ((n = BIO_read(from, buf, CHUNK)) > 0) {
         if (to && BIO_write(to, buf, n) != n) {
             rc = -1;
@@ -416,7 +417,7 @@ static int verify_bio(const gv_sig_verifier_t *v, BIO *content, const char *what
     BIO *cmsbio = NULL;
     const unsigned char *p = sig;
     char name[80];
-    int nsig, rc = -1;
+    int nsig, n, rc = -1;
 
     if (!sig || siglen == 0) {
         gv_err_set(err, "no signature");
@@ -499,8 +500,10 @@ static int verify_bio(const gv_sig_verifier_t *v, BIO *content, const char *what
         gv_err_set(err, "cannot start the digest: %s", ossl_reason());
         goto done;
     }
-    if (pump(cmsbio, NULL) < 0) {
-        gv_err_set(err, "cannot read %s", what);
+    if ((n = pump(cmsbio, NULL)) < 0) {
+        /* Not a verdict on the signature: the check could not be made. */
+        gv_err_set(err, "cannot read %s%s", what, n == -2 ? ": out of memory" : "");
+        rc = -2;
         goto done;
     }
     if (CMS_SignerInfo_verify_content(si, cmsbio) <= 0) {
@@ -537,7 +540,7 @@ int gv_sig_verify_mem(const gv_sig_verifier_t *v, const void *data, size_t len,
     if (!b) {
         gv_err_set(err, "out of memory");
         ERR_clear_error();
-        return -1;
+        return -2;
     }
     rc = verify_bio(v, b, "the content", sig, siglen, at, info, err);
     BIO_free(b);
@@ -560,7 +563,7 @@ int gv_sig_verify_file(const gv_sig_verifier_t *v, const char *path,
     b = open_file(path, err);
     if (!b) {
         ERR_clear_error();
-        return -1;
+        return -2;              /* our own copy of the bytes: not the signature's fault */
     }
     rc = verify_bio(v, b, path, sig, siglen, at, info, err);
     BIO_free(b);
@@ -706,8 +709,8 @@ static int sign_bio(const gv_sig_signer_t *s, BIO *content, const char *what, ti
         gv_err_set(err, "cannot start the digest: %s", ossl_reason());
         goto done;
     }
-    if (pump(content, cmsbio) < 0) {
-        gv_err_set(err, "cannot read %s", what);
+    if ((n = pump(content, cmsbio)) < 0) {
+        gv_err_set(err, "cannot read %s%s", what, n == -2 ? ": out of memory" : "");
         goto done;
     }
     (void)BIO_flush(cmsbio);

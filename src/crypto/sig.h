@@ -49,7 +49,9 @@ typedef struct gv_sig_info {
 
 /* Verifies sig (DER CMS, detached) over data.  at: when the bytes were
  * received, seconds since the epoch; every time check uses it, never the
- * clock.  Returns 0 when good; -1 with err naming what failed.  info (may
+ * clock.  Returns 0 when good; -1 with err naming what failed; -2 when the
+ * check could not be made (the content could not be read, out of memory):
+ * no verdict on the signature, try again.  info (may
  * be NULL) is zeroed first and then filled as far as the check got, also on
  * failure, so a refusal can be logged with the signer's name. */
 int gv_sig_verify_mem(const gv_sig_verifier_t *v, const void *data, size_t len,

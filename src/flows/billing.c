@@ -126,7 +126,7 @@ static int write_report(run_t *r, const char *path, char sha256[65], gv_err_t *e
         return -1;
     if ((rc = gv_store_bills_each_unreported(r->own, report_row, x, e)) < 0) {
         if (rc == -2)
-            gv_err_set(err, "%s: cannot write the report", path);
+            gv_err_set(err, "%s: cannot write the report: %s", path, gv_xml_why(x));
         gv_xml_abandon(x);
         return -1;
     }
@@ -145,7 +145,7 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
     gv_db_error_t ignore;
     gv_run_row_t run;
     char path[PATH_MAX + 128], sig[PATH_MAX + 136];
-    int wrote = 0;
+    int wrote = 0, committed;
 
     e->action = GV_DB_PERMANENT;
     e->msg[0] = '\0';
@@ -211,9 +211,19 @@ static int report_and_record(run_t *r, gv_db_error_t *e, gv_err_t *err)
         gv_db_rollback(r->db, &ignore);
         goto dbfail;
     }
-    if (gv_db_commit(r->db, e) < 0) {
+    if ((committed = gv_db_commit(r->db, e)) < 0) {
         gv_db_rollback(r->db, &ignore);
-        if (e->action == GV_DB_RECONNECT) {
+        if (committed == -2 && e->action != GV_DB_RECONNECT) {
+            /* The COMMIT may have been carried out, and the connection
+             * still answers: the run's gv_run row, written in it, tells. */
+            gv_db_error_t asked;
+            int found = gv_store_run_find(r->own, s->report_id, sizeof s->report_id, &asked);
+            if (found > 0)
+                return 0;
+            if (found == 0)
+                goto dbfail;            /* not carried out: its files go */
+        }
+        if (committed == -2 || e->action == GV_DB_RECONNECT) {
             r->report_unsure = 1;
             wrote = 0;      /* keep its files until the outcome is known */
         }

@@ -135,11 +135,13 @@ static int site_bills(chunk_t *c, const size_t *idx, size_t n, size_t *nb)
     return 0;
 }
 
-/* One transaction: the bills of idx[0..n) and gasvoucher's record. */
+/* One transaction: the bills of idx[0..n) and gasvoucher's record.  -2
+ * when its COMMIT failed without saying whether it took effect. */
 static int commit_once(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_error_t *e)
 {
     gv_db_error_t ignore;
     size_t nb;
+    int rc;
 
     for (size_t k = 0; k < n; k++) {
         c->items.v[idx[k]].old_report[0] = '\0';
@@ -164,8 +166,12 @@ static int commit_once(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_
                  c->bills[b].bill_ref);
         k++;
     }
-    if (gv_store_bills_write(r->own, &c->items, idx, n, e) < 0 || gv_db_commit(r->db, e) < 0)
+    if (gv_store_bills_write(r->own, &c->items, idx, n, e) < 0)
         goto fail;
+    if ((rc = gv_db_commit(r->db, e)) < 0) {
+        gv_db_rollback(r->db, &ignore);
+        return rc;
+    }
     return 0;
 fail:
     gv_db_rollback(r->db, &ignore);
@@ -208,8 +214,8 @@ static int commit_part(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_
 
     for (;;) {
         const char *refusal;
-        int lost;
-        if (commit_once(r, c, idx, n, e) == 0) {
+        int lost, rc;
+        if ((rc = commit_once(r, c, idx, n, e)) == 0) {
             chunk_count(r, c, idx, n);
             return 0;
         }
@@ -242,7 +248,18 @@ static int commit_part(run_t *r, chunk_t *c, const size_t *idx, size_t n, gv_db_
             gv_utf8_scrub(it->detail);      /* the site's message, cut to fit */
             continue;
         }
-        lost = e->action == GV_DB_RECONNECT;
+        lost = rc == -2 || e->action == GV_DB_RECONNECT;
+        if (rc == -2 && e->action != GV_DB_RECONNECT) {
+            /* The COMMIT may have been carried out and the connection
+             * still answers: ask now, whatever its error says. */
+            gv_db_error_t asked;
+            int written = gv_store_bills_written(r->own, c->items.v[idx[0]].account, &asked);
+            if (written > 0) {
+                chunk_count(r, c, idx, n);
+                return 0;
+            }
+            lost = written < 0;
+        }
         if (!gv_db_again(r->db, &r->retry, e, &tries))
             return -1;
         /* The COMMIT may have been carried out just before the loss:

@@ -191,8 +191,15 @@ static int receive(gv_intake_t *in, const char *path, gv_batch_form_t form,
         gv_err_set(&rc->err, "no signature came with the batch");
         return refuse(rc, GV_FAULT_BAD_SIGNATURE);
     }
-    if (gv_sig_verify_file(in->verifier, path, sig, siglen, now, &info, &rc->err) < 0)
+    switch (gv_sig_verify_file(in->verifier, path, sig, siglen, now, &info, &rc->err)) {
+    case 0:
+        break;
+    case -2:
+        /* Our failure, not the signature's: the sender tries again. */
+        return refuse(rc, GV_FAULT_INTERNAL);
+    default:
         return refuse(rc, GV_FAULT_BAD_SIGNATURE);
+    }
     if ((rc->fault = gv_batch_read(path, form, conf->provider_bin, &rc->head, NULL, NULL,
                                    &rc->err)) != GV_FAULT_NONE)
         return -1;

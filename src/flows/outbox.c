@@ -58,7 +58,9 @@ static int fetch_missing(gv_db_t *db, const char *spool_name, const char *path, 
 }
 
 /* One attempt at one message; records the outcome.  Returns the client's
- * verdict, or -1 when the database cannot record it. */
+ * verdict, or -1 when the database cannot record it or this process failed
+ * before the wallet could answer (out of memory, a read error): then
+ * nothing is recorded, as nothing was tried, and err says why. */
 static int deliver_one(gv_db_t *db, gv_wallet_client_t *client, const char *spool,
                        const gv_outbox_row_t *m, long retry_min_s, long retry_max_s, time_t now,
                        gv_err_t *err)
@@ -70,7 +72,7 @@ static int deliver_one(gv_db_t *db, gv_wallet_client_t *client, const char *spoo
     long status = 0, retry_after = 0, attempts = m->attempts + 1;
     gv_err_t why = { "" };
     gv_db_error_t dbe;
-    gv_wc_result_t r;
+    gv_wc_result_t r = GV_WC_REFUSED;
     int rc;
 
     snprintf(body, sizeof body, "%s/outbox/%s", spool, m->body_name);
@@ -80,18 +82,25 @@ static int deliver_one(gv_db_t *db, gv_wallet_client_t *client, const char *spoo
      * sent, whatever else happens. */
     if (fetch_missing(db, m->body_name, body, &why) < 0 ||
         fetch_missing(db, signame, sigpath, &why) < 0) {
-        r = GV_WC_RETRY;
-    } else if (gv_sha256_file(body, sha, &why) < 0 || strcmp(sha, m->sha256) != 0 ||
-               gv_read_small_file(sigpath, 1 << 20, &der, &derlen, &why) < 0 ||
-               !(b64 = gv_sig_base64_encode(der, derlen))) {
+        r = GV_WC_LOCAL;        /* our database, not the wallet: no attempt */
+    } else if (gv_sha256_file(body, sha, &why) < 0 || strcmp(sha, m->sha256) != 0) {
         if (!why.msg[0])
             gv_err_set(&why, "%s: the file no longer has the bytes that were queued", body);
-        r = GV_WC_REFUSED;
+    } else if (gv_read_small_file(sigpath, 1 << 20, &der, &derlen, &why) < 0) {
+        if (errno != ENOENT && errno != EFBIG)
+            r = GV_WC_LOCAL;    /* there, but not read: no verdict on the message */
+    } else if (!(b64 = gv_sig_base64_encode(der, derlen))) {
+        gv_err_set(&why, "%s: out of memory", sigpath);
+        r = GV_WC_LOCAL;
     } else {
         r = gv_wallet_post_file(client, m->endpoint, body, b64, &status, &retry_after, &why);
     }
     free(der);
     free(b64);
+    if (r == GV_WC_LOCAL) {
+        gv_err_set(err, "outbox: %s %s not sent, try again: %s", m->kind, m->ref, why.msg);
+        return -1;
+    }
     if (r == GV_WC_OK) {
         rc = gv_store_outbox_attempt(db, m->msg_id, "DELIVERED", attempts, m->next_attempt_at,
                                      status, "", now, &dbe);

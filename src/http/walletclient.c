@@ -58,6 +58,7 @@ const char *gv_wc_result_name(gv_wc_result_t r)
     case GV_WC_OK: return "ok";
     case GV_WC_RETRY: return "retry";
     case GV_WC_REFUSED: return "refused";
+    case GV_WC_LOCAL: return "local failure";
     }
     return "?";
 }
@@ -568,11 +569,11 @@ static gv_wc_result_t perform(gv_wallet_client_t *c, const char *method, const c
         *http_status = status;
 
     /* Our side failed (disk full, body file gone): nothing the wallet said;
-     * retrying later does not touch the wallet before the local problem is
-     * fixed, and the delivery is never lost. */
+     * trying again later does not touch the wallet before the local problem
+     * is fixed, and the delivery is never lost. */
     if (x->local_msg[0]) {
         gv_err_set(err, "%s %s: %s", method, url, x->local_msg);
-        return GV_WC_RETRY;
+        return GV_WC_LOCAL;
     }
     if (status >= 200 && status < 300) {
         if (x->out && (x->over_cap || rc == CURLE_FILESIZE_EXCEEDED)) {
@@ -656,7 +657,7 @@ gv_wc_result_t gv_wallet_post_file(gv_wallet_client_t *c, const char *path,
      * every large POST for a second on servers that never send a 100. */
     const char *lines[] = { "Content-Type: application/xml", NULL, "Expect:" };
     int fd = -1;
-    gv_wc_result_t r = GV_WC_RETRY;
+    gv_wc_result_t r = GV_WC_LOCAL;
 
     memset(&x, 0, sizeof x);
     if (http_status)
@@ -673,7 +674,7 @@ gv_wc_result_t gv_wallet_post_file(gv_wallet_client_t *c, const char *path,
     }
     if (!(url = join_url(c, path))) {
         gv_err_set(err, "wallet POST %s: out of memory", path);
-        return GV_WC_RETRY;
+        return GV_WC_LOCAL;
     }
 
     fd = open(body_file, O_RDONLY | O_CLOEXEC);
@@ -722,7 +723,7 @@ gv_wc_result_t gv_wallet_post_file(gv_wallet_client_t *c, const char *path,
 
 oom:
     gv_err_set(err, "POST %s: out of memory", url);
-    r = GV_WC_RETRY;
+    r = GV_WC_LOCAL;
 out:
     /* The handle outlives this call: leave no pointer into our stack or
      * into the freed header list. */

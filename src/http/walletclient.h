@@ -14,9 +14,10 @@
  * of that wrong because it cannot choose.
  *
  * Every result is classified once, here, into OK, RETRY (try again later:
- * network, timeout, 5xx, 408, 429, TLS failures) or REFUSED (a 4xx the wallet
- * will give again for the same bytes, an over-size answer, a bad argument):
- * the delivery queue only has to obey.  Back-off arithmetic for that queue is
+ * network, timeout, 5xx, 408, 429, TLS failures), REFUSED (a 4xx the wallet
+ * will give again for the same bytes, an over-size answer, a bad argument)
+ * or LOCAL (this side failed: memory, the body or answer file; the wallet
+ * said nothing): the delivery queue only has to obey.  Back-off arithmetic for that queue is
  * gv_backoff_delay_s().
  *
  * A gv_wallet_client_t wraps one libcurl easy handle so that connections
@@ -60,9 +61,11 @@ void gv_wallet_client_free(gv_wallet_client_t *c);
 
 typedef enum {
     GV_WC_OK,
-    GV_WC_RETRY,    /* network error, timeout, TLS failure, 5xx, 429, 408, local I/O: try again later */
+    GV_WC_RETRY,    /* network error, timeout, TLS failure, 5xx, 429, 408: try again later */
     GV_WC_REFUSED,  /* 3xx, 4xx other than 408/429, answer over max_body, bad argument:
                        permanent, do not hammer */
+    GV_WC_LOCAL,    /* our side failed (out of memory, the body or answer file): no
+                       verdict of the wallet's; try again once it is fixed */
 } gv_wc_result_t;
 
 const char *gv_wc_result_name(gv_wc_result_t r);

@@ -19,7 +19,7 @@ gv_xml_out_t *gv_report_open(const char *path, const gv_report_head_t *h, gv_err
         gv_xml_attr_int(x, "redeemed", h->redeemed) < 0 ||
         gv_xml_attr_int(x, "pending", h->pending) < 0 ||
         gv_xml_attr_int(x, "totalDiscountTiyn", h->total_discount) < 0) {
-        gv_err_set(err, "%s: cannot write the report", path);
+        gv_err_set(err, "%s: cannot write the report: %s", path, gv_xml_why(x));
         gv_xml_abandon(x);
         return NULL;
     }
@@ -57,7 +57,7 @@ int gv_report_pending(gv_xml_out_t *x, const char *voucher_id, const char *accou
 int gv_report_commit(gv_xml_out_t *x, char sha256[65], gv_err_t *err)
 {
     if (gv_xml_end(x) < 0) {
-        gv_err_set(err, "cannot finish the report");
+        gv_err_set(err, "cannot finish the report: %s", gv_xml_why(x));
         gv_xml_abandon(x);
         return -1;
     }

@@ -12,15 +12,24 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The document, and whether it is what failed (not the database). */
+struct items {
+    gv_xml_out_t *x;
+    int failed;
+};
+
 static int write_item(void *ud, const char *voucher_id, int accepted, const char *reason)
 {
-    gv_xml_out_t *x = ud;
+    struct items *it = ud;
+    gv_xml_out_t *x = it->x;
 
-    return gv_xml_start(x, "Item") < 0 || gv_xml_attr(x, "voucherId", voucher_id) < 0 ||
-                   gv_xml_attr(x, "status", accepted ? "ACCEPTED" : "REJECTED") < 0 ||
-                   (!accepted && gv_xml_attr(x, "reason", reason) < 0) || gv_xml_end(x) < 0
-               ? -1
-               : 0;
+    if (gv_xml_start(x, "Item") < 0 || gv_xml_attr(x, "voucherId", voucher_id) < 0 ||
+        gv_xml_attr(x, "status", accepted ? "ACCEPTED" : "REJECTED") < 0 ||
+        (!accepted && gv_xml_attr(x, "reason", reason) < 0) || gv_xml_end(x) < 0) {
+        it->failed = 1;
+        return -1;
+    }
+    return 0;
 }
 
 int gv_result_write(gv_db_t *db, const gv_batch_row_t *b, time_t now, const char *path,
@@ -30,6 +39,7 @@ int gv_result_write(gv_db_t *db, const gv_batch_row_t *b, time_t now, const char
     gv_db_error_t dbe;
     long accepted, rejected;
     gv_xml_out_t *x;
+    struct items it;
 
     if (gv_store_batch_items(db, b->batch_id, &accepted, &rejected, NULL, NULL, &dbe) < 0) {
         gv_err_set(err, "batch %s: %s", b->batch_id, dbe.msg);
@@ -43,17 +53,22 @@ int gv_result_write(gv_db_t *db, const gv_batch_row_t *b, time_t now, const char
         gv_xml_attr(x, "period", b->period) < 0 || gv_xml_attr(x, "processedAt", when) < 0 ||
         gv_xml_attr_int(x, "accepted", accepted) < 0 ||
         gv_xml_attr_int(x, "rejected", rejected) < 0) {
-        gv_err_set(err, "%s: cannot write the result", path);
+        gv_err_set(err, "%s: cannot write the result: %s", path, gv_xml_why(x));
         gv_xml_abandon(x);
         return -1;
     }
-    if (gv_store_batch_items(db, b->batch_id, &accepted, &rejected, write_item, x, &dbe) < 0) {
-        gv_err_set(err, "batch %s: %s", b->batch_id, dbe.msg);
+    it.x = x;
+    it.failed = 0;
+    if (gv_store_batch_items(db, b->batch_id, &accepted, &rejected, write_item, &it, &dbe) < 0) {
+        if (it.failed)
+            gv_err_set(err, "%s: cannot write the result: %s", path, gv_xml_why(x));
+        else
+            gv_err_set(err, "batch %s: %s", b->batch_id, dbe.msg);
         gv_xml_abandon(x);
         return -1;
     }
     if (gv_xml_end(x) < 0) {
-        gv_err_set(err, "%s: cannot write the result", path);
+        gv_err_set(err, "%s: cannot write the result: %s", path, gv_xml_why(x));
         gv_xml_abandon(x);
         return -1;
     }

@@ -34,6 +34,10 @@ int gv_xml_attr_opt(gv_xml_out_t *x, const char *name, const char *value);
 int gv_xml_text_element(gv_xml_out_t *x, const char *name, const char *text);
 int gv_xml_end(gv_xml_out_t *x);
 
+/* After a call that failed: why, for the caller's message ("out of
+ * memory", the failed write's error, or "the XML writer failed"). */
+const char *gv_xml_why(const gv_xml_out_t *x);
+
 /* File: ends the document, makes it durable at its path and writes the
  * SHA-256 of its bytes to sha256 (NULL: not needed).  Memory: appends
  * the document to out.  Frees x either way. */

@@ -1,6 +1,7 @@
 /* db.c - unixODBC connections, statements, diagnostics and transactions. */
 #include "config.h"
 #include "db.h"
+#include "inject.h"
 #include "utf8.h"
 
 #include <sql.h>
@@ -32,6 +33,7 @@ struct gv_db {
     gv_db_text_t text;         /* how text crosses the driver manager, found at connect */
     int64_t next_attempt_ms;   /* back-off: no connection attempt before this */
     long backoff_ms;           /* current back-off step, 0 after a success */
+    char dropped[400];         /* why this side dropped the connection, "" */
 };
 
 struct param {
@@ -48,8 +50,17 @@ struct param {
 struct gv_db_stmt {
     gv_db_t *db;
     SQLHSTMT h;
+    int cursor_open;       /* a close of the cursor failed: closed before the next execute */
     struct param *blocks[MAX_PARAMS / PARAM_BLOCK];
 };
+
+/* Every driver call whose failure the program sees goes through ODBC():
+ * in a fault-injection build the chosen one fails, not made or made first
+ * (inject.h); elsewhere it is the call itself. */
+#define ODBC(call) \
+    (gv_inject(GV_INJECT_ODBC, #call) ? (gv_inject_odbc_after() ? (void)(call) : (void)0, \
+                                         SQL_ERROR)                                    \
+                                      : (call))
 
 /* ---- the SQLSTATE table --------------------------------------------- */
 
@@ -137,6 +148,13 @@ static void collect(SQLSMALLINT type, SQLHANDLE h, const char *what, gv_db_error
     e->sqlstate[0] = '\0';
     e->native = 0;
     used = (size_t)snprintf(e->msg, sizeof e->msg, "%s", what);
+    if (gv_inject_odbc_state()) {
+        /* The call was not made: its diagnostic is the injected one. */
+        snprintf(e->sqlstate, sizeof e->sqlstate, "%s", gv_inject_odbc_state());
+        e->action = gv_sqlstate_action(e->sqlstate, 0);
+        snprintf(e->msg + used, sizeof e->msg - used, ": [%s/0] injected fault", e->sqlstate);
+        return;
+    }
     for (SQLSMALLINT i = 1;; i++) {
         SQLRETURN rc = SQLGetDiagRec(type, h, i, state, &native, text, sizeof text, &len);
         gv_db_action_t a;
@@ -194,7 +212,7 @@ static void collect_db(gv_db_t *db, SQLSMALLINT type, SQLHANDLE h, const char *w
     if (!e || e->action == GV_DB_RECONNECT || !db || !db->dbc)
         return;
     if (gv_db_message_means_lost(e->msg) ||
-        (ok(SQLGetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
+        (ok(ODBC(SQLGetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL))) &&
          dead == SQL_CD_TRUE))
         e->action = GV_DB_RECONNECT;
 }
@@ -431,8 +449,8 @@ static int echo_intact(SQLHDBC dbc)
     /* Room for what the driver may answer, and no more: SQLite's narrow
      * SQLNativeSql writes a NUL into its *input* at BufferLength - 1, and
      * its input is the manager's copy, 4 bytes a unit + 1. */
-    SQLRETURN rc = SQLNativeSqlW(dbc, (SQLWCHAR *)probe_utf16, PROBE_UNITS, echo,
-                                 4 * PROBE_UNITS + 1, &len);
+    SQLRETURN rc = ODBC(SQLNativeSqlW(dbc, (SQLWCHAR *)probe_utf16, PROBE_UNITS, echo,
+                                      4 * PROBE_UNITS + 1, &len));
 
     if (!ok(rc))
         return 1;              /* cannot tell: let the round trips decide */
@@ -458,25 +476,26 @@ static int round_trip_intact(gv_db_t *db, gv_db_text_t mode, gv_db_error_t *e)
 
     snprintf(sql, sizeof sql, "SELECT '%s', CHAR_LENGTH('%s')", probe_utf8, probe_utf8);
     memset(&got, 0, sizeof got);
-    if (!ok(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &h))) {
+    if (!ok(ODBC(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &h)))) {
         collect_db(db, SQL_HANDLE_DBC, db->dbc, "text probe", e);
         return -1;
     }
-    SQLSetStmtAttr(h, SQL_ATTR_QUERY_TIMEOUT, (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s, 0);
+    (void)ODBC(SQLSetStmtAttr(h, SQL_ATTR_QUERY_TIMEOUT,
+                              (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s, 0));
     /* As NTS: with a length, MariaDB's miscount reads past the text and
      * the statement fails for no reason this probe could name. */
     if (mode == GV_DB_TEXT_UTF16) {
         utf8_to_utf16(sql, wsql, sizeof wsql / sizeof wsql[0]);
-        rc = SQLExecDirectW(h, wsql, SQL_NTS);
+        rc = ODBC(SQLExecDirectW(h, wsql, SQL_NTS));
     } else {
-        rc = SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS);
+        rc = ODBC(SQLExecDirect(h, (SQLCHAR *)sql, SQL_NTS));
     }
-    if (ok(rc) && ok(rc = SQLFetch(h)))
+    if (ok(rc) && ok(rc = ODBC(SQLFetch(h))))
         rc = mode == GV_DB_TEXT_UTF16
-                 ? SQLGetData(h, 1, SQL_C_WCHAR, got.utf16, sizeof got.utf16, &ind)
-                 : SQLGetData(h, 1, SQL_C_CHAR, got.utf8, sizeof got.utf8, &ind);
+                 ? ODBC(SQLGetData(h, 1, SQL_C_WCHAR, got.utf16, sizeof got.utf16, &ind))
+                 : ODBC(SQLGetData(h, 1, SQL_C_CHAR, got.utf8, sizeof got.utf8, &ind));
     if (ok(rc))
-        rc = SQLGetData(h, 2, SQL_C_SBIGINT, &chars, sizeof chars, &chars_ind);
+        rc = ODBC(SQLGetData(h, 2, SQL_C_SBIGINT, &chars, sizeof chars, &chars_ind));
     if (!ok(rc)) {
         collect_db(db, SQL_HANDLE_STMT, h, "text probe", e);
     } else if (mode == GV_DB_TEXT_UTF16) {
@@ -552,24 +571,24 @@ int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
         return -1;
     }
     release_handles(db);
-    if (!ok(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &db->env)) ||
-        !ok(SQLSetEnvAttr(db->env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0)) ||
-        !ok(SQLAllocHandle(SQL_HANDLE_DBC, db->env, &db->dbc))) {
-        if (e) {
+    if (!ok(ODBC(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &db->env))) ||
+        !ok(ODBC(SQLSetEnvAttr(db->env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0))) ||
+        !ok(ODBC(SQLAllocHandle(SQL_HANDLE_DBC, db->env, &db->dbc)))) {
+        /* The environment's diagnostics say why (it has none when it could
+         * not be allocated itself). */
+        collect(SQL_HANDLE_ENV, db->env, "cannot allocate ODBC handles", e);
+        if (e)
             e->action = GV_DB_PERMANENT;
-            snprintf(e->sqlstate, sizeof e->sqlstate, "HY001");
-            snprintf(e->msg, sizeof e->msg, "cannot allocate ODBC handles");
-        }
         release_handles(db);
         schedule_retry(db, now_ms);
         return -1;
     }
-    SQLSetConnectAttr(db->dbc, SQL_ATTR_LOGIN_TIMEOUT,
-                      (SQLPOINTER)(uintptr_t)db->opts.login_timeout_s, 0);
-    SQLSetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_TIMEOUT,
-                      (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s, 0);
-    rc = SQLDriverConnect(db->dbc, NULL, (SQLCHAR *)db->connstr, SQL_NTS, NULL, 0, NULL,
-                          SQL_DRIVER_NOPROMPT);
+    (void)ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_LOGIN_TIMEOUT,
+                                 (SQLPOINTER)(uintptr_t)db->opts.login_timeout_s, 0));
+    (void)ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_TIMEOUT,
+                                 (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s, 0));
+    rc = ODBC(SQLDriverConnect(db->dbc, NULL, (SQLCHAR *)db->connstr, SQL_NTS, NULL, 0, NULL,
+                               SQL_DRIVER_NOPROMPT));
     if (!ok(rc)) {
         collect(SQL_HANDLE_DBC, db->dbc, "connect", e);
         /* Whatever the driver said, a failed connect is retried later:
@@ -589,10 +608,25 @@ int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
     }
     db->backoff_ms = 0;
     db->next_attempt_ms = 0;
+    db->dropped[0] = '\0';
     return 0;
 }
 
 /* ---- statements ------------------------------------------------------- */
+
+/* A statement or transaction on a connection this side dropped (or never
+ * made): reconnect, and say why it went. */
+static void not_connected(const gv_db_t *db, const char *what, gv_db_error_t *e)
+{
+    if (!e)
+        return;
+    e->action = GV_DB_RECONNECT;
+    snprintf(e->sqlstate, sizeof e->sqlstate, "08003");
+    e->native = 0;
+    snprintf(e->msg, sizeof e->msg, "%s: not connected%s%.*s", what,
+             db->dropped[0] ? "; dropped after " : "", (int)sizeof db->dropped, db->dropped);
+}
+
 
 gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
 {
@@ -602,10 +636,7 @@ gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
     SQLRETURN rc;
 
     if (!db->connected) {
-        if (e) {
-            e->action = GV_DB_RECONNECT;
-            snprintf(e->msg, sizeof e->msg, "not connected");
-        }
+        not_connected(db, "prepare", e);
         return NULL;
     }
     if (!gv_utf8_valid(sql, len, &bad)) {
@@ -621,15 +652,15 @@ gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
     if (!(st = calloc(1, sizeof *st)))
         goto nomem;
     st->db = db;
-    if (!ok(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &st->h))) {
+    if (!ok(ODBC(SQLAllocHandle(SQL_HANDLE_STMT, db->dbc, &st->h)))) {
         collect_db(db, SQL_HANDLE_DBC, db->dbc, "allocate statement", e);
         st->h = NULL;
         goto fail;
     }
-    SQLSetStmtAttr(st->h, SQL_ATTR_QUERY_TIMEOUT, (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s,
-                   0);
-    rc = wsql ? SQLPrepareW(st->h, wsql, (SQLINTEGER)len)
-              : SQLPrepare(st->h, (SQLCHAR *)(uintptr_t)sql, (SQLINTEGER)len);
+    (void)ODBC(SQLSetStmtAttr(st->h, SQL_ATTR_QUERY_TIMEOUT,
+                              (SQLPOINTER)(uintptr_t)db->opts.query_timeout_s, 0));
+    rc = wsql ? ODBC(SQLPrepareW(st->h, wsql, (SQLINTEGER)len))
+              : ODBC(SQLPrepare(st->h, (SQLCHAR *)(uintptr_t)sql, (SQLINTEGER)len));
     if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "prepare", e);
         goto fail;
@@ -672,8 +703,8 @@ static struct param *param_slot(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
 static int bind(gv_db_stmt_t *st, int idx, struct param *p, SQLPOINTER value, SQLLEN buflen,
                 SQLULEN colsize, SQLSMALLINT digits, gv_db_error_t *e)
 {
-    SQLRETURN rc = SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype,
-                                    p->sqltype, colsize, digits, value, buflen, &p->ind);
+    SQLRETURN rc = ODBC(SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype,
+                                         p->sqltype, colsize, digits, value, buflen, &p->ind));
     if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "bind", e);
         return -1;
@@ -782,7 +813,18 @@ int gv_db_bind_null(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
 
 int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e)
 {
-    SQLRETURN rc = SQLExecute(st->h);
+    SQLRETURN rc;
+
+    /* A kept statement whose cursor stayed open would refuse every
+     * execute after (24000, invalid cursor state). */
+    if (st->cursor_open) {
+        if (!ok(ODBC(SQLFreeStmt(st->h, SQL_CLOSE)))) {
+            collect_db(st->db, SQL_HANDLE_STMT, st->h, "close the cursor", e);
+            return -1;
+        }
+        st->cursor_open = 0;
+    }
+    rc = ODBC(SQLExecute(st->h));
 
     if (!ok(rc) && rc != SQL_NO_DATA) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "execute", e);
@@ -793,7 +835,7 @@ int gv_db_execute(gv_db_stmt_t *st, gv_db_error_t *e)
 
 int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e)
 {
-    SQLRETURN rc = SQLFetch(st->h);
+    SQLRETURN rc = ODBC(SQLFetch(st->h));
 
     if (rc == SQL_NO_DATA)
         return 0;
@@ -810,7 +852,7 @@ static int get_utf8(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_
                     gv_db_error_t *e)
 {
     SQLLEN ind = 0;
-    SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_CHAR, buf, (SQLLEN)bufsz, &ind);
+    SQLRETURN rc = ODBC(SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_CHAR, buf, (SQLLEN)bufsz, &ind));
     size_t bad;
 
     if (!ok(rc)) {
@@ -850,7 +892,7 @@ static int get_utf16(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is
         refuse(e, "out of memory for column %d", col);
         return -1;
     }
-    rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_WCHAR, w, wsize, &ind);
+    rc = ODBC(SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_WCHAR, w, wsize, &ind));
     if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "get data", e);
     } else if ((*is_null = ind == SQL_NULL_DATA)) {
@@ -882,7 +924,7 @@ int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_e
 {
     SQLBIGINT n = 0;
     SQLLEN ind = 0;
-    SQLRETURN rc = SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_SBIGINT, &n, sizeof n, &ind);
+    SQLRETURN rc = ODBC(SQLGetData(st->h, (SQLUSMALLINT)col, SQL_C_SBIGINT, &n, sizeof n, &ind));
 
     if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "get data", e);
@@ -897,7 +939,7 @@ int gv_db_row_count(gv_db_stmt_t *st, int64_t *n, gv_db_error_t *e)
 {
     SQLLEN rows = 0;
 
-    if (!ok(SQLRowCount(st->h, &rows))) {
+    if (!ok(ODBC(SQLRowCount(st->h, &rows)))) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "row count", e);
         return -1;
     }
@@ -919,14 +961,18 @@ int gv_db_exec(gv_db_t *db, const char *sql, gv_db_error_t *e)
 
 int gv_db_close_cursor(gv_db_stmt_t *st)
 {
-    return ok(SQLFreeStmt(st->h, SQL_CLOSE)) ? 0 : -1;
+    if (!ok(ODBC(SQLFreeStmt(st->h, SQL_CLOSE)))) {
+        st->cursor_open = 1;
+        return -1;
+    }
+    return 0;
 }
 
 int gv_db_num_params(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
 {
     SQLSMALLINT c;
 
-    if (!ok(SQLNumParams(st->h, &c))) {
+    if (!ok(ODBC(SQLNumParams(st->h, &c)))) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "count parameters", e);
         return -1;
     }
@@ -938,7 +984,7 @@ int gv_db_num_cols(gv_db_stmt_t *st, int *n, gv_db_error_t *e)
 {
     SQLSMALLINT c;
 
-    if (!ok(SQLNumResultCols(st->h, &c))) {
+    if (!ok(ODBC(SQLNumResultCols(st->h, &c)))) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "count result columns", e);
         return -1;
     }
@@ -956,11 +1002,11 @@ int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int
     SQLRETURN rc;
 
     if (st->db->text == GV_DB_TEXT_UTF8)
-        rc = SQLDescribeCol(st->h, (SQLUSMALLINT)col, n, sizeof n, &nlen, &type, &size, &digits,
-                            &nullable);
+        rc = ODBC(SQLDescribeCol(st->h, (SQLUSMALLINT)col, n, sizeof n, &nlen, &type, &size,
+                                 &digits, &nullable));
     else
-        rc = SQLDescribeColW(st->h, (SQLUSMALLINT)col, wn, sizeof wn / sizeof wn[0], &nlen,
-                             &type, &size, &digits, &nullable);
+        rc = ODBC(SQLDescribeColW(st->h, (SQLUSMALLINT)col, wn, sizeof wn / sizeof wn[0],
+                                  &nlen, &type, &size, &digits, &nullable));
     if (!ok(rc)) {
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "describe column", e);
         return -1;
@@ -984,36 +1030,69 @@ int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int
 
 int gv_db_begin(gv_db_t *db, gv_db_error_t *e)
 {
-    if (!ok(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF, 0))) {
+    if (!db->connected) {
+        not_connected(db, "begin", e);
+        return -1;
+    }
+    if (!ok(ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF,
+                                   0)))) {
         collect_db(db, SQL_HANDLE_DBC, db->dbc, "begin", e);
         return -1;
     }
     return 0;
 }
 
+/* Drops a connection whose transaction state is unknown: the server rolls
+ * back what the session left open, and the next gv_db_ensure connects
+ * anew.  A ROLLBACK first, so the driver lets go of the connection. */
+static void drop_unsure(gv_db_t *db, const gv_db_error_t *why)
+{
+    if (db->connected)
+        (void)ODBC(SQLEndTran(SQL_HANDLE_DBC, db->dbc, SQL_ROLLBACK));
+    release_handles(db);
+    snprintf(db->dropped, sizeof db->dropped, "%.*s", (int)sizeof db->dropped - 1, why->msg);
+}
+
 static int end_tx(gv_db_t *db, SQLSMALLINT how, gv_db_error_t *e)
 {
-    int rc = 0;
-
-    if (!ok(SQLEndTran(SQL_HANDLE_DBC, db->dbc, how))) {
+    if (!ok(ODBC(SQLEndTran(SQL_HANDLE_DBC, db->dbc, how)))) {
         collect_db(db, SQL_HANDLE_DBC, db->dbc, how == SQL_COMMIT ? "commit" : "rollback", e);
-        rc = -1;
+        /* After a failed COMMIT the transaction stays for the caller's
+         * ROLLBACK: switching autocommit back on here would commit it (ODBC
+         * commits an open transaction on that switch), so a COMMIT reported
+         * failed would have taken effect.  After a failed ROLLBACK nobody
+         * knows what is open: the connection goes. */
+        if (how != SQL_COMMIT && e)
+            drop_unsure(db, e);
+        return -1;
     }
-    SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON, 0);
-    return rc;
+    /* Still in manual-commit mode, later statements would wait for a
+     * COMMIT that never comes, and vanish with the connection: it goes. */
+    if (!ok(ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON,
+                                   0)))) {
+        gv_db_error_t why;
+        collect_db(db, SQL_HANDLE_DBC, db->dbc, "autocommit after the transaction", &why);
+        drop_unsure(db, &why);
+    }
+    return 0;
 }
 
 int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
 {
     SQLUINTEGER dead = SQL_CD_FALSE;
 
+    if (!db->connected) {
+        not_connected(db, "commit (nothing committed)", e);
+        return -1;
+    }
     /* A driver that has already seen the connection go (psqlODBC notices
      * it in calls whose failure nobody reads, e.g. SQLFreeHandle) has
      * nothing left to commit and reports the COMMIT as a success: the
      * server rolled the transaction back. */
-    if (ok(SQLGetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL)) &&
+    if (ok(ODBC(SQLGetConnectAttr(db->dbc, SQL_ATTR_CONNECTION_DEAD, &dead, 0, NULL))) &&
         dead == SQL_CD_TRUE) {
-        SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON, 0);
+        (void)ODBC(SQLSetConnectAttr(db->dbc, SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_ON,
+                                     0));
         if (e) {
             e->action = GV_DB_RECONNECT;
             e->native = 0;
@@ -1023,11 +1102,15 @@ int gv_db_commit(gv_db_t *db, gv_db_error_t *e)
         }
         return -1;
     }
-    return end_tx(db, SQL_COMMIT, e);
+    if (end_tx(db, SQL_COMMIT, e) == 0)
+        return 0;
+    return e && !strncmp(e->sqlstate, "40", 2) ? -1 : -2;
 }
 
 int gv_db_rollback(gv_db_t *db, gv_db_error_t *e)
 {
+    if (!db->connected)
+        return 0;               /* dropped: the server rolled it back */
     return end_tx(db, SQL_ROLLBACK, e);
 }
 

@@ -116,6 +116,8 @@ int gv_db_fetch(gv_db_stmt_t *st, gv_db_error_t *e);
 int gv_db_get_text(gv_db_stmt_t *st, int col, char *buf, size_t bufsz, int *is_null,
                    gv_db_error_t *e);
 int gv_db_get_int64(gv_db_stmt_t *st, int col, int64_t *v, int *is_null, gv_db_error_t *e);
+/* Closes the statement's cursor for its next execute; when that fails the
+ * next gv_db_execute closes it first (and fails if it still cannot). */
 int gv_db_close_cursor(gv_db_stmt_t *st);
 /* Rows the last INSERT/UPDATE/DELETE touched. */
 int gv_db_row_count(gv_db_stmt_t *st, int64_t *n, gv_db_error_t *e);
@@ -128,7 +130,11 @@ int gv_db_num_cols(gv_db_stmt_t *st, int *n, gv_db_error_t *e);
 int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int *sqltype,
                        gv_db_error_t *e);
 
-/* Explicit transactions: autocommit is on between them. */
+/* Explicit transactions: autocommit is on between them.  gv_db_commit: 0
+ * committed; -1 not committed (nothing was open, or the engine rolled it
+ * back: SQLSTATE class 40); -2 the outcome is unknown: the COMMIT failed
+ * in a way that does not say (a lost connection, a timeout, the driver's
+ * error after the server's answer), and only reading what it wrote tells. */
 int gv_db_begin(gv_db_t *db, gv_db_error_t *e);
 int gv_db_commit(gv_db_t *db, gv_db_error_t *e);
 int gv_db_rollback(gv_db_t *db, gv_db_error_t *e);

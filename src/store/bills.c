@@ -90,9 +90,24 @@ void gv_store_bills_free(gv_store_bills_t *sb)
 }
 
 /* Prepares sql with the period bound first; NULL on error. */
+/* Whether the statement built in sb->sql is whole (a failed append would
+ * leave out a part of it, and the rest might still be valid SQL). */
+static int sql_built(gv_store_bills_t *sb, gv_db_error_t *e)
+{
+    if (!sb->sql.failed)
+        return 0;
+    e->action = GV_DB_PERMANENT;
+    snprintf(e->sqlstate, sizeof e->sqlstate, "HY001");
+    snprintf(e->msg, sizeof e->msg, "building a statement on gv_bill: %s",
+             gv_buf_why("too long"));
+    return -1;
+}
+
 static gv_db_stmt_t *prepare_period(gv_store_bills_t *sb, const char *sql, gv_db_error_t *e)
 {
-    gv_db_stmt_t *st = gv_db_prepare(sb->db, sql, e);
+    gv_db_stmt_t *st = sql == sb->sql.data && sql_built(sb, e) < 0
+                           ? NULL
+                           : gv_db_prepare(sb->db, sql, e);
 
     if (st && gv_db_bind_text(st, 1, sb->period, e) < 0) {
         gv_db_stmt_free(st);
@@ -358,7 +373,7 @@ static int write_part(gv_store_bills_t *sb, const gv_bill_items_t *c, const size
         for (size_t k = 0; k < n; k++)
             gv_buf_puts(&sb->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                                     : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        if (!(st = slot->st = gv_db_prepare(sb->db, sb->sql.data, e)))
+        if (sql_built(sb, e) < 0 || !(st = slot->st = gv_db_prepare(sb->db, sb->sql.data, e)))
             return -1;
     }
     for (size_t k = 0; k < n; k++) {

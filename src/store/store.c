@@ -200,6 +200,16 @@ static int column_exists(gv_db_t *db, const char *table, const char *column)
     return ok;
 }
 
+/* Whether a failure says the table does not exist, as the engines say it
+ * (at prepare or at execute, depending on the driver): 42S02 (MariaDB, and
+ * ODBC's own), 42P01 (PostgreSQL), "no such table" under HY000 (SQLite).
+ * Any other failure is one: a version that could not be read is not 0. */
+static int no_such_table(const gv_db_error_t *e)
+{
+    return !strcmp(e->sqlstate, "42S02") || !strcmp(e->sqlstate, "42P01") ||
+           strstr(e->msg, "no such table");
+}
+
 int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
 {
     gv_db_stmt_t *st;
@@ -208,20 +218,11 @@ int gv_store_version(gv_db_t *db, int *version, gv_db_error_t *e)
 
     *version = 0;
     st = gv_db_prepare(db, "SELECT MAX(version) FROM gv_schema", e);
-    if (!st) {
-        /* No table yet is version 0; anything else is an error.  Drivers
-         * disagree on the SQLSTATE (42S02, 42P01, HY000), so ask again in a
-         * way that cannot fail on a missing table. */
-        gv_db_error_t e2;
-        gv_db_stmt_t *probe = gv_db_prepare(db, "SELECT 1", &e2);
-        if (!probe)
-            return -1;
-        gv_db_stmt_free(probe);
-        return 0;
-    }
+    if (!st)
+        return no_such_table(e) ? 0 : -1;
     if (gv_db_execute(st, e) < 0) {
         gv_db_stmt_free(st);
-        return e->action == GV_DB_PERMANENT ? 0 : -1;
+        return no_such_table(e) ? 0 : -1;
     }
     row = gv_db_fetch(st, e);
     if (row == 1 && gv_db_get_int64(st, 1, &v, &is_null, e) < 0)

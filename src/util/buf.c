@@ -3,6 +3,7 @@
 #include "buf.h"
 #include "utf8.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ void gv_buf_init(gv_buf_t *b, size_t max)
     b->data = NULL;
     b->len = b->cap = 0;
     b->max = max;
+    b->failed = 0;
 }
 
 void gv_buf_free(gv_buf_t *b)
@@ -20,11 +22,13 @@ void gv_buf_free(gv_buf_t *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = 0;
 }
 
 void gv_buf_reset(gv_buf_t *b)
 {
     b->len = 0;
+    b->failed = 0;
     if (b->data)
         b->data[0] = '\0';
 }
@@ -34,8 +38,11 @@ static int reserve(gv_buf_t *b, size_t extra)
     size_t need, cap;
     char *p;
 
-    if (extra > b->max || b->len > b->max - extra)
+    if (extra > b->max || b->len > b->max - extra) {
+        b->failed = 1;
+        errno = E2BIG;
         return -1;
+    }
     need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
@@ -43,8 +50,11 @@ static int reserve(gv_buf_t *b, size_t extra)
     while (cap < need)
         cap *= 2;
     p = realloc(b->data, cap);
-    if (!p)
+    if (!p) {
+        b->failed = 1;
+        errno = ENOMEM;
         return -1;
+    }
     b->data = p;
     b->cap = cap;
     return 0;
@@ -59,6 +69,11 @@ int gv_buf_append(gv_buf_t *b, const void *data, size_t len)
     b->len += len;
     b->data[b->len] = '\0';
     return 0;
+}
+
+const char *gv_buf_why(const char *too_long)
+{
+    return errno == ENOMEM ? "out of memory" : too_long;
 }
 
 int gv_buf_puts(gv_buf_t *b, const char *s)

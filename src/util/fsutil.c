@@ -1,6 +1,7 @@
 /* fsutil.c - durable files. */
 #include "config.h"
 #include "fsutil.h"
+#include "inject.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,7 @@ int gv_fsync_path(const char *path, gv_err_t *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    if (fd < 0 || fsync(fd) < 0) {
+    if (fd < 0 || gv_fsync_fd(fd) < 0) {
         gv_err_set(err, "fsync %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -71,12 +72,12 @@ int gv_fsync_parent(const char *path, gv_err_t *err)
     return gv_fsync_path(dir, err);
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int gv_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
 
     while (len) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = gv_inject_file("write", fd) ? (errno = ENOSPC, -1) : write(fd, p, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -88,9 +89,13 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int gv_write_all(int fd, const void *data, size_t len)
+int gv_fsync_fd(int fd)
 {
-    return write_all(fd, data, len);
+    if (gv_inject_file("fsync", fd)) {
+        errno = EIO;
+        return -1;
+    }
+    return fsync(fd);
 }
 
 int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err_t *err)
@@ -100,7 +105,7 @@ int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err
 
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fd < 0 || gv_write_all(fd, data, len) < 0 || gv_fsync_fd(fd) < 0) {
         gv_err_set(err, "%s: %s", tmp, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -112,7 +117,11 @@ int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err
         unlink(tmp);
         return -1;
     }
-    return gv_fsync_parent(path, err);
+    if (gv_fsync_parent(path, err) < 0) {
+        unlink(path);           /* not durable: absent, as the caller hears it failed */
+        return -1;
+    }
+    return 0;
 }
 
 int gv_move_durably(const char *src, const char *dst, gv_err_t *err)
@@ -143,11 +152,11 @@ int gv_copy_file(const char *src, const char *dst, gv_err_t *err)
         return -1;
     }
     while ((n = read(in, buf, sizeof buf)) > 0)
-        if (write_all(out, buf, (size_t)n) < 0) {
+        if (gv_write_all(out, buf, (size_t)n) < 0) {
             n = -1;
             break;
         }
-    if (n < 0 || fsync(out) < 0) {
+    if (n < 0 || gv_fsync_fd(out) < 0) {
         gv_err_set(err, "copying %s: %s", src, strerror(errno));
         close(in);
         close(out);
@@ -248,15 +257,29 @@ int64_t gv_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-FILE *gv_fopen_private(const char *path, gv_err_t *err)
+int gv_open_private(const char *path, gv_err_t *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    FILE *f;
 
-    if (fd < 0 || fchmod(fd, 0640) < 0 || !(f = fdopen(fd, "w"))) {
+    if (fd < 0 || fchmod(fd, 0640) < 0) {
         gv_err_set(err, "%s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+FILE *gv_fopen_private(const char *path, gv_err_t *err)
+{
+    int fd = gv_open_private(path, err);
+    FILE *f;
+
+    if (fd < 0)
+        return NULL;
+    if (!(f = fdopen(fd, "w"))) {
+        gv_err_set(err, "%s: %s", path, strerror(errno));
+        close(fd);
         return NULL;
     }
     return f;

@@ -13,8 +13,14 @@
 
 #include "err.h"
 
+/* Every write and fsync of a file gasvoucher keeps goes through these two
+ * (a fault-injection build fails the chosen one: inject.h).  gv_write_all
+ * writes all of data or returns -1 with errno. */
+int gv_write_all(int fd, const void *data, size_t len);
+int gv_fsync_fd(int fd);
 /* mkdir -p, mode 0750. */
 int gv_mkdirs(const char *path, gv_err_t *err);
+/* Whole at path, or (-1) nothing there. */
 int gv_write_file_durably(const char *path, const void *data, size_t len, gv_err_t *err);
 /* Writes all len bytes to fd (again after EINTR and short writes); -1
  * with errno set. */
@@ -38,7 +44,8 @@ void gv_sha256_hex(const unsigned char md[32], char out[65]);
 int64_t gv_monotonic_ms(void);
 
 /* A new file for writing, 0640 whatever the umask leaves (files carry
- * account numbers); NULL with err. */
+ * account numbers): its descriptor, or -1 with err; as a FILE, or NULL. */
+int gv_open_private(const char *path, gv_err_t *err);
 #include <stdio.h>
 FILE *gv_fopen_private(const char *path, gv_err_t *err);
 

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -601,6 +602,32 @@ static void test_response_buffer_limit(void **state)
     gv_buf_free(&b);
 }
 
+/* A failed append says why (errno, gv_buf_why) and leaves the buffer's
+ * failed flag up until a reset, so a text built of many appends, each of
+ * which may fail, is checked once at the end (store/bills.c's statements
+ * lost a piece silently before). */
+static void test_buf_failure_is_told(void **state)
+{
+    gv_buf_t b;
+    (void)state;
+
+    gv_buf_init(&b, 8);
+    assert_int_equal(gv_buf_puts(&b, "SELECT"), 0);
+    assert_false(b.failed);
+    errno = 0;
+    assert_int_equal(gv_buf_puts(&b, " a FROM t"), -1);
+    assert_int_equal(errno, E2BIG);
+    assert_string_equal(gv_buf_why("statement too long"), "statement too long");
+    assert_string_equal(b.data, "SELECT");      /* as it was */
+    assert_int_equal(gv_buf_puts(&b, " 1"), 0);  /* fits: appended, still failed */
+    assert_true(b.failed);
+    gv_buf_reset(&b);
+    assert_false(b.failed);
+    errno = ENOMEM;
+    assert_string_equal(gv_buf_why("statement too long"), "out of memory");
+    gv_buf_free(&b);
+}
+
 /* Reads <Code> and <Message> back out of a Fault. */
 struct fault_read {
     char code[64];
@@ -772,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_response_found),
         cmocka_unit_test(test_response_other_results),
         cmocka_unit_test(test_response_buffer_limit),
+        cmocka_unit_test(test_buf_failure_is_told),
         cmocka_unit_test(test_fault_every_code),
         cmocka_unit_test(test_fault_of_any_bytes),
         cmocka_unit_test(test_fault_long_request_id),
