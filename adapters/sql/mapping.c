@@ -23,6 +23,10 @@ static const gv_col_spec_t account_columns[] = {
     { NULL, GV_COL_TEXT, 0 },
 };
 
+/* Voucher lists look their accounts up a chunk at a time: the same
+ * columns, for a list of canonical accounts. */
+static const char *const accounts_params[] = { "accounts", "period_start", "period_end", NULL };
+
 /* Billing reads a chunk of accounts at once: :accounts is a list. */
 static const char *const chunk_params[] = { "accounts", "period", "period_yyyymm",
                                             "period_start", "period_end", NULL };
@@ -76,6 +80,8 @@ const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT] = {
     [GV_STMT_SAMPLE_ACCOUNTS] = { "query.sample_accounts",
                                   "accounts for `gasvoucher mapping check` to try",
                                   sample_params, sample_columns, 0 },
+    [GV_STMT_ACCOUNTS] = { "query.accounts", "find many accounts at once (voucher lists)",
+                           accounts_params, account_columns, 0 },
 };
 
 int gv_param_is_list(const char *name)
