@@ -34,15 +34,27 @@ struct gv_db {
     long backoff_ms;           /* current back-off step, 0 after a success */
 };
 
+/* The bytes a text parameter of PARAM_CHARS units may need either way. */
+#define PARAM_TEXT_BYTES (PARAM_UTF8_BYTES + 1 > (PARAM_CHARS + 1) * sizeof(SQLWCHAR) \
+                              ? PARAM_UTF8_BYTES + 1                                \
+                              : (PARAM_CHARS + 1) * sizeof(SQLWCHAR))
+
 struct param {
     SQLSMALLINT ctype, sqltype;
     SQLLEN ind;
     int64_t i64;
-    union {
-        SQLWCHAR utf16[PARAM_CHARS + 1];
-        char utf8[PARAM_UTF8_BYTES + 1];
-    } text;
-    char chars[40];        /* dates, timestamps, decimals */
+    /* What the driver was last told of this slot.  A kept statement's next
+     * execution changes values only: SQLBindParameter runs again only when
+     * the type, size or buffer differ (compare libpq's PQexecPrepared with
+     * the same paramTypes). */
+    SQLPOINTER bound_value;      /* NULL: never bound */
+    SQLLEN bound_buflen;
+    SQLULEN bound_size;
+    SQLSMALLINT bound_ctype, bound_sqltype, bound_digits;
+    char *long_text;             /* PARAM_TEXT_BYTES, for text that does not fit chars */
+    /* dates, timestamps, decimals, and text that fits (a SHA-256 in hex as
+     * UTF-8, 35 units as UTF-16); SQLWCHAR-aligned after the pointers */
+    char chars[72];
 };
 
 struct gv_db_stmt {
@@ -650,8 +662,13 @@ void gv_db_stmt_free(gv_db_stmt_t *st)
         return;
     if (st->h && st->db->connected)
         SQLFreeHandle(SQL_HANDLE_STMT, st->h);
-    for (size_t i = 0; i < MAX_PARAMS / PARAM_BLOCK; i++)
+    for (size_t i = 0; i < MAX_PARAMS / PARAM_BLOCK; i++) {
+        if (!st->blocks[i])
+            continue;
+        for (size_t k = 0; k < PARAM_BLOCK; k++)
+            free(st->blocks[i][k].long_text);
         free(st->blocks[i]);
+    }
     free(st);
 }
 
@@ -669,22 +686,53 @@ static struct param *param_slot(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
     return &st->blocks[b][(size_t)(idx - 1) % PARAM_BLOCK];
 }
 
+/* Tells the driver where p's value is, unless it was told so already: the
+ * value itself is read at execution. */
 static int bind(gv_db_stmt_t *st, int idx, struct param *p, SQLPOINTER value, SQLLEN buflen,
                 SQLULEN colsize, SQLSMALLINT digits, gv_db_error_t *e)
 {
-    SQLRETURN rc = SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype,
-                                    p->sqltype, colsize, digits, value, buflen, &p->ind);
+    SQLRETURN rc;
+
+    if (p->bound_value == value && p->bound_buflen == buflen && p->bound_size == colsize &&
+        p->bound_ctype == p->ctype && p->bound_sqltype == p->sqltype &&
+        p->bound_digits == digits)
+        return 0;
+    rc = SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype, p->sqltype,
+                          colsize, digits, value, buflen, &p->ind);
     if (!ok(rc)) {
+        p->bound_value = NULL;
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "bind", e);
         return -1;
     }
+    p->bound_value = value;
+    p->bound_buflen = buflen;
+    p->bound_size = colsize;
+    p->bound_ctype = p->ctype;
+    p->bound_sqltype = p->sqltype;
+    p->bound_digits = digits;
     return 0;
+}
+
+/* Where a text of `need` bytes goes: chars when it fits, else the slot's
+ * own long buffer (made once, kept with the statement). */
+static char *text_room(struct param *p, size_t need, SQLLEN *buflen)
+{
+    if (need <= sizeof p->chars) {
+        *buflen = (SQLLEN)sizeof p->chars;
+        return p->chars;
+    }
+    if (!p->long_text && !(p->long_text = malloc(PARAM_TEXT_BYTES)))
+        return NULL;
+    *buflen = (SQLLEN)PARAM_TEXT_BYTES;
+    return p->long_text;
 }
 
 int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *e)
 {
     struct param *p = param_slot(st, idx, e);
     size_t len = strlen(utf8), units, bad;
+    SQLLEN buflen;
+    char *room;
 
     if (!p)
         return -1;
@@ -698,19 +746,24 @@ int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *
         return -1;
     }
     if (st->db->text == GV_DB_TEXT_UTF8) {
-        memcpy(p->text.utf8, utf8, len + 1);
+        if (!(room = text_room(p, len + 1, &buflen)))
+            goto nomem;
+        memcpy(room, utf8, len + 1);
         p->ctype = SQL_C_CHAR;
         p->sqltype = SQL_VARCHAR;
         p->ind = (SQLLEN)len;
-        return bind(st, idx, p, p->text.utf8, (SQLLEN)sizeof p->text.utf8,
-                    len > 0 ? (SQLULEN)len : 1, 0, e);
+        return bind(st, idx, p, room, buflen, len > 0 ? (SQLULEN)len : 1, 0, e);
     }
-    utf8_to_utf16(utf8, p->text.utf16, PARAM_CHARS + 1);   /* valid, and room counted */
+    if (!(room = text_room(p, (units + 1) * sizeof(SQLWCHAR), &buflen)))
+        goto nomem;
+    utf8_to_utf16(utf8, (SQLWCHAR *)(void *)room, units + 1);  /* valid, and room counted */
     p->ctype = SQL_C_WCHAR;
     p->sqltype = SQL_WVARCHAR;
     p->ind = (SQLLEN)(units * sizeof(SQLWCHAR));
-    return bind(st, idx, p, p->text.utf16, (SQLLEN)sizeof p->text.utf16,
-                units > 0 ? (SQLULEN)units : 1, 0, e);
+    return bind(st, idx, p, room, buflen, units > 0 ? (SQLULEN)units : 1, 0, e);
+nomem:
+    refuse(e, "out of memory for parameter %d", idx);
+    return -1;
 }
 
 int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *ymd, gv_db_error_t *e)
