@@ -1287,27 +1287,36 @@ int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long
     gv_db_stmt_free(st);
     if (!fn)
         return 0;
+    /* A page at a time, by item number: a driver that holds a whole result
+     * in memory (MariaDB Connector/ODBC before 3.1.17) holds one page. */
     st = gv_db_prepare(db,
-                       "SELECT voucher_id, status, reason FROM gv_occurrence WHERE batch_id = ?"
-                       " ORDER BY item_no",
+                       "SELECT item_no, voucher_id, status, reason FROM gv_occurrence"
+                       " WHERE batch_id = ? AND item_no > ? ORDER BY item_no LIMIT 10000",
                        e);
     if (!st)
         return -1;
-    if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_execute(st, e) < 0)
-        goto fail;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char id[32], status[16], reason[40];
-        if (gv_db_col_text(st, 1, id, sizeof id, e) < 0 || gv_db_col_text(st, 2, status, sizeof status, e) < 0 ||
-            gv_db_col_text(st, 3, reason, sizeof reason, e) < 0)
+    for (long after = 0, rows = 10000; rows == 10000;) {
+        rows = 0;
+        if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_bind_int64(st, 2, after, e) < 0 ||
+            gv_db_execute(st, e) < 0)
             goto fail;
-        if (fn(ud, id, status_code(status) == ST_ACCEPTED, reason) < 0) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "cannot write the result");
-            goto fail;
+        while ((row = gv_db_fetch(st, e)) == 1) {
+            char id[32], status[16], reason[40];
+            rows++;
+            if (gv_db_col_long(st, 1, &after, e) < 0 || gv_db_col_text(st, 2, id, sizeof id, e) < 0 ||
+                gv_db_col_text(st, 3, status, sizeof status, e) < 0 ||
+                gv_db_col_text(st, 4, reason, sizeof reason, e) < 0)
+                goto fail;
+            if (fn(ud, id, status_code(status) == ST_ACCEPTED, reason) < 0) {
+                e->action = GV_DB_PERMANENT;
+                snprintf(e->msg, sizeof e->msg, "cannot write the result");
+                goto fail;
+            }
         }
+        gv_db_close_cursor(st);
+        if (row < 0)
+            goto fail;
     }
-    if (row < 0)
-        goto fail;
     gv_db_stmt_free(st);
     return 0;
 fail:
