@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A statement may carry many parameters (a multi-row INSERT of a billing
  * chunk); they live in fixed blocks so their addresses, which the driver
@@ -1106,4 +1107,28 @@ int gv_db_type_is_float(int t)
 int gv_db_type_is_datetime(int t)
 {
     return t == SQL_TYPE_DATE || t == SQL_DATE || t == SQL_TYPE_TIMESTAMP || t == SQL_TIMESTAMP;
+}
+
+/* ---- concurrency ------------------------------------------------------ */
+
+int gv_db_readers_wait_for_writer(gv_db_t *db)
+{
+    char name[64] = "", mode[32] = "";
+    SQLSMALLINT len = 0;
+    gv_db_stmt_t *st;
+    gv_db_error_t e;
+    int is_null = 1;
+
+    if (!db->connected ||
+        !ok(SQLGetInfo(db->dbc, SQL_DBMS_NAME, name, (SQLSMALLINT)sizeof name, &len)))
+        return -1;
+    if (strncasecmp(name, "SQLite", 6) != 0)
+        return 0;
+    if (!(st = gv_db_prepare(db, "PRAGMA journal_mode", &e)))
+        return -1;
+    if (gv_db_execute(st, &e) < 0 || gv_db_fetch(st, &e) != 1 ||
+        gv_db_get_text(st, 1, mode, sizeof mode, &is_null, &e) < 0)
+        mode[0] = '\0';
+    gv_db_stmt_free(st);
+    return strcasecmp(mode, "wal") != 0;
 }

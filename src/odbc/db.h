@@ -133,6 +133,14 @@ int gv_db_begin(gv_db_t *db, gv_db_error_t *e);
 int gv_db_commit(gv_db_t *db, gv_db_error_t *e);
 int gv_db_rollback(gv_db_t *db, gv_db_error_t *e);
 
+/* 1 when another connection's reads may have to wait for this one's open
+ * write transaction: SQLite outside WAL mode, whose writer takes the
+ * file's exclusive lock once its changes outgrow the page cache; 0 for
+ * engines whose readers read a snapshot (PostgreSQL, MariaDB's InnoDB,
+ * SQLite in WAL mode) and -1 when it cannot be told (not connected).
+ * Asked of the driver (SQL_DBMS_NAME) and of SQLite itself. */
+int gv_db_readers_wait_for_writer(gv_db_t *db);
+
 /* SQL type classes, for checking that a column is usable. */
 int gv_db_type_is_text(int sqltype);
 int gv_db_type_is_numeric(int sqltype);

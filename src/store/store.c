@@ -363,17 +363,23 @@ int gv_store_batch_set_revision(gv_db_t *db, const char *batch_id, long revision
  * standing, not a DUPLICATE_VOUCHER, its own R6/R2/R4 or R8 reason, else
  * ACCEPTED.  Judging the period again (R7 over every part received so
  * far) then only needs the groups where that can be wrong: the voucher
- * ids held by more than one row of the period, and the accounts of those
- * rows and of every account held by more than one row that R7 compares.
+ * ids of this batch held by another row of the period, the accounts of
+ * this batch that R7 compares with another row's, and the accounts of
+ * every row of those voucher ids (their standing and dupv may change).
  * Every other row was right when it was last judged and nothing it
  * depends on has changed since (rows are only ever added to a period).
- * The engine finds those groups with GROUP BY ... HAVING into two
- * temporary tables, one statement each; gasvoucher reads only their rows,
- * a page at a time in key order, decides each group by the same rules
- * and the same byte comparisons as ever, and writes what differs with
- * multi-row UPDATEs.  Memory holds a page and a group, whatever the size
- * of the batch or of the period.  A pass that added no rows (rejudging
- * after db migrate moved accounts to another key) reads every group. */
+ * Those groups are found while the rows are written, never by scanning
+ * the period: within the batch by two Bloom filters of fixed size (a
+ * false "seen" only makes a group read for nothing), against the
+ * period's earlier batches by the chunk's values IN the period's
+ * indexes; they go into two temporary tables.  gasvoucher then reads only
+ * their rows, a page at a time in key order, decides each group by the
+ * same rules and the same byte comparisons as ever, and writes what
+ * differs with multi-row UPDATEs.  Memory holds a chunk, a page, a group
+ * and the filters, whatever the size of the batch or of the period, and
+ * no statement's work grows with the period.  A pass that added no rows
+ * (rejudging after db migrate moved accounts to another key) reads every
+ * group of the period. */
 
 enum { ST_NONE = 0, ST_ACCEPTED = 1, ST_REJECTED = 2 };
 
@@ -403,6 +409,17 @@ typedef struct change {
 
 enum { CH_FLAGS = 1, CH_OUTCOME = 2 };
 enum { UPD_FLAGS, UPD_OUTCOME, UPD_KINDS };
+/* The two kinds of group: by voucher id, by account. */
+enum { G_IDS, G_ACCOUNTS, GROUP_KINDS };
+static const char *const group_table[GROUP_KINDS] = { "gv_r7_ids", "gv_r7_accounts" };
+static const char *const group_column[GROUP_KINDS] = { "voucher_id", "account_norm" };
+/* Values sent to a table per statement. */
+#define SUSPECT_ROWS 500
+/* Bits of each Bloom filter: 16 a voucher of the batch, within these
+ * bounds (8 MB for both at most; a batch of 2,000,000 vouchers still sees
+ * fewer than one in 2,000 false "seen"). */
+#define SEEN_BITS_MIN (1u << 20)
+#define SEEN_BITS_MAX (1u << 25)
 
 struct gv_store_proc {
     gv_db_t *db;
@@ -412,6 +429,14 @@ struct gv_store_proc {
     gv_db_kept_t ins[2];        /* the multi-row INSERT: a full part, a remainder */
     gv_db_stmt_t *upd[UPD_KINDS][NSIZES];
     gv_db_stmt_t *trail;
+    /* the groups to judge again (see above) */
+    int tracking;               /* the temporary tables are ready */
+    int others;                 /* the period has rows of batches processed before */
+    uint64_t *seen[GROUP_KINDS];        /* Bloom filters of this batch's values */
+    size_t seen_bits;
+    char (*suspect[GROUP_KINDS])[64];   /* values to add to the tables */
+    size_t nsuspect[GROUP_KINDS];
+    gv_db_kept_t suspect_st[GROUP_KINDS][2];
     gv_buf_t sql;
     char (*batches)[GV_BATCH_ID_LEN + 1];
     size_t nbatches, capbatches, last_batch;
@@ -480,6 +505,11 @@ void gv_store_proc_free(gv_store_proc_t *p)
     if (!p)
         return;
     gv_db_kept_drop(p->ins);
+    for (int g = 0; g < GROUP_KINDS; g++) {
+        gv_db_kept_drop(p->suspect_st[g]);
+        free(p->seen[g]);
+        free(p->suspect[g]);
+    }
     for (size_t k = 0; k < UPD_KINDS; k++)
         for (size_t i = 0; i < NSIZES; i++)
             gv_db_stmt_free(p->upd[k][i]);
@@ -528,9 +558,190 @@ static int bind_occurrence(gv_store_proc_t *p, gv_db_stmt_t *st, int pos,
                : 0;
 }
 
+/* ---- the groups to judge again ------------------------------------------- */
+
+/* Runs sql with the period bound first and, when given, text second. */
+static int exec_period(gv_store_proc_t *p, const char *sql, const char *text, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(p->db, sql, e);
+    int rc = -1;
+
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) == 0 &&
+        (!text || gv_db_bind_text(st, 2, text, e) == 0))
+        rc = gv_db_execute(st, e);
+    gv_db_stmt_free(st);
+    return rc;
+}
+
+/* Sets up what tracking needs before the batch's first rows: the two
+ * temporary tables of this connection, empty (on MariaDB they outlive a
+ * transaction), the filters, and whether the period has earlier rows. */
+static int tracking_start(gv_store_proc_t *p, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st;
+    char sql[160];
+    long earlier = 0;
+    int row;
+
+    for (int g = 0; g < GROUP_KINDS; g++) {
+        snprintf(sql, sizeof sql, "CREATE TEMPORARY TABLE IF NOT EXISTS %s (%s VARCHAR(64) NOT NULL)",
+                 group_table[g], group_column[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "DELETE FROM %s", group_table[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
+    }
+    p->seen_bits = SEEN_BITS_MIN;
+    while (p->seen_bits < SEEN_BITS_MAX && p->seen_bits < 16 * (size_t)p->head.voucher_count)
+        p->seen_bits *= 2;
+    for (int g = 0; g < GROUP_KINDS; g++)
+        if (!(p->seen[g] = calloc(p->seen_bits / 64, sizeof *p->seen[g])) ||
+            !(p->suspect[g] = calloc(SUSPECT_ROWS, sizeof *p->suspect[g])))
+            return oom(e);
+    /* Every row of a processed batch is in the period's table. */
+    if (!(st = gv_db_prepare(p->db,
+                             "SELECT COUNT(*) FROM gv_batch"
+                             " WHERE period = ? AND state = 'PROCESSED' AND batch_id <> ?",
+                             e)))
+        return -1;
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 ||
+        gv_db_bind_text(st, 2, p->head.batch_id, e) < 0 || gv_db_execute(st, e) < 0 ||
+        (row = gv_db_fetch(st, e)) < 0 ||
+        (row == 1 && gv_db_col_long(st, 1, &earlier, e) < 0)) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    gv_db_stmt_free(st);
+    p->others = earlier > 0;
+    p->tracking = 1;
+    return 0;
+}
+
+/* FNV-1a, and a second hash from it for the filter's probes. */
+static uint64_t hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Adds s to filter g; 1 when it may have been there already. */
+static int seen_before(gv_store_proc_t *p, int g, const char *s)
+{
+    uint64_t h = hash_text(s), h2 = (h >> 33) | 1;
+    int all = 1;
+
+    for (int i = 0; i < 7; i++) {
+        size_t bit = (size_t)((h + (uint64_t)i * h2) & (p->seen_bits - 1));
+        uint64_t *w = &p->seen[g][bit / 64], m = 1ull << (bit % 64);
+        if (!(*w & m)) {
+            all = 0;
+            *w |= m;
+        }
+    }
+    return all;
+}
+
+/* Sends the suspects of table g. */
+static int flush_suspects(gv_store_proc_t *p, int g, gv_db_error_t *e)
+{
+    size_t n = p->nsuspect[g];
+    gv_db_kept_t *slot;
+    gv_db_stmt_t *st;
+
+    if (!n)
+        return 0;
+    if (!(st = gv_db_kept_for(p->suspect_st[g], n, SUSPECT_ROWS, &slot))) {
+        gv_buf_reset(&p->sql);
+        gv_buf_printf(&p->sql, "INSERT INTO %s (%s) VALUES (?)", group_table[g], group_column[g]);
+        for (size_t i = 1; i < n; i++)
+            gv_buf_puts(&p->sql, ", (?)");
+        if (!(st = slot->st = gv_db_prepare(p->db, p->sql.data, e)))
+            return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (gv_db_bind_text(st, (int)i + 1, p->suspect[g][i], e) < 0)
+            return -1;
+    if (gv_db_execute(st, e) < 0)
+        return -1;
+    p->nsuspect[g] = 0;
+    return 0;
+}
+
+static int suspect(gv_store_proc_t *p, int g, const char *value, gv_db_error_t *e)
+{
+    if (p->nsuspect[g] == SUSPECT_ROWS && flush_suspects(p, g, e) < 0)
+        return -1;
+    snprintf(p->suspect[g][p->nsuspect[g]++], sizeof p->suspect[g][0], "%s", value);
+    return 0;
+}
+
+/* Values of o[0..n) that rows of earlier batches of the period hold, into
+ * the tables (one statement each, the values IN the period's indexes). */
+static int against_earlier(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n,
+                           gv_db_error_t *e)
+{
+    for (int g = 0; g < GROUP_KINDS; g++) {
+        gv_db_stmt_t *st;
+        size_t k = 0;
+        int pos = 3;
+        gv_buf_reset(&p->sql);
+        gv_buf_printf(&p->sql, "INSERT INTO %s (%s) SELECT DISTINCT %s FROM gv_occurrence"
+                      " WHERE period = ? AND batch_id <> ?%s AND %s IN (",
+                      group_table[g], group_column[g], group_column[g],
+                      g == G_ACCOUNTS ? " AND pre_reason IS NULL AND dupv = 0" : "",
+                      group_column[g]);
+        for (size_t i = 0; i < n; i++)
+            if (g == G_IDS || o[i].pre_reason == GV_REASON_NONE)
+                gv_buf_puts(&p->sql, k++ ? ", ?" : "?");
+        if (!k)
+            continue;
+        if (gv_buf_puts(&p->sql, ")") < 0)
+            return oom(e);
+        if (!(st = gv_db_prepare(p->db, p->sql.data, e)))
+            return -1;
+        if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 ||
+            gv_db_bind_text(st, 2, p->head.batch_id, e) < 0)
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            if ((g == G_IDS || o[i].pre_reason == GV_REASON_NONE) &&
+                gv_db_bind_text(st, pos++, g == G_IDS ? o[i].v->id : o[i].account_norm, e) < 0)
+                goto fail;
+        if (gv_db_execute(st, e) < 0)
+            goto fail;
+        gv_db_stmt_free(st);
+        continue;
+    fail:
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* Notes the groups o[0..n) join: a voucher id or an account (of a row
+ * R7 compares) seen before in this batch or held by an earlier one. */
+static int track(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n, gv_db_error_t *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (seen_before(p, G_IDS, o[i].v->id) && suspect(p, G_IDS, o[i].v->id, e) < 0)
+            return -1;
+        if (o[i].pre_reason == GV_REASON_NONE && seen_before(p, G_ACCOUNTS, o[i].account_norm) &&
+            suspect(p, G_ACCOUNTS, o[i].account_norm, e) < 0)
+            return -1;
+    }
+    return p->others ? against_earlier(p, o, n, e) : 0;
+}
+
 int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n,
                       gv_db_error_t *e)
 {
+    if (n && !p->tracking && tracking_start(p, e) < 0)
+        return -1;
     for (size_t done = 0; done < n;) {
         size_t rows = n - done < OCC_ROWS ? n - done : OCC_ROWS;
         gv_db_kept_t *slot;
@@ -555,6 +766,8 @@ int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n,
             gv_db_kept_drop(p->ins);
             return -1;
         }
+        if (track(p, o + done, rows, e) < 0)
+            return -1;
         done += rows;
     }
     if (n)
@@ -871,8 +1084,8 @@ static int pass_by_voucher(gv_store_proc_t *p, int all, time_t now, gv_recompute
               " ORDER BY voucher_id, part, batch_id, item_no"
             : "SELECT o.batch_id, o.item_no, o.voucher_id, o.content_sha, o.pre_reason,"
               " o.standing, o.dupv, o.status, o.reason FROM gv_occurrence o"
-              " JOIN gv_r7_ids t ON t.voucher_id = o.voucher_id"
               " WHERE o.period = ? AND o.voucher_id >= ?"
+              " AND o.voucher_id IN (SELECT voucher_id FROM gv_r7_ids)"
               " ORDER BY o.voucher_id, o.part, o.batch_id, o.item_no",
         PAGE_ROWS, NULL, "", 0, "", 0, 0,
     };
@@ -1005,9 +1218,9 @@ static int pass_by_account(gv_store_proc_t *p, int all, time_t now, gv_recompute
               " ORDER BY account_norm, voucher_id"
             : "SELECT o.batch_id, o.item_no, o.account_norm, o.voucher_id, o.activated_at,"
               " o.standing, o.account_reason, o.status, o.reason FROM gv_occurrence o"
-              " JOIN gv_r7_accounts t ON t.account_norm = o.account_norm"
               " WHERE o.period = ? AND o.account_norm >= ? AND o.pre_reason IS NULL"
-              " AND o.dupv = 0 ORDER BY o.account_norm, o.voucher_id",
+              " AND o.dupv = 0 AND o.account_norm IN (SELECT account_norm FROM gv_r7_accounts)"
+              " ORDER BY o.account_norm, o.voucher_id",
         PAGE_ROWS, NULL, "", 0, "", 0, 0,
     };
     group_t grp = { 0 };
@@ -1066,77 +1279,35 @@ done:
 
 /* ---- judging the period ------------------------------------------------- */
 
-/* Runs sql with the period bound as often as it has parameters. */
-static int exec_period(gv_store_proc_t *p, const char *sql, int times, gv_db_error_t *e)
+/* After pass 1 (which settles standing and dupv): the accounts of every
+ * row of the voucher ids judged again. */
+static int accounts_of_ids(gv_store_proc_t *p, gv_db_error_t *e)
 {
-    gv_db_stmt_t *st = gv_db_prepare(p->db, sql, e);
-    int rc = -1;
-
-    if (!st)
-        return -1;
-    for (int i = 1; i <= times; i++)
-        if (gv_db_bind_text(st, i, p->head.period_text, e) < 0)
-            goto done;
-    rc = gv_db_execute(st, e);
-done:
-    gv_db_stmt_free(st);
-    return rc;
+    return exec_period(p,
+                       "INSERT INTO gv_r7_accounts (account_norm) SELECT DISTINCT account_norm"
+                       " FROM gv_occurrence WHERE period = ?"
+                       " AND voucher_id IN (SELECT voucher_id FROM gv_r7_ids)",
+                       NULL, e);
 }
 
-/* The groups that can be wrong (see the comment that opens this part),
- * into temporary tables of this connection.  They outlive the
- * transaction on MariaDB, so they are emptied first. */
-static int find_voucher_groups(gv_store_proc_t *p, gv_db_error_t *e)
-{
-    return gv_db_exec(p->db,
-                      "CREATE TEMPORARY TABLE IF NOT EXISTS gv_r7_ids"
-                      " (voucher_id VARCHAR(32) NOT NULL PRIMARY KEY)",
-                      e) < 0 ||
-                   gv_db_exec(p->db, "DELETE FROM gv_r7_ids", e) < 0 ||
-                   exec_period(p,
-                               "INSERT INTO gv_r7_ids (voucher_id) SELECT voucher_id"
-                               " FROM gv_occurrence WHERE period = ? GROUP BY voucher_id"
-                               " HAVING COUNT(*) > 1",
-                               1, e) < 0
-               ? -1
-               : 0;
-}
-
-/* After pass 1 (which settles dupv): accounts held by more than one row
- * that R7 compares, and the accounts of every row whose voucher id is
- * held more than once (their standing and dupv may have changed). */
-static int find_account_groups(gv_store_proc_t *p, gv_db_error_t *e)
-{
-    return gv_db_exec(p->db,
-                      "CREATE TEMPORARY TABLE IF NOT EXISTS gv_r7_accounts"
-                      " (account_norm VARCHAR(48) NOT NULL PRIMARY KEY)",
-                      e) < 0 ||
-                   gv_db_exec(p->db, "DELETE FROM gv_r7_accounts", e) < 0 ||
-                   exec_period(p,
-                               "INSERT INTO gv_r7_accounts (account_norm)"
-                               " SELECT account_norm FROM gv_occurrence"
-                               " WHERE period = ? AND pre_reason IS NULL AND dupv = 0"
-                               " GROUP BY account_norm HAVING COUNT(*) > 1"
-                               " UNION SELECT o.account_norm FROM gv_occurrence o"
-                               " JOIN gv_r7_ids t ON t.voucher_id = o.voucher_id"
-                               " WHERE o.period = ?",
-                               2, e) < 0
-               ? -1
-               : 0;
-}
-
+/* Rows of the period: a batch's are all there once it is processed. */
 static int count_period(gv_store_proc_t *p, long *n, gv_db_error_t *e)
 {
-    gv_db_stmt_t *st = gv_db_prepare(p->db, "SELECT COUNT(*) FROM gv_occurrence WHERE period = ?",
+    gv_db_stmt_t *st = gv_db_prepare(p->db,
+                                     "SELECT SUM(voucher_count) FROM gv_batch"
+                                     " WHERE period = ? AND state = 'PROCESSED' AND batch_id <> ?",
                                      e);
     int rc = -1, row;
 
+    *n = 0;
     if (!st)
         return -1;
-    if (gv_db_bind_text(st, 1, p->head.period_text, e) == 0 && gv_db_execute(st, e) == 0 &&
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) == 0 &&
+        gv_db_bind_text(st, 2, p->head.batch_id, e) == 0 && gv_db_execute(st, e) == 0 &&
         (row = gv_db_fetch(st, e)) >= 0 && (row == 0 || gv_db_col_long(st, 1, n, e) == 0))
         rc = 0;
     gv_db_stmt_free(st);
+    *n += p->head.voucher_count;
     return rc;
 }
 
@@ -1149,8 +1320,9 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
     memset(stats, 0, sizeof *stats);
     p->nchanges = 0;
     if (count_period(p, &stats->occurrences, e) < 0 ||
-        (!all && find_voucher_groups(p, e) < 0) || pass_by_voucher(p, all, now, stats, e) < 0 ||
-        (!all && find_account_groups(p, e) < 0) || pass_by_account(p, all, now, stats, e) < 0)
+        (!all && (flush_suspects(p, G_IDS, e) < 0 || flush_suspects(p, G_ACCOUNTS, e) < 0)) ||
+        pass_by_voucher(p, all, now, stats, e) < 0 || (!all && accounts_of_ids(p, e) < 0) ||
+        pass_by_account(p, all, now, stats, e) < 0)
         return -1;
     st = gv_db_prepare(p->db,
                        "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
