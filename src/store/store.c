@@ -436,6 +436,7 @@ struct gv_store_proc {
     size_t seen_bits;
     char (*suspect[GROUP_KINDS])[64];   /* values to add to the tables */
     size_t nsuspect[GROUP_KINDS];
+    int64_t candidates[GROUP_KINDS];    /* values added to each table */
     gv_db_kept_t suspect_st[GROUP_KINDS][2];
     gv_buf_t sql;
     char (*batches)[GV_BATCH_ID_LEN + 1];
@@ -560,21 +561,6 @@ static int bind_occurrence(gv_store_proc_t *p, gv_db_stmt_t *st, int pos,
 
 /* ---- the groups to judge again ------------------------------------------- */
 
-/* Runs sql with the period bound first and, when given, text second. */
-static int exec_period(gv_store_proc_t *p, const char *sql, const char *text, gv_db_error_t *e)
-{
-    gv_db_stmt_t *st = gv_db_prepare(p->db, sql, e);
-    int rc = -1;
-
-    if (!st)
-        return -1;
-    if (gv_db_bind_text(st, 1, p->head.period_text, e) == 0 &&
-        (!text || gv_db_bind_text(st, 2, text, e) == 0))
-        rc = gv_db_execute(st, e);
-    gv_db_stmt_free(st);
-    return rc;
-}
-
 /* Sets up what tracking needs before the batch's first rows: the two
  * temporary tables of this connection, empty (on MariaDB they outlive a
  * transaction), the filters, and whether the period has earlier rows. */
@@ -669,6 +655,7 @@ static int flush_suspects(gv_store_proc_t *p, int g, gv_db_error_t *e)
             return -1;
     if (gv_db_execute(st, e) < 0)
         return -1;
+    p->candidates[g] += (int64_t)n;
     p->nsuspect[g] = 0;
     return 0;
 }
@@ -689,6 +676,7 @@ static int against_earlier(gv_store_proc_t *p, const gv_occurrence_in_t *o, size
     for (int g = 0; g < GROUP_KINDS; g++) {
         gv_db_stmt_t *st;
         size_t k = 0;
+        int64_t added = 0;
         int pos = 3;
         gv_buf_reset(&p->sql);
         gv_buf_printf(&p->sql, "INSERT INTO %s (%s) SELECT DISTINCT %s FROM gv_occurrence"
@@ -712,8 +700,9 @@ static int against_earlier(gv_store_proc_t *p, const gv_occurrence_in_t *o, size
             if ((g == G_IDS || o[i].pre_reason == GV_REASON_NONE) &&
                 gv_db_bind_text(st, pos++, g == G_IDS ? o[i].v->id : o[i].account_norm, e) < 0)
                 goto fail;
-        if (gv_db_execute(st, e) < 0)
+        if (gv_db_execute(st, e) < 0 || gv_db_row_count(st, &added, e) < 0)
             goto fail;
+        p->candidates[g] += added < 0 ? 1 : added;    /* a driver that cannot tell: some */
         gv_db_stmt_free(st);
         continue;
     fail:
@@ -1283,11 +1272,24 @@ done:
  * row of the voucher ids judged again. */
 static int accounts_of_ids(gv_store_proc_t *p, gv_db_error_t *e)
 {
-    return exec_period(p,
-                       "INSERT INTO gv_r7_accounts (account_norm) SELECT DISTINCT account_norm"
-                       " FROM gv_occurrence WHERE period = ?"
-                       " AND voucher_id IN (SELECT voucher_id FROM gv_r7_ids)",
-                       NULL, e);
+    gv_db_stmt_t *st;
+    int64_t added = 0;
+    int rc = -1;
+
+    if (!p->candidates[G_IDS])
+        return 0;
+    if (!(st = gv_db_prepare(p->db,
+                             "INSERT INTO gv_r7_accounts (account_norm) SELECT DISTINCT"
+                             " account_norm FROM gv_occurrence WHERE period = ?"
+                             " AND voucher_id IN (SELECT voucher_id FROM gv_r7_ids)",
+                             e)))
+        return -1;
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) == 0 && gv_db_execute(st, e) == 0 &&
+        gv_db_row_count(st, &added, e) == 0)
+        rc = 0;
+    gv_db_stmt_free(st);
+    p->candidates[G_ACCOUNTS] += added < 0 ? 1 : added;
+    return rc;
 }
 
 /* Rows of the period: a batch's are all there once it is processed. */
@@ -1319,10 +1321,13 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
 
     memset(stats, 0, sizeof *stats);
     p->nchanges = 0;
+    /* Without a group to judge again (a list whose ids and accounts are
+     * all new to the period), every row stands as it was written. */
     if (count_period(p, &stats->occurrences, e) < 0 ||
         (!all && (flush_suspects(p, G_IDS, e) < 0 || flush_suspects(p, G_ACCOUNTS, e) < 0)) ||
-        pass_by_voucher(p, all, now, stats, e) < 0 || (!all && accounts_of_ids(p, e) < 0) ||
-        pass_by_account(p, all, now, stats, e) < 0)
+        ((all || p->candidates[G_IDS]) && pass_by_voucher(p, all, now, stats, e) < 0) ||
+        (!all && accounts_of_ids(p, e) < 0) ||
+        ((all || p->candidates[G_ACCOUNTS]) && pass_by_account(p, all, now, stats, e) < 0))
         return -1;
     st = gv_db_prepare(p->db,
                        "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
@@ -1432,33 +1437,44 @@ int gv_store_rekey(gv_db_t *db, const char *from, const char *to, int *clash,
 int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long *rejected,
                          gv_item_fn fn, void *ud, gv_db_error_t *e)
 {
+    enum { PAGE = 10000, RANGE = 100000 };
     gv_db_stmt_t *st;
     int row;
 
     *accepted = *rejected = 0;
-    st = gv_db_prepare(db,
-                       "SELECT status, COUNT(*) FROM gv_occurrence WHERE batch_id = ?"
-                       " GROUP BY status",
-                       e);
-    if (!st)
-        return -1;
-    if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_execute(st, e) < 0)
-        goto fail;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char status[16];
-        long n;
-        if (gv_db_col_text(st, 1, status, sizeof status, e) < 0 || gv_db_col_long(st, 2, &n, e) < 0)
-            goto fail;
-        if (status_code(status) == ST_ACCEPTED)
-            *accepted += n;
-        else
-            *rejected += n;
-    }
-    if (row < 0)
-        goto fail;
-    gv_db_stmt_free(st);
-    if (!fn)
+    if (!fn) {
+        /* The counts, a range of item numbers per statement, so that no
+         * statement's work grows with the batch (query_timeout). */
+        st = gv_db_prepare(db,
+                           "SELECT status, COUNT(*) FROM gv_occurrence WHERE batch_id = ?"
+                           " AND item_no > ? AND item_no <= ? GROUP BY status",
+                           e);
+        if (!st)
+            return -1;
+        for (long from = 0, rows = 1; rows; from += RANGE) {
+            rows = 0;
+            if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_bind_int64(st, 2, from, e) < 0 ||
+                gv_db_bind_int64(st, 3, from + RANGE, e) < 0 || gv_db_execute(st, e) < 0)
+                goto fail;
+            while ((row = gv_db_fetch(st, e)) == 1) {
+                char status[16];
+                long n;
+                if (gv_db_col_text(st, 1, status, sizeof status, e) < 0 ||
+                    gv_db_col_long(st, 2, &n, e) < 0)
+                    goto fail;
+                rows += n;
+                if (status_code(status) == ST_ACCEPTED)
+                    *accepted += n;
+                else
+                    *rejected += n;
+            }
+            gv_db_close_cursor(st);
+            if (row < 0)
+                goto fail;
+        }
+        gv_db_stmt_free(st);
         return 0;
+    }
     /* A page at a time, by item number: a driver that holds a whole result
      * in memory (MariaDB Connector/ODBC before 3.1.17) holds one page. */
     st = gv_db_prepare(db,
@@ -1467,19 +1483,25 @@ int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long
                        e);
     if (!st)
         return -1;
-    for (long after = 0, rows = 10000; rows == 10000;) {
+    for (long after = 0, rows = PAGE; rows == PAGE;) {
         rows = 0;
         if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_bind_int64(st, 2, after, e) < 0 ||
             gv_db_execute(st, e) < 0)
             goto fail;
         while ((row = gv_db_fetch(st, e)) == 1) {
             char id[32], status[16], reason[40];
+            int ok;
             rows++;
             if (gv_db_col_long(st, 1, &after, e) < 0 || gv_db_col_text(st, 2, id, sizeof id, e) < 0 ||
                 gv_db_col_text(st, 3, status, sizeof status, e) < 0 ||
                 gv_db_col_text(st, 4, reason, sizeof reason, e) < 0)
                 goto fail;
-            if (fn(ud, id, status_code(status) == ST_ACCEPTED, reason) < 0) {
+            ok = status_code(status) == ST_ACCEPTED;
+            if (ok)
+                (*accepted)++;
+            else
+                (*rejected)++;
+            if (fn(ud, id, ok, reason) < 0) {
                 e->action = GV_DB_PERMANENT;
                 snprintf(e->msg, sizeof e->msg, "cannot write the result");
                 goto fail;
