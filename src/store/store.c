@@ -384,7 +384,8 @@ int gv_store_batch_set_revision(gv_db_t *db, const char *batch_id, long revision
 enum { ST_NONE = 0, ST_ACCEPTED = 1, ST_REJECTED = 2 };
 
 /* Rows read per page while judging; grown for a group that does not fit.
- * (-DGV_R7_PAGE_ROWS=3 builds a gasvoucher that pages all the time.) */
+ * (-DGV_R7_PAGE_ROWS=3 -DGV_R7_PAGE_KEYS=2 -DGV_INTAKE_CHUNK=7 build a
+ * gasvoucher that pages all the time, for tests of the paging.) */
 #ifdef GV_R7_PAGE_ROWS
 #define PAGE_ROWS GV_R7_PAGE_ROWS
 #else
@@ -414,7 +415,11 @@ enum { G_IDS, G_ACCOUNTS, GROUP_KINDS };
 static const char *const group_table[GROUP_KINDS] = { "gv_r7_ids", "gv_r7_accounts" };
 static const char *const group_column[GROUP_KINDS] = { "voucher_id", "account_norm" };
 /* Values sent to a table per statement. */
+#ifdef GV_R7_PAGE_KEYS
+#define SUSPECT_ROWS GV_R7_PAGE_KEYS
+#else
 #define SUSPECT_ROWS 500
+#endif
 /* Bits of each Bloom filter: 16 a voucher of the batch, within these
  * bounds (8 MB for both at most; a batch of 2,000,000 vouchers still sees
  * fewer than one in 2,000 false "seen"). */
@@ -571,12 +576,20 @@ static int tracking_start(gv_store_proc_t *p, gv_db_error_t *e)
     long earlier = 0;
     int row;
 
+    /* Values as sent (a value may come more than once), and each once. */
     for (int g = 0; g < GROUP_KINDS; g++) {
         snprintf(sql, sizeof sql, "CREATE TEMPORARY TABLE IF NOT EXISTS %s (%s VARCHAR(64) NOT NULL)",
                  group_table[g], group_column[g]);
         if (gv_db_exec(p->db, sql, e) < 0)
             return -1;
+        snprintf(sql, sizeof sql, "CREATE TEMPORARY TABLE IF NOT EXISTS %s_u"
+                 " (%s VARCHAR(64) NOT NULL PRIMARY KEY)", group_table[g], group_column[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
         snprintf(sql, sizeof sql, "DELETE FROM %s", group_table[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "DELETE FROM %s_u", group_table[g]);
         if (gv_db_exec(p->db, sql, e) < 0)
             return -1;
     }
@@ -988,38 +1001,108 @@ static int loosely_equal(const char *a, const char *b)
     return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* The paged read: "SELECT ... WHERE ... AND key >= ? ORDER BY key, ...
- * LIMIT n" with the period and the page's first key bound. */
+/* Keys of groups to judge again per page, when only those are read. */
+#ifdef GV_R7_PAGE_KEYS
+#define PAGE_KEYS GV_R7_PAGE_KEYS
+#else
+#define PAGE_KEYS 500
+#endif
+
+/* A paged read, in key order, of every group of the period (group < 0):
+ * "SELECT ... WHERE period = ? AND key >= ? ORDER BY key, ... LIMIT n",
+ * the run of keys a full page ends in read again with the next; or of the
+ * groups to judge again: a page's keys from the deduplicated table, then
+ * their rows, "SELECT ... WHERE period = ? AND key IN (?, ...) ORDER BY
+ * key, ...", every group whole.  Each statement does a bounded amount of
+ * work whatever the size of the period. */
 typedef struct pager {
     gv_store_proc_t *p;
-    const char *sql;            /* without its LIMIT */
+    int group;                  /* G_IDS, G_ACCOUNTS, or -1: every group */
+    const char *sql;            /* every group: without its LIMIT; else up to IN ( */
+    const char *order;          /* else: ") ORDER BY ..." */
     size_t limit;
-    gv_db_stmt_t *st;
+    gv_db_stmt_t *st;           /* the current page's */
     char from[64];
     long rows;                  /* of the current page */
-    /* the run of loosely equal keys the page ends in */
+    /* every group: the run of loosely equal keys the page ends in */
     char run_key[64];
     long run_first;             /* its first row in the page */
     size_t run_changes;         /* p->nchanges when it began */
+    /* the groups to judge again */
+    gv_db_stmt_t *keys_st;
+    gv_db_kept_t rows_st[2];
+    char (*keys)[64];
+    size_t nkeys;
 } pager_t;
 
-static int pager_open(pager_t *g, gv_db_error_t *e)
+/* The next page's keys of the groups to judge again, after g->from. */
+static int pager_keys(pager_t *g, gv_db_error_t *e)
 {
-    char sql[1024];
+    int row = 0;
 
-    if (!g->st) {
-        snprintf(sql, sizeof sql, "%s LIMIT %zu", g->sql, g->limit);
-        if (!(g->st = gv_db_prepare(g->p->db, sql, e)))
+    if (!g->keys && !(g->keys = calloc(PAGE_KEYS, sizeof *g->keys)))
+        return oom(e);
+    if (!g->keys_st) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s_u WHERE %s > ? ORDER BY %s LIMIT %d",
+                 group_column[g->group], group_table[g->group], group_column[g->group],
+                 group_column[g->group], PAGE_KEYS);
+        if (!(g->keys_st = gv_db_prepare(g->p->db, sql, e)))
             return -1;
     }
+    g->nkeys = 0;
+    if (gv_db_bind_text(g->keys_st, 1, g->from, e) < 0 || gv_db_execute(g->keys_st, e) < 0)
+        return -1;
+    while (g->nkeys < PAGE_KEYS && (row = gv_db_fetch(g->keys_st, e)) == 1)
+        if (gv_db_col_text(g->keys_st, 1, g->keys[g->nkeys++], sizeof g->keys[0], e) < 0) {
+            row = -1;
+            break;
+        }
+    gv_db_close_cursor(g->keys_st);
+    return row < 0 ? -1 : 0;
+}
+
+/* Runs the next page's statement: 0, 1 when there is no page left, -1. */
+static int pager_open(pager_t *g, gv_db_error_t *e)
+{
+    gv_db_kept_t *slot;
+
     g->rows = 0;
     g->run_key[0] = '\0';
     g->run_first = 0;
     g->run_changes = g->p->nchanges;
-    return gv_db_bind_text(g->st, 1, g->p->head.period_text, e) < 0 ||
-                   gv_db_bind_text(g->st, 2, g->from, e) < 0 || gv_db_execute(g->st, e) < 0
-               ? -1
-               : 0;
+    if (g->group < 0) {
+        if (!g->st) {
+            char sql[1024];
+            snprintf(sql, sizeof sql, "%s LIMIT %zu", g->sql, g->limit);
+            if (!(g->st = gv_db_prepare(g->p->db, sql, e)))
+                return -1;
+        }
+        return gv_db_bind_text(g->st, 1, g->p->head.period_text, e) < 0 ||
+                       gv_db_bind_text(g->st, 2, g->from, e) < 0 || gv_db_execute(g->st, e) < 0
+                   ? -1
+                   : 0;
+    }
+    if (pager_keys(g, e) < 0)
+        return -1;
+    if (!g->nkeys)
+        return 1;
+    if (!(g->st = gv_db_kept_for(g->rows_st, g->nkeys, PAGE_KEYS, &slot))) {
+        gv_buf_reset(&g->p->sql);
+        gv_buf_puts(&g->p->sql, g->sql);
+        for (size_t i = 0; i < g->nkeys; i++)
+            gv_buf_puts(&g->p->sql, i ? ", ?" : "?");
+        if (gv_buf_puts(&g->p->sql, g->order) < 0)
+            return oom(e);
+        if (!(g->st = slot->st = gv_db_prepare(g->p->db, g->p->sql.data, e)))
+            return -1;
+    }
+    if (gv_db_bind_text(g->st, 1, g->p->head.period_text, e) < 0)
+        return -1;
+    for (size_t i = 0; i < g->nkeys; i++)
+        if (gv_db_bind_text(g->st, (int)i + 2, g->keys[i], e) < 0)
+            return -1;
+    return gv_db_execute(g->st, e) < 0 ? -1 : 0;
 }
 
 /* Notes the key of the row just read. */
@@ -1033,12 +1116,18 @@ static void pager_key(pager_t *g, const char *key)
     g->rows++;
 }
 
-/* After a page: 1 when it was the last one; 0 when another follows (the
- * run the page ended in is dropped and read again, a bigger page when it
- * filled this one); -1 on error. */
+/* After a page: 1 when it was the last one; 0 when another follows (of
+ * every group: the run the page ended in is dropped and read again, a
+ * bigger page when it filled this one); -1 on error. */
 static int pager_next(pager_t *g, gv_db_error_t *e)
 {
     gv_db_close_cursor(g->st);
+    if (g->group >= 0) {
+        if (g->nkeys < PAGE_KEYS)
+            return 1;
+        snprintf(g->from, sizeof g->from, "%s", g->keys[g->nkeys - 1]);
+        return 0;
+    }
     if ((size_t)g->rows < g->limit)
         return 1;
     g->p->nchanges = g->run_changes;
@@ -1055,8 +1144,23 @@ static int pager_next(pager_t *g, gv_db_error_t *e)
 
 static void pager_close(pager_t *g)
 {
-    gv_db_stmt_free(g->st);
+    if (g->group < 0)
+        gv_db_stmt_free(g->st);
     g->st = NULL;
+    gv_db_kept_drop(g->rows_st);
+    gv_db_stmt_free(g->keys_st);
+    free(g->keys);
+}
+
+/* The values sent to table g, each once, into its twin with a primary
+ * key (one statement over the few values sent). */
+static int dedupe(gv_store_proc_t *p, int g, gv_db_error_t *e)
+{
+    char sql[200];
+
+    snprintf(sql, sizeof sql, "INSERT INTO %s_u (%s) SELECT DISTINCT %s FROM %s", group_table[g],
+             group_column[g], group_column[g], group_table[g]);
+    return flush_suspects(p, g, e) < 0 ? -1 : gv_db_exec(p->db, sql, e);
 }
 
 /* Pass 1, by voucher id: which occurrence of each id stands, which are a
@@ -1066,26 +1170,29 @@ static void pager_close(pager_t *g)
 static int pass_by_voucher(gv_store_proc_t *p, int all, time_t now, gv_recompute_stats_t *stats,
                            gv_db_error_t *e)
 {
+#define PASS1_COLUMNS                                                                    \
+    "SELECT batch_id, item_no, voucher_id, content_sha, pre_reason, standing, dupv, status," \
+    " reason, account_norm FROM gv_occurrence WHERE period = ? AND voucher_id "
     pager_t g = {
-        p,
-        all ? "SELECT batch_id, item_no, voucher_id, content_sha, pre_reason, standing, dupv,"
-              " status, reason FROM gv_occurrence WHERE period = ? AND voucher_id >= ?"
-              " ORDER BY voucher_id, part, batch_id, item_no"
-            : "SELECT o.batch_id, o.item_no, o.voucher_id, o.content_sha, o.pre_reason,"
-              " o.standing, o.dupv, o.status, o.reason FROM gv_occurrence o"
-              " WHERE o.period = ? AND o.voucher_id >= ?"
-              " AND o.voucher_id IN (SELECT voucher_id FROM gv_r7_ids)"
-              " ORDER BY o.voucher_id, o.part, o.batch_id, o.item_no",
-        PAGE_ROWS, NULL, "", 0, "", 0, 0,
+        .p = p,
+        .group = all ? -1 : G_IDS,
+        .sql = all ? PASS1_COLUMNS ">= ? ORDER BY voucher_id, part, batch_id, item_no"
+                   : PASS1_COLUMNS "IN (",
+        .order = ") ORDER BY voucher_id, part, batch_id, item_no",
+        .limit = PAGE_ROWS,
     };
-    int row, more;
+    int row, more, opened;
 
+    if (!all && dedupe(p, G_IDS, e) < 0)
+        return -1;
     do {
         char prev_id[32] = "", first_sha[65] = "";
-        if (pager_open(&g, e) < 0)
+        if ((opened = pager_open(&g, e)) < 0)
             goto fail;
+        if (opened == 1)
+            break;
         while ((row = gv_db_fetch(g.st, e)) == 1) {
-            char batch[40], id[32], sha[65], pre[40], status[16], reason[40];
+            char batch[40], id[32], sha[65], pre[40], status[16], reason[40], account[64];
             long item, standing, dupv;
             change_t c = { 0 };
             int now_standing, now_dupv;
@@ -1097,9 +1204,14 @@ static int pass_by_voucher(gv_store_proc_t *p, int all, time_t now, gv_recompute
                 gv_db_col_long(g.st, 6, &standing, e) < 0 ||
                 gv_db_col_long(g.st, 7, &dupv, e) < 0 ||
                 gv_db_col_text(g.st, 8, status, sizeof status, e) < 0 ||
-                gv_db_col_text(g.st, 9, reason, sizeof reason, e) < 0)
+                gv_db_col_text(g.st, 9, reason, sizeof reason, e) < 0 ||
+                gv_db_col_text(g.st, 10, account, sizeof account, e) < 0)
                 goto fail;
             pager_key(&g, id);
+            /* Its account's group is judged again too (its standing and
+             * dupv may change, and with them who R7 compares). */
+            if (!all && suspect(p, G_ACCOUNTS, account, e) < 0)
+                goto fail;
             now_standing = strcmp(id, prev_id) != 0;
             if (now_standing) {
                 snprintf(prev_id, sizeof prev_id, "%s", id);
@@ -1199,27 +1311,29 @@ static int group_push(group_t *g, const group_row_t *r, gv_db_error_t *e)
 static int pass_by_account(gv_store_proc_t *p, int all, time_t now, gv_recompute_stats_t *stats,
                            gv_db_error_t *e)
 {
+#define PASS2_COLUMNS                                                                        \
+    "SELECT batch_id, item_no, account_norm, voucher_id, activated_at, standing, account_reason," \
+    " status, reason FROM gv_occurrence WHERE period = ? AND pre_reason IS NULL AND dupv = 0"   \
+    " AND account_norm "
     pager_t g = {
-        p,
-        all ? "SELECT batch_id, item_no, account_norm, voucher_id, activated_at, standing,"
-              " account_reason, status, reason FROM gv_occurrence"
-              " WHERE period = ? AND account_norm >= ? AND pre_reason IS NULL AND dupv = 0"
-              " ORDER BY account_norm, voucher_id"
-            : "SELECT o.batch_id, o.item_no, o.account_norm, o.voucher_id, o.activated_at,"
-              " o.standing, o.account_reason, o.status, o.reason FROM gv_occurrence o"
-              " WHERE o.period = ? AND o.account_norm >= ? AND o.pre_reason IS NULL"
-              " AND o.dupv = 0 AND o.account_norm IN (SELECT account_norm FROM gv_r7_accounts)"
-              " ORDER BY o.account_norm, o.voucher_id",
-        PAGE_ROWS, NULL, "", 0, "", 0, 0,
+        .p = p,
+        .group = all ? -1 : G_ACCOUNTS,
+        .sql = all ? PASS2_COLUMNS ">= ? ORDER BY account_norm, voucher_id" : PASS2_COLUMNS "IN (",
+        .order = ") ORDER BY account_norm, voucher_id",
+        .limit = PAGE_ROWS,
     };
     group_t grp = { 0 };
-    int row, more, rc = -1;
+    int row, more, rc = -1, opened;
 
+    if (!all && dedupe(p, G_ACCOUNTS, e) < 0)
+        return -1;
     do {
         char prev_account[64] = "";
         grp.n = 0;
-        if (pager_open(&g, e) < 0)
+        if ((opened = pager_open(&g, e)) < 0)
             goto done;
+        if (opened == 1)
+            break;
         while ((row = gv_db_fetch(g.st, e)) == 1) {
             char batch[40], account[64], areason[40], status[16], reason[40];
             long item, standing;
@@ -1252,8 +1366,9 @@ static int pass_by_account(gv_store_proc_t *p, int all, time_t now, gv_recompute
         }
         if (row < 0 || (more = pager_next(&g, e)) < 0)
             goto done;
-        /* The last group is whole only on the last page. */
-        if (more && grp.n && resolve_group(p, &grp, e) < 0)
+        /* The last group is whole on the last page, and on every page of
+         * the groups to judge again (read whole by their keys). */
+        if ((more || g.group >= 0) && grp.n && resolve_group(p, &grp, e) < 0)
             goto done;
         if (apply_page(p, now, stats, e) < 0)
             goto done;
@@ -1267,30 +1382,6 @@ done:
 }
 
 /* ---- judging the period ------------------------------------------------- */
-
-/* After pass 1 (which settles standing and dupv): the accounts of every
- * row of the voucher ids judged again. */
-static int accounts_of_ids(gv_store_proc_t *p, gv_db_error_t *e)
-{
-    gv_db_stmt_t *st;
-    int64_t added = 0;
-    int rc = -1;
-
-    if (!p->candidates[G_IDS])
-        return 0;
-    if (!(st = gv_db_prepare(p->db,
-                             "INSERT INTO gv_r7_accounts (account_norm) SELECT DISTINCT"
-                             " account_norm FROM gv_occurrence WHERE period = ?"
-                             " AND voucher_id IN (SELECT voucher_id FROM gv_r7_ids)",
-                             e)))
-        return -1;
-    if (gv_db_bind_text(st, 1, p->head.period_text, e) == 0 && gv_db_execute(st, e) == 0 &&
-        gv_db_row_count(st, &added, e) == 0)
-        rc = 0;
-    gv_db_stmt_free(st);
-    p->candidates[G_ACCOUNTS] += added < 0 ? 1 : added;
-    return rc;
-}
 
 /* Rows of the period: a batch's are all there once it is processed. */
 static int count_period(gv_store_proc_t *p, long *n, gv_db_error_t *e)
@@ -1324,10 +1415,10 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
     /* Without a group to judge again (a list whose ids and accounts are
      * all new to the period), every row stands as it was written. */
     if (count_period(p, &stats->occurrences, e) < 0 ||
-        (!all && (flush_suspects(p, G_IDS, e) < 0 || flush_suspects(p, G_ACCOUNTS, e) < 0)) ||
-        ((all || p->candidates[G_IDS]) && pass_by_voucher(p, all, now, stats, e) < 0) ||
-        (!all && accounts_of_ids(p, e) < 0) ||
-        ((all || p->candidates[G_ACCOUNTS]) && pass_by_account(p, all, now, stats, e) < 0))
+        ((all || p->candidates[G_IDS] || p->nsuspect[G_IDS]) &&
+         pass_by_voucher(p, all, now, stats, e) < 0) ||
+        ((all || p->candidates[G_ACCOUNTS] || p->nsuspect[G_ACCOUNTS]) &&
+         pass_by_account(p, all, now, stats, e) < 0))
         return -1;
     st = gv_db_prepare(p->db,
                        "UPDATE gv_batch SET state = 'PROCESSED', processed_at = ?"
