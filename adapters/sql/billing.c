@@ -16,11 +16,12 @@
 #include "money.h"
 #include "sqlrun.h"
 
-/* Parameters one statement may carry: libpq refuses a parameter
- * description over 30000 bytes (about 7500 parameters) and psqlODBC
- * prepares on the server, so a chunk's rows are split into statements of
- * at most this many parameters, all in the caller's one transaction. */
-#define MAX_STMT_PARAMS 7000
+/* Parameters one statement may carry (kept.h): a chunk's rows, and the
+ * accounts a read binds (each use of :accounts binds them all), are split
+ * into statements of at most this many. */
+#define MAX_STMT_PARAMS GV_DB_MULTIROW_PARAMS
+/* Rows a block when reading (gv_db_rows_fetch). */
+#define READ_ROWS 256
 
 /* A failure no retry mends: "subject: what". */
 static void permanent(gv_db_error_t *e, const char *what, const char *subject)
@@ -42,6 +43,45 @@ static gv_site_account_t *find_account(gv_site_account_t *acc, size_t n, const c
     return bsearch(account, acc, n, sizeof *acc, cmp_account);
 }
 
+/* Accounts one statement of kind may bind: each use of :accounts binds
+ * them all. */
+static size_t accounts_per_stmt(const gv_stmt_t *s)
+{
+    size_t lists = 0;
+
+    for (size_t i = 0; i < s->nparams; i++)
+        lists += gv_param_is_list(s->params[i]) != 0;
+    if (!lists)
+        return (size_t)-1;
+    return (MAX_STMT_PARAMS - (s->nparams - lists)) / lists;
+}
+
+/* The least and the greatest of the n accounts (numerically when they
+ * are bound as integers, else byte by byte): :first_account and
+ * :last_account, a range of the site's index around the list. */
+static void account_range(const gv_mapping_t *map, const gv_site_account_t *acc,
+                          const gv_site_bill_t *bills, size_t n, const char **first,
+                          const char **last)
+{
+    *first = *last = acc ? acc[0].account : bills[0].account;
+    for (size_t k = 1; k < n; k++) {
+        const char *a = acc ? acc[k].account : bills[k].account;
+        int below, above;
+        if (map->account_bind == GV_BIND_INTEGER) {
+            long long v = strtoll(a, NULL, 10);
+            below = v < strtoll(*first, NULL, 10);
+            above = v > strtoll(*last, NULL, 10);
+        } else {
+            below = strcmp(a, *first) < 0;
+            above = strcmp(a, *last) > 0;
+        }
+        if (below)
+            *first = a;
+        if (above)
+            *last = a;
+    }
+}
+
 /* Prepares, binds and runs a chunk statement of the mapping for the
  * accounts acc[0..n) (or, with bills, those of bills[0..n)). */
 static gv_db_stmt_t *chunk_stmt(sql_ctx_t *c, gv_stmt_kind_t kind, const gv_site_period_t *p,
@@ -51,9 +91,11 @@ static gv_db_stmt_t *chunk_stmt(sql_ctx_t *c, gv_stmt_kind_t kind, const gv_site
     const gv_mapping_t *map = c->map;
     const gv_stmt_t *s = &map->stmts[kind];
     char where[300];
+    const char *first, *last;
     gv_db_stmt_t *st;
     int pos = 1;
 
+    account_range(map, acc, bills, n, &first, &last);
     if (gv_stmt_expand(s, n, &c->sql) < 0) {
         permanent(e, "statement too long for the chunk", gv_stmt_specs[kind].section);
         return NULL;
@@ -68,7 +110,11 @@ static gv_db_stmt_t *chunk_stmt(sql_ctx_t *c, gv_stmt_kind_t kind, const gv_site
                     goto fail;
             continue;
         }
-        if (gv_sql_bind_named(st, pos++, s->params[i], map, NULL, p, e) < 0)
+        if (gv_sql_bind_named(st, pos++, s->params[i], map,
+                              !strcmp(s->params[i], "first_account")  ? first
+                              : !strcmp(s->params[i], "last_account") ? last
+                                                                      : NULL,
+                              p, e) < 0)
             goto fail;
     }
     snprintf(where, sizeof where, "%s:%d: [%s]", map->path, s->line,
@@ -84,34 +130,59 @@ fail:
 
 /* ---- reads --------------------------------------------------------------- */
 
-static int read_accounts(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *acc,
-                         size_t n, gv_db_error_t *e)
+/* The columns of a read as blocks of rows: role r of cols as spec[r]. */
+static gv_db_rows_t *bind_rows(gv_db_stmt_t *st, const int *cols, const gv_db_coltype_t *types,
+                               const size_t *bytes, size_t n, gv_db_error_t *e)
 {
-    int cols[GV_BCOL_COUNT], row;
-    gv_db_stmt_t *st = chunk_stmt(c, GV_STMT_BILLING_ACCOUNTS, p, acc, NULL, n, cols, e);
+    gv_db_colspec_t spec[GV_RCOL_COUNT];
+
+    for (size_t r = 0; r < n; r++)
+        spec[r] = (gv_db_colspec_t){ cols[r], types[r], bytes[r] };
+    return gv_db_rows_bind(st, spec, n, READ_ROWS, e);
+}
+
+static int read_accounts_part(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *all,
+                              size_t nall, const gv_site_account_t *part, size_t n,
+                              gv_db_error_t *e)
+{
+    static const gv_db_coltype_t types[GV_BCOL_COUNT] = { GV_DB_COL_TEXT, GV_DB_COL_TEXT,
+                                                          GV_DB_COL_INT64, GV_DB_COL_INT64 };
+    static const size_t bytes[GV_BCOL_COUNT] = { 64, 16, 0, 0 };
+    int cols[GV_BCOL_COUNT];
+    gv_db_stmt_t *st = chunk_stmt(c, GV_STMT_BILLING_ACCOUNTS, p, part, NULL, n, cols, e);
+    gv_db_rows_t *rows;
+    long got;
 
     if (!st)
         return -1;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char account[64], region[16];
-        int64_t metered, residents;
-        gv_site_account_t *a;
-        if (gv_db_col_text(st, cols[GV_BCOL_ACCOUNT], account, sizeof account, e) < 0 ||
-            gv_db_col_text(st, cols[GV_BCOL_REGION], region, sizeof region, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_BCOL_METERED], &metered, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_BCOL_RESIDENTS], &residents, e) < 0) {
-            row = -1;
-            break;
-        }
-        if (!(a = find_account(acc, n, account)))
-            continue;
-        a->found = 1;
-        snprintf(a->region, sizeof a->region, "%.7s", region);
-        a->metered = metered != 0;
-        a->residents = (int)residents;
+    if (!(rows = bind_rows(st, cols, types, bytes, GV_BCOL_COUNT, e))) {
+        gv_db_stmt_free(st);
+        return -1;
     }
+    while ((got = gv_db_rows_fetch(rows, e)) > 0)
+        for (size_t i = 0; i < (size_t)got; i++) {
+            gv_site_account_t *a = find_account(all, nall, gv_db_rows_text(rows, i, GV_BCOL_ACCOUNT, NULL));
+            if (!a)
+                continue;
+            a->found = 1;
+            snprintf(a->region, sizeof a->region, "%.7s", gv_db_rows_text(rows, i, GV_BCOL_REGION, NULL));
+            a->metered = gv_db_rows_int64(rows, i, GV_BCOL_METERED, NULL) != 0;
+            a->residents = (int)gv_db_rows_int64(rows, i, GV_BCOL_RESIDENTS, NULL);
+        }
+    gv_db_rows_free(rows);
     gv_db_stmt_free(st);
-    return row < 0 ? -1 : 0;
+    return got < 0 ? -1 : 0;
+}
+
+static int read_accounts(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *acc,
+                         size_t n, gv_db_error_t *e)
+{
+    size_t per = accounts_per_stmt(&c->map->stmts[GV_STMT_BILLING_ACCOUNTS]);
+
+    for (size_t done = 0; done < n; done += per)
+        if (read_accounts_part(c, p, acc, n, acc + done, n - done < per ? n - done : per, e) < 0)
+            return -1;
+    return 0;
 }
 
 static int add_reading(gv_site_readings_t *rd, size_t owner, const gv_reading_t *r)
@@ -163,62 +234,83 @@ static int group_readings(gv_site_account_t *acc, size_t n, gv_site_readings_t *
     return 0;
 }
 
+static int read_readings_part(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *acc,
+                              size_t nall, const gv_site_account_t *part, size_t n,
+                              gv_site_readings_t *rd, gv_db_error_t *e)
+{
+    static const gv_db_coltype_t types[GV_RCOL_COUNT] = {
+        GV_DB_COL_TEXT, GV_DB_COL_TEXT, GV_DB_COL_INT64, GV_DB_COL_TEXT,
+        GV_DB_COL_TEXT, GV_DB_COL_TEXT, GV_DB_COL_INT64,
+    };
+    static const size_t bytes[GV_RCOL_COUNT] = { 64, sizeof(((gv_reading_t *)0)->meter), 0, 32,
+                                                 48, 24, 0 };
+    int cols[GV_RCOL_COUNT];
+    gv_db_stmt_t *st = chunk_stmt(c, GV_STMT_READINGS, p, part, NULL, n, cols, e);
+    const char *where = c->map->path;
+    gv_db_rows_t *rows;
+    long got;
+
+    if (!st)
+        return -1;
+    if (!(rows = bind_rows(st, cols, types, bytes, GV_RCOL_COUNT, e))) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    while ((got = gv_db_rows_fetch(rows, e)) > 0) {
+        for (size_t i = 0; i < (size_t)got; i++) {
+            char date[32];
+            const char *kind = gv_db_rows_text(rows, i, GV_RCOL_KIND, NULL);
+            gv_reading_t r;
+            gv_site_account_t *a = find_account(acc, nall, gv_db_rows_text(rows, i, GV_RCOL_ACCOUNT, NULL));
+
+            if (!a)
+                continue;
+            memset(&r, 0, sizeof r);
+            snprintf(r.meter, sizeof r.meter, "%s", gv_db_rows_text(rows, i, GV_RCOL_METER, NULL));
+            /* a driver may add a time of day */
+            snprintf(date, sizeof date, "%.10s", gv_db_rows_text(rows, i, GV_RCOL_READ_ON, NULL));
+            if (gv_date_parse(date, &r.day) < 0 ||
+                gv_decimal_parse(gv_db_rows_text(rows, i, GV_RCOL_VALUE, NULL), 3,
+                                 &r.value_milli) < 0) {
+                permanent(e, "[query.readings] returned a reading that is not a date and a decimal", where);
+                got = -1;
+                break;
+            }
+            if (!cols[GV_RCOL_KIND])
+                r.kind = GV_READ_ACTUAL;
+            else if (gv_read_kind_parse(kind, &r.kind) < 0) {
+                e->action = GV_DB_PERMANENT;
+                snprintf(e->msg, sizeof e->msg, "[query.readings] of %s: unknown reading kind '%s'",
+                         where, kind);
+                got = -1;
+                break;
+            }
+            r.digits = (int)gv_db_rows_int64(rows, i, GV_RCOL_DIGITS, NULL);
+            r.seq = gv_db_rows_int64(rows, i, GV_RCOL_SEQ, NULL);
+            if (add_reading(rd, (size_t)(a - acc), &r) < 0) {
+                permanent(e, "out of memory", c->map->path);
+                got = -1;
+                break;
+            }
+        }
+        if (got < 0)
+            break;
+    }
+    gv_db_rows_free(rows);
+    gv_db_stmt_free(st);
+    return got < 0 ? -1 : 0;
+}
+
 static int read_readings(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *acc,
                          size_t n, gv_site_readings_t *rd, gv_db_error_t *e)
 {
-    int cols[GV_RCOL_COUNT], row;
-    gv_db_stmt_t *st = chunk_stmt(c, GV_STMT_READINGS, p, acc, NULL, n, cols, e);
-    const char *where = c->map->path;
+    size_t per = accounts_per_stmt(&c->map->stmts[GV_STMT_READINGS]);
 
     rd->n = 0;
-    if (!st)
-        return -1;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char account[64], date[32], value[48], kind[24];
-        int64_t digits, seq = 0;
-        gv_reading_t r;
-        gv_site_account_t *a;
-
-        memset(&r, 0, sizeof r);
-        if (gv_db_col_text(st, cols[GV_RCOL_ACCOUNT], account, sizeof account, e) < 0 ||
-            gv_db_col_text(st, cols[GV_RCOL_METER], r.meter, sizeof r.meter, e) < 0 ||
-            gv_db_col_int64(st, cols[GV_RCOL_DIGITS], &digits, e) < 0 ||
-            gv_db_col_text(st, cols[GV_RCOL_READ_ON], date, sizeof date, e) < 0 ||
-            gv_db_col_text(st, cols[GV_RCOL_VALUE], value, sizeof value, e) < 0 ||
-            (cols[GV_RCOL_KIND] &&
-             gv_db_col_text(st, cols[GV_RCOL_KIND], kind, sizeof kind, e) < 0) ||
-            (cols[GV_RCOL_SEQ] && gv_db_col_int64(st, cols[GV_RCOL_SEQ], &seq, e) < 0)) {
-            row = -1;
-            break;
-        }
-        if (!(a = find_account(acc, n, account)))
-            continue;
-        date[10] = '\0';   /* a driver may add a time of day */
-        if (gv_date_parse(date, &r.day) < 0 || gv_decimal_parse(value, 3, &r.value_milli) < 0) {
-            permanent(e, "[query.readings] returned a reading that is not a date and a decimal", where);
-            row = -1;
-            break;
-        }
-        if (!cols[GV_RCOL_KIND])
-            r.kind = GV_READ_ACTUAL;
-        else if (gv_read_kind_parse(kind, &r.kind) < 0) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "[query.readings] of %s: unknown reading kind '%s'",
-                     where, kind);
-            row = -1;
-            break;
-        }
-        r.digits = (int)digits;
-        r.seq = seq;
-        if (add_reading(rd, (size_t)(a - acc), &r) < 0) {
-            permanent(e, "out of memory", c->map->path);
-            row = -1;
-            break;
-        }
-    }
-    gv_db_stmt_free(st);
-    if (row < 0)
-        return -1;
+    for (size_t done = 0; done < n; done += per)
+        if (read_readings_part(c, p, acc, n, acc + done, n - done < per ? n - done : per, rd,
+                               e) < 0)
+            return -1;
     if (group_readings(acc, n, rd) < 0) {
         permanent(e, "out of memory", c->map->path);
         return -1;
@@ -364,8 +456,9 @@ static int cmp_bill(const void *key, const void *elem)
 static int read_bill_refs(sql_ctx_t *c, const gv_site_period_t *p, gv_site_bill_t *bills,
                           size_t n, gv_db_error_t *e)
 {
-    int cols[GV_FCOL_COUNT], row;
-    gv_db_stmt_t *st;
+    static const gv_db_coltype_t types[GV_FCOL_COUNT] = { GV_DB_COL_TEXT, GV_DB_COL_TEXT };
+    static const size_t bytes[GV_FCOL_COUNT] = { 64, 80 };
+    size_t per;
 
     if (!c->map->stmts[GV_STMT_BILL_REF].sql) {
         /* No reference query: the bill is known by account and period. */
@@ -374,21 +467,33 @@ static int read_bill_refs(sql_ctx_t *c, const gv_site_period_t *p, gv_site_bill_
                      bills[k].account);
         return 0;
     }
-    if (!(st = chunk_stmt(c, GV_STMT_BILL_REF, p, NULL, bills, n, cols, e)))
-        return -1;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char account[64], ref[80];
-        gv_site_bill_t *b;
-        if (gv_db_col_text(st, cols[GV_FCOL_ACCOUNT], account, sizeof account, e) < 0 ||
-            gv_db_col_text(st, cols[GV_FCOL_BILL_REF], ref, sizeof ref, e) < 0) {
-            row = -1;
-            break;
+    per = accounts_per_stmt(&c->map->stmts[GV_STMT_BILL_REF]);
+    for (size_t done = 0; done < n; done += per) {
+        int cols[GV_FCOL_COUNT];
+        size_t part = n - done < per ? n - done : per;
+        gv_db_stmt_t *st = chunk_stmt(c, GV_STMT_BILL_REF, p, NULL, bills + done, part, cols, e);
+        gv_db_rows_t *rows;
+        long got;
+        if (!st)
+            return -1;
+        if (!(rows = bind_rows(st, cols, types, bytes, GV_FCOL_COUNT, e))) {
+            gv_db_stmt_free(st);
+            return -1;
         }
-        if ((b = bsearch(account, bills, n, sizeof *bills, cmp_bill)))
-            snprintf(b->bill_ref, sizeof b->bill_ref, "%.64s", ref);
+        while ((got = gv_db_rows_fetch(rows, e)) > 0)
+            for (size_t i = 0; i < (size_t)got; i++) {
+                gv_site_bill_t *b = bsearch(gv_db_rows_text(rows, i, GV_FCOL_ACCOUNT, NULL), bills,
+                                            n, sizeof *bills, cmp_bill);
+                if (b)
+                    snprintf(b->bill_ref, sizeof b->bill_ref, "%.64s",
+                             gv_db_rows_text(rows, i, GV_FCOL_BILL_REF, NULL));
+            }
+        gv_db_rows_free(rows);
+        gv_db_stmt_free(st);
+        if (got < 0)
+            return -1;
     }
-    gv_db_stmt_free(st);
-    return row < 0 ? -1 : 0;
+    return 0;
 }
 
 int gv_sql_write_bills(void *ctx, const gv_site_period_t *p, gv_site_bill_t *bills, size_t n,

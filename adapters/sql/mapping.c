@@ -28,8 +28,8 @@ static const gv_col_spec_t account_columns[] = {
 static const char *const accounts_params[] = { "accounts", "period_start", "period_end", NULL };
 
 /* Billing reads a chunk of accounts at once: :accounts is a list. */
-static const char *const chunk_params[] = { "accounts", "period", "period_yyyymm",
-                                            "period_start", "period_end", NULL };
+static const char *const chunk_params[] = { "accounts", "first_account", "last_account", "period",
+                                            "period_yyyymm", "period_start", "period_end", NULL };
 static const gv_col_spec_t billing_columns[] = {
     { "account", GV_COL_TEXT, 0 },     /* canonical form, as :accounts held it */
     { "region", GV_COL_TEXT, 0 },      /* ISO 3166-2:KZ: selects price and norm */

@@ -1132,3 +1132,163 @@ int gv_db_readers_wait_for_writer(gv_db_t *db)
     gv_db_stmt_free(st);
     return strcasecmp(mode, "wal") != 0;
 }
+
+/* ---- many rows a fetch -------------------------------------------------- */
+
+struct gv_db_rows {
+    gv_db_stmt_t *st;
+    size_t ncols, rows;
+    SQLULEN fetched;
+    struct bound_col {
+        gv_db_colspec_t spec;
+        SQLSMALLINT ctype;
+        size_t width;           /* bytes a row in data */
+        char *data;             /* rows * width */
+        SQLLEN *ind;            /* rows */
+        char *text;             /* rows * spec.bytes: text as UTF-8 */
+    } *c;
+};
+
+void gv_db_rows_free(gv_db_rows_t *r)
+{
+    if (!r)
+        return;
+    if (r->st->h && r->st->db->connected) {
+        SQLFreeStmt(r->st->h, SQL_UNBIND);
+        SQLSetStmtAttr(r->st->h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
+        SQLSetStmtAttr(r->st->h, SQL_ATTR_ROWS_FETCHED_PTR, NULL, 0);
+    }
+    for (size_t k = 0; k < r->ncols; k++) {
+        free(r->c[k].data);
+        free(r->c[k].ind);
+        free(r->c[k].text);
+    }
+    free(r->c);
+    free(r);
+}
+
+gv_db_rows_t *gv_db_rows_bind(gv_db_stmt_t *st, const gv_db_colspec_t *spec, size_t n,
+                              size_t rows, gv_db_error_t *e)
+{
+    gv_db_rows_t *r = calloc(1, sizeof *r);
+    int wide = st->db->text == GV_DB_TEXT_UTF16;
+
+    if (!r || !(r->c = calloc(n ? n : 1, sizeof *r->c))) {
+        free(r);
+        refuse(e, "out of memory for a block of rows");
+        return NULL;
+    }
+    r->st = st;
+    r->ncols = n;
+    r->rows = rows ? rows : 1;
+    if (!ok(SQLSetStmtAttr(st->h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
+        !ok(SQLSetStmtAttr(st->h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)(uintptr_t)r->rows, 0)) ||
+        !ok(SQLSetStmtAttr(st->h, SQL_ATTR_ROWS_FETCHED_PTR, &r->fetched, 0))) {
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "row array", e);
+        gv_db_rows_free(r);
+        return NULL;
+    }
+    for (size_t k = 0; k < n; k++) {
+        struct bound_col *b = &r->c[k];
+        b->spec = spec[k];
+        if (!b->spec.col)
+            continue;
+        if (b->spec.type == GV_DB_COL_INT64) {
+            b->ctype = SQL_C_SBIGINT;
+            b->width = sizeof(SQLBIGINT);
+        } else {
+            /* Text that fits bytes of UTF-8 has fewer than that many UTF-16
+             * units (as get_utf16). */
+            b->ctype = wide ? SQL_C_WCHAR : SQL_C_CHAR;
+            b->width = wide ? b->spec.bytes * sizeof(SQLWCHAR) : b->spec.bytes;
+            if (!(b->text = malloc(r->rows * b->spec.bytes)))
+                goto nomem;
+        }
+        if (!(b->data = malloc(r->rows * b->width)) || !(b->ind = calloc(r->rows, sizeof *b->ind)))
+            goto nomem;
+        if (!ok(SQLBindCol(st->h, (SQLUSMALLINT)b->spec.col, b->ctype, b->data,
+                           (SQLLEN)b->width, b->ind))) {
+            collect_db(st->db, SQL_HANDLE_STMT, st->h, "bind column", e);
+            gv_db_rows_free(r);
+            return NULL;
+        }
+    }
+    return r;
+nomem:
+    refuse(e, "out of memory for a block of rows");
+    gv_db_rows_free(r);
+    return NULL;
+}
+
+long gv_db_rows_fetch(gv_db_rows_t *r, gv_db_error_t *e)
+{
+    SQLRETURN rc;
+
+    r->fetched = 0;
+    rc = SQLFetch(r->st->h);
+    if (rc == SQL_NO_DATA)
+        return 0;
+    if (!ok(rc)) {
+        collect_db(r->st->db, SQL_HANDLE_STMT, r->st->h, "fetch", e);
+        return -1;
+    }
+    /* Text as UTF-8, checked as gv_db_get_text checks it. */
+    for (size_t k = 0; k < r->ncols; k++) {
+        struct bound_col *b = &r->c[k];
+        if (!b->spec.col || b->spec.type != GV_DB_COL_TEXT)
+            continue;
+        for (size_t i = 0; i < r->fetched; i++) {
+            SQLLEN ind = b->ind[i];
+            char *out = b->text + i * b->spec.bytes;
+            size_t bad;
+            if (ind == SQL_NULL_DATA) {
+                out[0] = '\0';
+                continue;
+            }
+            if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind >= b->width) {
+                refuse(e, "column %d does not fit %zu bytes", b->spec.col, b->spec.bytes);
+                return -1;
+            }
+            if (b->ctype == SQL_C_WCHAR) {
+                if (utf16_to_utf8((const SQLWCHAR *)(const void *)(b->data + i * b->width),
+                                  (size_t)ind / sizeof(SQLWCHAR), out, b->spec.bytes) < 0) {
+                    refuse(e, "column %d does not fit %zu bytes", b->spec.col, b->spec.bytes);
+                    return -1;
+                }
+            } else {
+                memcpy(out, b->data + i * b->width, (size_t)ind);
+                out[ind] = '\0';
+                if (!gv_utf8_valid(out, (size_t)ind, &bad)) {
+                    refuse(e, "column %d is not valid UTF-8 (byte %zu)", b->spec.col, bad + 1);
+                    return -1;
+                }
+            }
+            for (size_t len = strlen(out); len && (out[len - 1] == ' ' || out[len - 1] == '\t');)
+                out[--len] = '\0';
+        }
+    }
+    return (long)r->fetched;
+}
+
+const char *gv_db_rows_text(gv_db_rows_t *r, size_t i, size_t k, int *is_null)
+{
+    const struct bound_col *b = &r->c[k];
+
+    if (is_null)
+        *is_null = !b->spec.col || b->ind[i] == SQL_NULL_DATA;
+    return b->spec.col ? b->text + i * b->spec.bytes : "";
+}
+
+int64_t gv_db_rows_int64(gv_db_rows_t *r, size_t i, size_t k, int *is_null)
+{
+    const struct bound_col *b = &r->c[k];
+    int null = !b->spec.col || b->ind[i] == SQL_NULL_DATA;
+    SQLBIGINT v;
+
+    if (is_null)
+        *is_null = null;
+    if (null)
+        return 0;
+    memcpy(&v, b->data + i * b->width, sizeof v);
+    return (int64_t)v;
+}

@@ -10,9 +10,9 @@
 #include "column.h"
 #include "kept.h"
 
-/* Parameters one statement may carry (see adapters/sql/billing.c): the
- * own rows of a large chunk are split likewise. */
-#define MAX_STMT_PARAMS 7000
+/* Parameters one statement may carry (kept.h): the own rows of a large
+ * chunk are split likewise. */
+#define MAX_STMT_PARAMS GV_DB_MULTIROW_PARAMS
 
 #define OWN_COLUMNS                                                                         \
     "period, account, voucher_id, status, reason, detail, volume_milli, price_tiyn, vat_bp, " \
@@ -234,8 +234,14 @@ static int drop_done(gv_store_bills_t *sb, int past_deadline, const char *after,
 int gv_store_bills_next(gv_store_bills_t *sb, int past_deadline, const char *after, long limit,
                         gv_bill_items_t *c, gv_db_error_t *e)
 {
+    const gv_db_colspec_t spec[3] = {
+        { 1, GV_DB_COL_TEXT, sizeof c->v[0].account },
+        { 2, GV_DB_COL_TEXT, sizeof c->v[0].voucher_id },
+        { 3, GV_DB_COL_INT64, 0 },
+    };
     gv_db_stmt_t *st;
-    int row;
+    gv_db_rows_t *rows;
+    long row;
 
     gv_buf_reset(&sb->sql);
     gv_buf_puts(&sb->sql, "SELECT o.account_norm, o.voucher_id, o.nominal_tiyn"
@@ -250,34 +256,41 @@ int gv_store_bills_next(gv_store_bills_t *sb, int past_deadline, const char *aft
         gv_db_stmt_free(st);
         return -1;
     }
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        gv_bill_item_t *it;
-        int is_null;
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 64;
-            gv_bill_item_t *ni = realloc(c->v, cap * sizeof *ni);
-            if (!ni) {
-                e->action = GV_DB_PERMANENT;
-                snprintf(e->msg, sizeof e->msg, "out of memory");
-                row = -1;
-                break;
-            }
-            c->v = ni;
-            c->cap = cap;
-        }
-        it = &c->v[c->n];
-        memset(it, 0, sizeof *it);
-        if (gv_db_col_text(st, 1, it->account, sizeof it->account, e) < 0 ||
-            gv_db_col_text(st, 2, it->voucher_id, sizeof it->voucher_id, e) < 0 ||
-            gv_db_get_int64(st, 3, &it->nominal, &is_null, e) < 0) {
-            row = -1;
-            break;
-        }
-        if (is_null)
-            it->nominal = -1;
-        snprintf(c->last_account, sizeof c->last_account, "%s", it->account);
-        c->n++;
+    if (!(rows = gv_db_rows_bind(st, spec, 3, 256, e))) {
+        gv_db_stmt_free(st);
+        return -1;
     }
+    while ((row = gv_db_rows_fetch(rows, e)) > 0) {
+        for (long i = 0; i < row; i++) {
+            gv_bill_item_t *it;
+            int is_null;
+            if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 64;
+                gv_bill_item_t *ni = realloc(c->v, cap * sizeof *ni);
+                if (!ni) {
+                    e->action = GV_DB_PERMANENT;
+                    snprintf(e->msg, sizeof e->msg, "out of memory");
+                    row = -1;
+                    break;
+                }
+                c->v = ni;
+                c->cap = cap;
+            }
+            it = &c->v[c->n];
+            memset(it, 0, sizeof *it);
+            snprintf(it->account, sizeof it->account, "%s", gv_db_rows_text(rows, (size_t)i, 0, NULL));
+            snprintf(it->voucher_id, sizeof it->voucher_id, "%s",
+                     gv_db_rows_text(rows, (size_t)i, 1, NULL));
+            it->nominal = gv_db_rows_int64(rows, (size_t)i, 2, &is_null);
+            if (is_null)
+                it->nominal = -1;
+            snprintf(c->last_account, sizeof c->last_account, "%s", it->account);
+            c->n++;
+        }
+        if (row < 0)
+            break;
+    }
+    gv_db_rows_free(rows);
     gv_db_stmt_free(st);
     c->fetched = c->n;
     if (row < 0)
