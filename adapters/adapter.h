@@ -123,6 +123,14 @@ typedef struct gv_adapter {
      * as the site keeps it, which the caller uses from then on. */
     gv_lookup_t (*find_account)(void *ctx, const char *canonical, gv_period_t period,
                                 int64_t now_ms, gv_account_record_t *rec, gv_db_error_t *e);
+    /* Finds many accounts at once, as find_account finds each:
+     * canonical[0..n) are distinct; found[i] and, when FOUND, recs[i]
+     * are set for each.  0, or -1 with e when the database cannot answer
+     * (every one of them is then RETRY).  NULL: gv_find_accounts asks one
+     * by one.  Callers go through gv_find_accounts. */
+    int (*find_accounts)(void *ctx, const char *const *canonical, size_t n, gv_period_t period,
+                         int64_t now_ms, gv_account_record_t *recs, gv_lookup_t *found,
+                         gv_db_error_t *e);
     /* 0 when the billing database answers now, else -1. */
     int (*ping)(void *ctx, int64_t now_ms, gv_db_error_t *e);
     /* How long a caller should wait before asking again, in ms. */
@@ -162,5 +170,10 @@ typedef struct gv_adapter {
 extern const gv_adapter_t *const gv_adapters[];
 
 const gv_adapter_t *gv_adapter_find(const char *name);
+
+/* a->find_accounts, or find_account for each when the adapter has none. */
+int gv_find_accounts(const gv_adapter_t *a, void *ctx, const char *const *canonical, size_t n,
+                     gv_period_t period, int64_t now_ms, gv_account_record_t *recs,
+                     gv_lookup_t *found, gv_db_error_t *e);
 
 #endif

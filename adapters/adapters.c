@@ -23,6 +23,19 @@ const gv_adapter_t *gv_adapter_find(const char *name)
     return NULL;
 }
 
+int gv_find_accounts(const gv_adapter_t *a, void *ctx, const char *const *canonical, size_t n,
+                     gv_period_t period, int64_t now_ms, gv_account_record_t *recs,
+                     gv_lookup_t *found, gv_db_error_t *e)
+{
+    if (a->find_accounts)
+        return a->find_accounts(ctx, canonical, n, period, now_ms, recs, found, e);
+    for (size_t i = 0; i < n; i++)
+        if ((found[i] = a->find_account(ctx, canonical[i], period, now_ms, &recs[i], e)) ==
+            GV_LOOKUP_RETRY)
+            return -1;
+    return 0;
+}
+
 void gv_site_period_init(gv_site_period_t *p, gv_period_t period, time_t now)
 {
     char when[32];

@@ -88,6 +88,14 @@ static gv_lookup_t record_find_account(void *ctx, const char *canonical, gv_peri
     return c->inner->find_account(c->inner_ctx, canonical, period, now_ms, rec, e);
 }
 
+static int record_find_accounts(void *ctx, const char *const *canonical, size_t n,
+                                gv_period_t period, int64_t now_ms, gv_account_record_t *recs,
+                                gv_lookup_t *found, gv_db_error_t *e)
+{
+    record_ctx_t *c = ctx;
+    return gv_find_accounts(c->inner, c->inner_ctx, canonical, n, period, now_ms, recs, found, e);
+}
+
 static int record_ping(void *ctx, int64_t now_ms, gv_db_error_t *e)
 {
     record_ctx_t *c = ctx;
@@ -172,6 +180,7 @@ const gv_adapter_t gv_adapter_record = {
     .close = record_close,
     .canonicalise = record_canonicalise,
     .find_account = record_find_account,
+    .find_accounts = record_find_accounts,
     .read_for_billing = record_read_for_billing,
     .write_bills = record_write_bills,
     .forget = record_forget,

@@ -536,7 +536,7 @@ static value_rule_t rule_of(int kind, const gv_col_spec_t *c, int *nullable)
     switch (c->kind) {
     case GV_COL_INT:
         *nullable = c->optional;     /* seq: NULL is 0, a fine order */
-        return kind == GV_STMT_ACCOUNT ? V_FLAG : V_INT;
+        return kind == GV_STMT_ACCOUNT || kind == GV_STMT_ACCOUNTS ? V_FLAG : V_INT;
     case GV_COL_DATE:
         *nullable = !strcmp(n, "closed_on");
         return V_DATE;
@@ -1030,6 +1030,23 @@ static void check_sample(check_t *k, void *actx, const sample_t *s)
                 canonical, e.msg);
     if (k->out)
         show_account(k, &rec, found);
+    /* Voucher lists ask [query.accounts] for many accounts at once and
+     * take its rows as [query.account]'s. */
+    if (k->map->stmts[GV_STMT_ACCOUNTS].sql && k->prepared[GV_STMT_ACCOUNTS]) {
+        char again[GV_ACCOUNT_MAX + 1];
+        where_of(k, GV_STMT_ACCOUNTS, where, sizeof where);
+        check_run(k, GV_STMT_ACCOUNTS, canonical, &rr);
+        if (found == GV_LOOKUP_FOUND && rr.ran && !rr.rows && first_time(k, GV_STMT_ACCOUNTS, "none"))
+            problem(k, GV_STMT_ACCOUNTS, "%s: does not find account %s, which [query.account] "
+                    "finds: each such account of a voucher list is looked up again alone",
+                    where, canonical);
+        else if (found == GV_LOOKUP_FOUND && rr.rows && strcmp(rr.first, rec.account) != 0 &&
+                 (gv_account_normalise(&k->map->account, rr.first, again, sizeof again) < 0 ||
+                  strcmp(again, canonical) != 0) &&
+                 first_time(k, GV_STMT_ACCOUNTS, "other"))
+            problem(k, GV_STMT_ACCOUNTS, "%s: returns account '%s' when asked for '%s', "
+                    "[query.account] '%s'", where, rr.first, canonical, rec.account);
+    }
     /* Billing asks for the account as the site returned it; when the
      * account check could not read the row, as it was asked for, so that
      * billing's problems are seen in the same run. */

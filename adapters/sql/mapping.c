@@ -24,9 +24,13 @@ static const gv_col_spec_t account_columns[] = {
     { NULL, GV_COL_TEXT, 0 },
 };
 
+/* Voucher lists look their accounts up a chunk at a time: the same
+ * columns, for a list of canonical accounts. */
+static const char *const accounts_params[] = { "accounts", "period_start", "period_end", NULL };
+
 /* Billing reads a chunk of accounts at once: :accounts is a list. */
-static const char *const chunk_params[] = { "accounts", "period", "period_yyyymm",
-                                            "period_start", "period_end", NULL };
+static const char *const chunk_params[] = { "accounts", "first_account", "last_account", "period",
+                                            "period_yyyymm", "period_start", "period_end", NULL };
 static const gv_col_spec_t billing_columns[] = {
     { "account", GV_COL_TEXT, 0 },     /* canonical form, as :accounts held it */
     { "region", GV_COL_TEXT, 0 },      /* ISO 3166-2:KZ: selects price and norm */
@@ -97,6 +101,8 @@ const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT] = {
                                   sample_params, sample_columns, 0 },
     [GV_STMT_BILLS] = { "query.bills", "the period's bills, read back for report --check",
                         period_params, bills_columns, 0 },
+    [GV_STMT_ACCOUNTS] = { "query.accounts", "find many accounts at once (voucher lists)",
+                           accounts_params, account_columns, 0 },
 };
 
 int gv_param_is_list(const char *name)

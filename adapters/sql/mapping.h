@@ -47,6 +47,7 @@ typedef enum {
     GV_STMT_BILL_REF,           /* [query.bill_ref]: the site's reference of a bill written */
     GV_STMT_SAMPLE_ACCOUNTS,    /* [query.sample_accounts]: accounts `mapping check` tries */
     GV_STMT_BILLS,              /* [query.bills]: a period's bills, read back (report --check) */
+    GV_STMT_ACCOUNTS,           /* [query.accounts]: [query.account] for many at once */
     GV_STMT_COUNT
 } gv_stmt_kind_t;
 
@@ -75,7 +76,7 @@ extern const char *const gv_bill_params[];
 
 extern const gv_stmt_spec_t gv_stmt_specs[GV_STMT_COUNT];
 
-/* Columns of GV_STMT_ACCOUNT, in gv_stmt_specs order. */
+/* Columns of GV_STMT_ACCOUNT and GV_STMT_ACCOUNTS, in gv_stmt_specs order. */
 enum {
     GV_ACOL_ACCOUNT, GV_ACOL_HOLDER, GV_ACOL_ADDRESS, GV_ACOL_SETTLEMENT, GV_ACOL_REGION,
     GV_ACOL_HOUSEHOLD, GV_ACOL_CLOSED_ON, GV_ACOL_METERED, GV_ACOL_RESIDENTS, GV_ACOL_COUNT

@@ -52,6 +52,7 @@ static void drop_statements(sql_ctx_t *c)
 {
     gv_db_stmt_free(c->account_stmt);
     c->account_stmt = NULL;
+    gv_db_kept_drop(c->accounts_st);
     gv_sql_forget_writes(c);
 }
 
@@ -109,7 +110,10 @@ static int bind_account_params(sql_ctx_t *c, const char *canonical, gv_period_t 
     return 0;
 }
 
-static int read_account_row(sql_ctx_t *c, gv_account_record_t *rec, gv_db_error_t *e)
+/* The row st is on, by the column map of [query.account] or
+ * [query.accounts] (section, for the message). */
+static int read_account_row(gv_db_stmt_t *st, const int *cols, const char *section,
+                            gv_account_record_t *rec, gv_db_error_t *e)
 {
     struct { int role; char *buf; size_t size; } text[] = {
         { GV_ACOL_ACCOUNT, rec->account, sizeof rec->account },
@@ -128,21 +132,19 @@ static int read_account_row(sql_ctx_t *c, gv_account_record_t *rec, gv_db_error_
 
     memset(rec, 0, sizeof *rec);
     for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
-        int col = c->account_cols[text[i].role];
+        int col = cols[text[i].role];
         if (!col)
             continue;
-        if (gv_db_col_text(c->account_stmt, col, text[i].buf, text[i].size, e) < 0)
+        if (gv_db_col_text(st, col, text[i].buf, text[i].size, e) < 0)
             return -1;
     }
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
-        if (gv_db_get_text(c->account_stmt, c->account_cols[flags[i].role], tmp, sizeof tmp,
-                           &is_null, e) < 0)
+        if (gv_db_get_text(st, cols[flags[i].role], tmp, sizeof tmp, &is_null, e) < 0)
             return -1;
         if (is_null || gv_sql_parse_flag(tmp, flags[i].out) < 0)
             goto bad;
     }
-    if (gv_db_get_text(c->account_stmt, c->account_cols[GV_ACOL_CLOSED_ON], tmp, sizeof tmp,
-                       &is_null, e) < 0)
+    if (gv_db_get_text(st, cols[GV_ACOL_CLOSED_ON], tmp, sizeof tmp, &is_null, e) < 0)
         return -1;
     if (!is_null) {
         tmp[10] = '\0';     /* a timestamp's date part */
@@ -155,7 +157,7 @@ bad:
     if (e) {
         e->action = GV_DB_PERMANENT;
         snprintf(e->msg, sizeof e->msg,
-                 "[query.account] returned a value gasvoucher cannot read for account %s",
+                 "[%s] returned a value gasvoucher cannot read for account %s", section,
                  rec->account);
     }
     return -1;
@@ -187,7 +189,7 @@ static gv_lookup_t sql_find_account(void *ctx, const char *canonical, gv_period_
             gv_db_close_cursor(c->account_stmt);
             return GV_LOOKUP_NOT_FOUND;
         }
-        if (read_account_row(c, rec, e) < 0)
+        if (read_account_row(c->account_stmt, c->account_cols, "query.account", rec, e) < 0)
             goto failed;
         gv_db_close_cursor(c->account_stmt);
         if (!rec->account[0])   /* the site's key is what it was asked for */
@@ -199,6 +201,161 @@ static gv_lookup_t sql_find_account(void *ctx, const char *canonical, gv_period_
         if (c->shared || !gv_db_again(c->db, &policy, e, &tries))
             return GV_LOOKUP_RETRY;
     }
+}
+
+/* ---- many accounts at once ([query.accounts]) ------------------------- */
+
+typedef struct asked {
+    const char *const *canonical;
+    size_t *order;                  /* indexes into canonical, sorted by it */
+    size_t n;
+} asked_t;
+
+static int cmp_asked(const void *a, const void *b, void *ud)
+{
+    const char *const *canonical = ud;
+    return strcmp(canonical[*(const size_t *)a], canonical[*(const size_t *)b]);
+}
+
+/* The index of the account asked for as `key`, or -1. */
+static long asked_index(const asked_t *q, const char *key)
+{
+    size_t lo = 0, hi = q->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(key, q->canonical[q->order[mid]]);
+        if (d == 0)
+            return (long)q->order[mid];
+        if (d < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+/* Runs [query.accounts] for canonical[0..n) (one statement's worth) and
+ * fills what it returns: a row is the account asked for by the site's key
+ * itself or by what [account] makes of it. */
+static int accounts_part(sql_ctx_t *c, const char *const *canonical, size_t n, size_t full,
+                         gv_period_t period, gv_account_record_t *recs, gv_lookup_t *found,
+                         size_t *order, gv_db_error_t *e)
+{
+    const gv_stmt_t *s = &c->map->stmts[GV_STMT_ACCOUNTS];
+    asked_t q = { canonical, order, n };
+    gv_site_period_t p;
+    gv_db_kept_t *slot;
+    gv_db_stmt_t *st;
+    gv_account_record_t rec;
+    int pos = 1, row;
+
+    if (!(st = gv_db_kept_for(c->accounts_st, n, full, &slot))) {
+        if (gv_stmt_expand(s, n, &c->sql) < 0) {
+            e->action = GV_DB_PERMANENT;
+            e->sqlstate[0] = '\0';
+            snprintf(e->msg, sizeof e->msg, "[query.accounts]: %s",
+                     gv_buf_why("statement too long"));
+            return -1;
+        }
+        if (!(st = slot->st = gv_db_prepare(c->db, c->sql.data, e)) ||
+            gv_stmt_columns(st, &gv_stmt_specs[GV_STMT_ACCOUNTS], c->accounts_cols,
+                            "[query.accounts]", NULL, e) < 0) {
+            gv_db_kept_drop(c->accounts_st);
+            return -1;
+        }
+    }
+    gv_site_period_init(&p, period, 0);
+    for (size_t i = 0; i < s->nparams; i++) {
+        if (gv_param_is_list(s->params[i])) {
+            for (size_t k = 0; k < n; k++)
+                if (gv_sql_bind_named(st, pos++, s->params[i], c->map, canonical[k], &p, e) < 0)
+                    return -1;
+        } else if (gv_sql_bind_named(st, pos++, s->params[i], c->map, NULL, &p, e) < 0) {
+            return -1;
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        order[k] = k;
+    qsort_r(order, n, sizeof *order, cmp_asked, (void *)canonical);
+    if (gv_db_execute(st, e) < 0)
+        return -1;
+    while ((row = gv_db_fetch(st, e)) == 1) {
+        char again[GV_ACCOUNT_MAX + 1];
+        long i;
+        if (read_account_row(st, c->accounts_cols, "query.accounts", &rec, e) < 0) {
+            row = -1;
+            break;
+        }
+        if ((i = asked_index(&q, rec.account)) < 0 &&
+            gv_account_normalise(&c->map->account, rec.account, again, sizeof again) == 0)
+            i = asked_index(&q, again);
+        if (i < 0 || found[i] == GV_LOOKUP_FOUND)
+            continue;       /* not asked for (a wider WHERE), or a second row: the first counts */
+        recs[i] = rec;
+        found[i] = GV_LOOKUP_FOUND;
+    }
+    gv_db_close_cursor(st);
+    return row < 0 ? -1 : 0;
+}
+
+static int sql_find_accounts(void *ctx, const char *const *canonical, size_t n,
+                             gv_period_t period, int64_t now_ms, gv_account_record_t *recs,
+                             gv_lookup_t *found, gv_db_error_t *e)
+{
+    sql_ctx_t *c = ctx;
+    const gv_stmt_t *s = &c->map->stmts[GV_STMT_ACCOUNTS];
+    gv_db_retry_t policy = { .forget = sql_forget, .forget_ud = c };
+    size_t lists = 0, per, *order;
+    long tries = 0;
+
+    for (size_t i = 0; i < n; i++)
+        found[i] = GV_LOOKUP_NOT_FOUND;
+    if (!s->sql || n == 0)
+        goto one_by_one;
+    for (size_t i = 0; i < s->nparams; i++)
+        lists += gv_param_is_list(s->params[i]) != 0;
+    /* Each use of :accounts binds the whole part: the part is cut so that
+     * the statement stays within what every engine takes. */
+    per = lists ? (GV_DB_MULTIROW_PARAMS - (s->nparams - lists)) / lists : n;
+    if (per > 1000)
+        per = 1000;
+    if (!(order = malloc((n < per ? n : per) * sizeof *order))) {
+        e->action = GV_DB_PERMANENT;
+        snprintf(e->msg, sizeof e->msg, "out of memory");
+        return -1;
+    }
+    for (;;) {
+        size_t done;
+        if (gv_db_ensure(c->db, now_ms, e) < 0) {
+            free(order);
+            return -1;
+        }
+        for (done = 0; done < n; done += per)
+            if (accounts_part(c, canonical + done, n - done < per ? n - done : per, per, period,
+                              recs + done, found + done, order, e) < 0)
+                break;
+        if (done >= n)
+            break;
+        gv_db_kept_drop(c->accounts_st);
+        if (c->shared || !gv_db_again(c->db, &policy, e, &tries)) {
+            free(order);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            found[i] = GV_LOOKUP_NOT_FOUND;
+    }
+    free(order);
+one_by_one:
+    /* What the list did not return is asked once more alone: a mapping
+     * whose [query.account] finds spellings its list cannot (a site that
+     * pads in SQL) still finds them, at a round trip each. */
+    for (size_t i = 0; i < n; i++)
+        if (found[i] != GV_LOOKUP_FOUND &&
+            (found[i] = sql_find_account(c, canonical[i], period, now_ms, &recs[i], e)) ==
+                GV_LOOKUP_RETRY)
+            return -1;
+    return 0;
 }
 
 static int sql_ping(void *ctx, int64_t now_ms, gv_db_error_t *e)
@@ -238,6 +395,7 @@ const gv_adapter_t gv_adapter_sql = {
     .close = sql_close,
     .canonicalise = sql_canonicalise,
     .find_account = sql_find_account,
+    .find_accounts = sql_find_accounts,
     .read_for_billing = gv_sql_read_for_billing,
     .write_bills = gv_sql_write_bills,
     .forget = sql_forget,

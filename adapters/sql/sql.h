@@ -15,6 +15,9 @@ typedef struct sql_ctx {
     int shared;                         /* db belongs to the caller */
     gv_db_stmt_t *account_stmt;
     int account_cols[GV_ACOL_COUNT];    /* 1-based result column; 0 = absent */
+    /* [query.accounts]: of a full part and of a remainder; one column map */
+    gv_db_kept_t accounts_st[2];
+    int accounts_cols[GV_ACOL_COUNT];
     /* billing: per [write.*], one statement of a full part and one of a
      * chunk's remainder */
     gv_db_kept_t write_st[GV_MAX_WRITES][2];

@@ -90,7 +90,8 @@ int gv_sql_bind_named(gv_db_stmt_t *st, int pos, const char *name, const gv_mapp
 {
     int rc;
 
-    if (!strcmp(name, "account") || !strcmp(name, "accounts"))
+    if (!strcmp(name, "account") || !strcmp(name, "accounts") ||
+        !strcmp(name, "first_account") || !strcmp(name, "last_account"))
         rc = map->account_bind == GV_BIND_INTEGER
                  ? gv_db_bind_int64(st, pos, strtoll(account, NULL, 10), e)
                  : gv_db_bind_text(st, pos, account, e);

@@ -26,8 +26,9 @@ int gv_sql_parse_flag(const char *v, int *out);
 
 /* Binds a named parameter a mapping statement may carry, other than a
  * bill's values: :account and each value of :accounts (a canonical
- * account, as [account] bind_as says), :period, :period_yyyymm,
- * :period_start, :period_end.  1 bound, 0 not one of these, -1 error.
+ * account, as [account] bind_as says; :first_account and :last_account
+ * as well, for a list of one), :period, :period_yyyymm, :period_start,
+ * :period_end.  1 bound, 0 not one of these, -1 error.
  * The one binder of the account check, billing and mapping check. */
 int gv_sql_bind_named(gv_db_stmt_t *st, int pos, const char *name, const gv_mapping_t *map,
                       const char *account, const gv_site_period_t *p, gv_db_error_t *e);

@@ -182,6 +182,9 @@ int main(int argc, char **argv)
         return 1;
     }
     gv_server_set_batch_hook(srv, gv_jobs_kick, jobs);
+    /* One access line a request: written in batches (the listener's
+     * sweeper flushes them five times a second). */
+    gv_log_buffer(1);
     gv_log(GV_LOG_INFO, "gasvoucherd %s: wallet listener %s %s:%d, operations %s:%d, mapping %s",
            PACKAGE_VERSION, rt->conf->wallet_tls ? "https" : "http", rt->conf->wallet_listen.host,
            rt->conf->wallet_listen.port, rt->conf->ops_listen.host, rt->conf->ops_listen.port,
@@ -230,6 +233,7 @@ int main(int argc, char **argv)
     gv_jobs_stop(jobs);
     gv_runtime_release(rt);
     gv_xml_cleanup();
+    gv_log_buffer(0);
     gv_log(GV_LOG_INFO, "stopped");
     return rc;
 }

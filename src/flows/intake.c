@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,56 +312,305 @@ int gv_intake_receive_file(gv_intake_t *in, const char *path, const char *channe
 
 /* ---- processing ------------------------------------------------------ */
 
-struct proc_ctx {
+/* Vouchers read before their accounts are looked up and they are stored:
+ * a chunk costs one many-accounts lookup (gv_find_accounts) and a few
+ * multi-row INSERTs instead of two round trips a voucher. */
+#ifdef GV_INTAKE_CHUNK
+#define INTAKE_CHUNK GV_INTAKE_CHUNK
+#else
+#define INTAKE_CHUNK 1000
+#endif
+/* Chunks on their way from the reader to the writer: memory holds these
+ * whatever the size of the batch. */
+#define CHUNKS_IN_FLIGHT 3
+
+typedef struct chunk {
+    size_t n;
+    gv_voucher_in_t *v;
+    gv_occurrence_in_t *o;
+    char (*norm)[GV_SITE_ACCOUNT_MAX + 2];
+    char (*canonical)[GV_ACCOUNT_MAX + 1];
+    size_t *need;                   /* vouchers whose account is looked up */
+    size_t *ask_of;                 /* for each of them, its account in ask */
+    const char **ask;               /* the chunk's distinct accounts to look up */
+    gv_account_record_t *recs;
+    gv_lookup_t *found;
+} chunk_t;
+
+/* Reading a list and storing it overlap.  A reader thread parses the
+ * file, judges each voucher as far as it alone decides (R6, R2, R4, R8)
+ * and looks each chunk's accounts up, while this thread writes the chunk
+ * before into gasvoucher's tables, inside the batch's one transaction.
+ * The lookups go over a connection of the reader's own where the engine
+ * lets a reader read beside an open write transaction; on SQLite outside
+ * WAL mode (whose writer locks the file once its changes outgrow the
+ * cache) over the batch's connection, taken in turn with the writer. */
+typedef struct pipeline {
     gv_intake_t *in;
-    gv_store_proc_t *proc;
-    void *actx;
+    const char *path;
+    gv_batch_form_t form;
+    void *actx;                     /* the reader's adapter context */
+    pthread_mutex_t *db_lock;       /* the batch's connection, when lookups share it */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    chunk_t ring[CHUNKS_IN_FLIGHT];
+    size_t filling, storing, ready; /* reader's slot, writer's slot, chunks ready */
+    int done;                       /* the reader has finished; fault says how */
+    int stop;                       /* the writer has given up */
+    gv_fault_t fault;
+    gv_err_t err;
     gv_db_error_t dbe;
-    long vouchers;
-};
+    gv_batch_head_t seen;
+} pipeline_t;
+
+static int chunk_alloc(chunk_t *c)
+{
+    return (c->v = calloc(INTAKE_CHUNK, sizeof *c->v)) &&
+                   (c->o = calloc(INTAKE_CHUNK, sizeof *c->o)) &&
+                   (c->norm = calloc(INTAKE_CHUNK, sizeof *c->norm)) &&
+                   (c->canonical = calloc(INTAKE_CHUNK, sizeof *c->canonical)) &&
+                   (c->need = calloc(INTAKE_CHUNK, sizeof *c->need)) &&
+                   (c->ask_of = calloc(INTAKE_CHUNK, sizeof *c->ask_of)) &&
+                   (c->ask = calloc(INTAKE_CHUNK, sizeof *c->ask)) &&
+                   (c->recs = calloc(INTAKE_CHUNK, sizeof *c->recs)) &&
+                   (c->found = calloc(INTAKE_CHUNK, sizeof *c->found))
+               ? 0
+               : -1;
+}
+
+static void chunk_free(chunk_t *c)
+{
+    free(c->v);
+    free(c->o);
+    free(c->norm);
+    free(c->canonical);
+    free(c->need);
+    free(c->ask_of);
+    free(c->ask);
+    free(c->recs);
+    free(c->found);
+}
+
+static int cmp_need(const void *a, const void *b, void *ud)
+{
+    const chunk_t *c = ud;
+    return strcmp(c->canonical[*(const size_t *)a], c->canonical[*(const size_t *)b]);
+}
+
+/* Judges the chunk's vouchers as far as each alone decides (R6, R2, R4,
+ * R8), its accounts looked up at once. */
+static gv_fault_t judge_chunk(pipeline_t *pl, chunk_t *c, const gv_batch_head_t *head,
+                              gv_err_t *err)
+{
+    const gv_runtime_t *rt = pl->in->rt;
+    gv_pilot_dates_t pilot = { rt->conf->pilot_start, rt->conf->pilot_end };
+    size_t nneed = 0, nask = 0;
+    int looked;
+
+    for (size_t i = 0; i < c->n; i++) {
+        const gv_voucher_in_t *v = &c->v[i];
+        gv_occurrence_in_t *o = &c->o[i];
+        *o = (gv_occurrence_in_t){ v, c->norm[i], GV_REASON_NONE, GV_REASON_NONE };
+        o->pre_reason = gv_judge_voucher(head->period, v->id, v->activated, &pilot);
+        if (rt->adapter->canonicalise(pl->actx, v->account, c->canonical[i],
+                                      sizeof c->canonical[i]) < 0) {
+            /* Cannot be a number of this provider; kept apart from every
+             * real number so R7 never groups it with one. */
+            snprintf(c->norm[i], sizeof c->norm[i], "?%s", v->account);
+            o->account_reason = GV_REASON_UNKNOWN_ACCOUNT;
+            continue;
+        }
+        snprintf(c->norm[i], sizeof c->norm[i], "%s", c->canonical[i]);
+        if (o->pre_reason == GV_REASON_NONE)
+            c->need[nneed++] = i;
+    }
+    /* Each account once, however many vouchers of the chunk name it. */
+    qsort_r(c->need, nneed, sizeof *c->need, cmp_need, c);
+    for (size_t k = 0; k < nneed; k++) {
+        const char *acc = c->canonical[c->need[k]];
+        if (!nask || strcmp(c->ask[nask - 1], acc) != 0)
+            c->ask[nask++] = acc;
+        c->ask_of[k] = nask - 1;
+    }
+    if (pl->db_lock)
+        pthread_mutex_lock(pl->db_lock);
+    looked = gv_find_accounts(rt->adapter, pl->actx, c->ask, nask, head->period,
+                              gv_monotonic_ms(), c->recs, c->found, &pl->dbe);
+    if (pl->db_lock)
+        pthread_mutex_unlock(pl->db_lock);
+    if (looked < 0) {
+        gv_err_set(err, "vouchers %s to %s: account lookup failed: %s", c->v[0].id,
+                   c->v[c->n - 1].id, pl->dbe.msg);
+        return GV_FAULT_UNAVAILABLE;
+    }
+    for (size_t k = 0; k < nneed; k++) {
+        size_t i = c->need[k], a = c->ask_of[k];
+        int got = c->found[a] == GV_LOOKUP_FOUND;
+        c->o[i].account_reason =
+            gv_judge_account(gv_check_decide(got ? &c->recs[a] : NULL, head->period, rt->conf));
+        /* From here on the account is the site's own key, as the site
+         * returned it: two typings the mapping spells differently but
+         * the site finds as one account are one account for R7, the
+         * billing chunks, the bills and the reports. */
+        if (got && c->recs[a].account[0])
+            snprintf(c->norm[i], sizeof c->norm[i], "%s", c->recs[a].account);
+    }
+    return GV_FAULT_NONE;
+}
+
+/* The reader's chunk is judged and goes to the writer; the reader waits
+ * while every chunk is on its way. */
+static gv_fault_t pass_chunk(pipeline_t *pl, const gv_batch_head_t *head, gv_err_t *err)
+{
+    gv_fault_t f = judge_chunk(pl, &pl->ring[pl->filling], head, err);
+    int stop;
+
+    if (f != GV_FAULT_NONE)
+        return f;
+    pthread_mutex_lock(&pl->mu);
+    pl->ready++;
+    pl->filling = (pl->filling + 1) % CHUNKS_IN_FLIGHT;
+    pthread_cond_broadcast(&pl->cv);
+    while (pl->ready == CHUNKS_IN_FLIGHT && !pl->stop)
+        pthread_cond_wait(&pl->cv, &pl->mu);
+    stop = pl->stop;
+    pthread_mutex_unlock(&pl->mu);
+    if (stop) {
+        gv_err_set(err, "storing the vouchers failed");
+        return GV_FAULT_INTERNAL;
+    }
+    pl->ring[pl->filling].n = 0;
+    return GV_FAULT_NONE;
+}
 
 static gv_fault_t on_voucher(void *ud, const gv_batch_head_t *head, const gv_voucher_in_t *v,
                              gv_err_t *err)
 {
-    struct proc_ctx *c = ud;
-    const gv_runtime_t *rt = c->in->rt;
-    gv_pilot_dates_t pilot = { rt->conf->pilot_start, rt->conf->pilot_end };
-    gv_occurrence_in_t o = { v, NULL, GV_REASON_NONE, GV_REASON_NONE };
-    char canonical[GV_ACCOUNT_MAX + 1], norm[GV_SITE_ACCOUNT_MAX + 2];
+    pipeline_t *pl = ud;
+    chunk_t *c = &pl->ring[pl->filling];
 
-    o.pre_reason = gv_judge_voucher(head->period, v->id, v->activated, &pilot);
-    if (rt->adapter->canonicalise(c->actx, v->account, canonical, sizeof canonical) < 0) {
-        /* Cannot be a number of this provider; kept apart from every real
-         * number so R7 never groups it with one. */
-        snprintf(norm, sizeof norm, "?%s", v->account);
-        o.account_reason = GV_REASON_UNKNOWN_ACCOUNT;
-    } else {
-        snprintf(norm, sizeof norm, "%s", canonical);
-        if (o.pre_reason == GV_REASON_NONE) {
-            gv_account_record_t rec;
-            gv_lookup_t found = rt->adapter->find_account(c->actx, canonical, head->period,
-                                                          gv_monotonic_ms(), &rec, &c->dbe);
-            if (found == GV_LOOKUP_RETRY) {
-                gv_err_set(err, "voucher %s: account lookup failed: %s", v->id, c->dbe.msg);
-                return GV_FAULT_UNAVAILABLE;
-            }
-            o.account_reason = gv_judge_account(gv_check_decide(
-                found == GV_LOOKUP_FOUND ? &rec : NULL, head->period, rt->conf));
-            /* From here on the account is the site's own key, as the site
-             * returned it: two typings the mapping spells differently but
-             * the site finds as one account are one account for R7, the
-             * billing chunks, the bills and the reports. */
-            if (found == GV_LOOKUP_FOUND && rec.account[0])
-                snprintf(norm, sizeof norm, "%s", rec.account);
+    c->v[c->n++] = *v;
+    return c->n == INTAKE_CHUNK ? pass_chunk(pl, head, err) : GV_FAULT_NONE;
+}
+
+static void *reader_main(void *arg)
+{
+    pipeline_t *pl = arg;
+    gv_fault_t f = gv_batch_read(pl->path, pl->form, pl->in->rt->conf->provider_bin, &pl->seen,
+                                 on_voucher, pl, &pl->err);
+
+    if (f == GV_FAULT_NONE && pl->ring[pl->filling].n)
+        f = pass_chunk(pl, &pl->seen, &pl->err);
+    pthread_mutex_lock(&pl->mu);
+    pl->fault = f;
+    pl->done = 1;
+    pthread_cond_broadcast(&pl->cv);
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
+}
+
+/* Stores the chunks of the list at path as the reader passes them; the
+ * vouchers stored counted in *vouchers.  0, or -1 with err. */
+static int read_and_store(gv_intake_t *in, gv_store_proc_t *proc, const char *path,
+                          gv_batch_form_t form, long *vouchers, gv_err_t *err)
+{
+    const gv_runtime_t *rt = in->rt;
+    pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
+    pipeline_t *pl = calloc(1, sizeof *pl);
+    gv_db_error_t dbe;
+    pthread_t reader;
+    int rc = -1, started = 0, failed = 0;
+
+    *vouchers = 0;
+    if (!pl) {
+        gv_err_set(err, "out of memory");
+        return -1;
+    }
+    pl->in = in;
+    pl->path = path;
+    pl->form = form;
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->cv, NULL);
+    for (size_t i = 0; i < CHUNKS_IN_FLIGHT; i++)
+        if (chunk_alloc(&pl->ring[i]) < 0) {
+            gv_err_set(err, "out of memory");
+            goto out;
         }
+    if (gv_db_readers_wait_for_writer(in->db) == 0) {
+        pl->actx = rt->adapter->open(rt->conf, rt->map, err);
+    } else {
+        pl->db_lock = &db_lock;
+        pl->actx = rt->adapter->open_shared(rt->conf, rt->map, in->db, err);
     }
-    o.account_norm = norm;
-    if (gv_store_proc_add(c->proc, &o, &c->dbe) < 0) {
-        gv_err_set(err, "voucher %s: cannot store: %s", v->id, c->dbe.msg);
-        return c->dbe.action == GV_DB_PERMANENT ? GV_FAULT_INTERNAL : GV_FAULT_UNAVAILABLE;
+    gv_log(GV_LOG_DEBUG, "%s: accounts looked up over %s", path,
+           pl->db_lock ? "the batch's connection (SQLite outside WAL mode)"
+                       : "a connection of their own");
+    if (!pl->actx)
+        goto out;
+    if (pthread_create(&reader, NULL, reader_main, pl) != 0) {
+        gv_err_set(err, "cannot start the list's reader");
+        goto out;
     }
-    c->vouchers++;
-    return GV_FAULT_NONE;
+    started = 1;
+    for (;;) {
+        chunk_t *c;
+        int stored;
+        pthread_mutex_lock(&pl->mu);
+        while (!pl->ready && !pl->done)
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        if (!pl->ready) {
+            pthread_mutex_unlock(&pl->mu);
+            break;
+        }
+        c = &pl->ring[pl->storing];
+        pthread_mutex_unlock(&pl->mu);
+        if (pl->db_lock)
+            pthread_mutex_lock(pl->db_lock);
+        stored = gv_store_proc_add(proc, c->o, c->n, &dbe);
+        if (pl->db_lock)
+            pthread_mutex_unlock(pl->db_lock);
+        if (stored < 0) {
+            gv_err_set(err, "vouchers %s to %s: cannot store: %s", c->v[0].id,
+                       c->v[c->n - 1].id, dbe.msg);
+            failed = 1;
+        }
+        pthread_mutex_lock(&pl->mu);
+        if (failed)
+            pl->stop = 1;
+        else
+            *vouchers += (long)c->n;
+        pl->ready--;
+        pl->storing = (pl->storing + 1) % CHUNKS_IN_FLIGHT;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+        if (failed)
+            break;
+    }
+    pthread_join(reader, NULL);
+    started = 0;
+    if (failed)
+        goto out;
+    if (pl->fault != GV_FAULT_NONE) {
+        gv_err_set(err, "%s", pl->err.msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (started) {
+        pthread_mutex_lock(&pl->mu);
+        pl->stop = 1;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+        pthread_join(reader, NULL);
+    }
+    if (pl->actx)
+        rt->adapter->close(pl->actx);
+    for (size_t i = 0; i < CHUNKS_IN_FLIGHT; i++)
+        chunk_free(&pl->ring[i]);
+    pthread_cond_destroy(&pl->cv);
+    pthread_mutex_destroy(&pl->mu);
+    free(pl);
+    return rc;
 }
 
 static void head_of_row(const gv_batch_row_t *b, gv_batch_head_t *h)
@@ -544,53 +794,47 @@ static int batch_bytes(gv_intake_t *in, const gv_batch_row_t *b, const char *pat
 
 static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_err_t *err)
 {
-    const gv_runtime_t *rt = in->rt;
-    struct proc_ctx c = { in, NULL, NULL, { 0 }, 0 };
+    gv_store_proc_t *proc = NULL;
     gv_recompute_stats_t stats = { 0 };
     staged_t sg = { 0 };
-    gv_batch_head_t head, seen;
+    gv_db_error_t dbe;
+    gv_batch_head_t head;
     gv_batch_form_t form = strcmp(b->form, "csv") == 0 ? GV_FORM_CSV : GV_FORM_XML;
-    char path[PATH_MAX + 128];
-    gv_fault_t f;
-    int rc = -1;
+    char path[PATH_MAX + 128], link_dir[PATH_MAX], link_path[PATH_MAX + 64];
+    long vouchers = 0;
+    int rc = -1, stored;
 
     head_of_row(b, &head);
     snprintf(path, sizeof path, "%s/batches/%s", in->spool, b->spool_name);
     if (batch_bytes(in, b, path, err) < 0)
         return -1;
-    /* The lease first (lease.h): this period is judged by nobody else
-     * until this transaction is over. */
-    if (gv_db_begin(in->db, &c.dbe) < 0 || gv_lease_fence(in->lease, in->db, &c.dbe) < 0) {
-        gv_err_set(err, "%s: %s", b->batch_id, c.dbe.msg);
-        gv_db_rollback(in->db, &(gv_db_error_t){ 0 });
-        return -1;
-    }
-    if (!(c.proc = gv_store_proc_new(in->db, &head, &c.dbe))) {
-        gv_err_set(err, "%s: %s", b->batch_id, c.dbe.msg);
-        goto done;
-    }
-    if (!(c.actx = rt->adapter->open_shared(rt->conf, rt->map, in->db, err)))
-        goto done;
     if (form == GV_FORM_CSV) {
         /* The CSV reader takes the batchId from the file's name. */
-        char link_dir[PATH_MAX], link_path[PATH_MAX + 64];
         if (gv_intake_tmpdir(in, link_dir, sizeof link_dir, err) < 0)
-            goto done;
+            return -1;
         snprintf(link_path, sizeof link_path, "%s/%s.csv", link_dir, b->batch_id);
         if (symlink(path, link_path) < 0) {
             gv_err_set(err, "%s: %s", link_path, strerror(errno));
             rmdir(link_dir);
-            goto done;
+            return -1;
         }
-        f = gv_batch_read(link_path, form, rt->conf->provider_bin, &seen, on_voucher, &c, err);
-        drop_tmp(link_path);
-    } else {
-        f = gv_batch_read(path, form, rt->conf->provider_bin, &seen, on_voucher, &c, err);
     }
-    if (f != GV_FAULT_NONE)
+    /* The lease first (lease.h): this period is judged by nobody else
+     * until this transaction is over. */
+    if (gv_db_begin(in->db, &dbe) < 0 || gv_lease_fence(in->lease, in->db, &dbe) < 0) {
+        gv_err_set(err, "%s: %s", b->batch_id, dbe.msg);
         goto done;
-    if (gv_store_proc_finish(c.proc, now, &stats, &c.dbe) < 0) {
-        gv_err_set(err, "%s: judging the period: %s", b->batch_id, c.dbe.msg);
+    }
+    if (!(proc = gv_store_proc_new(in->db, &head, &dbe))) {
+        gv_err_set(err, "%s: %s", b->batch_id, dbe.msg);
+        goto done;
+    }
+    stored = read_and_store(in, proc, form == GV_FORM_CSV ? link_path : path, form, &vouchers,
+                            err);
+    if (stored < 0)
+        goto done;
+    if (gv_store_proc_finish(proc, now, &stats, &dbe) < 0) {
+        gv_err_set(err, "%s: judging the period: %s", b->batch_id, dbe.msg);
         goto done;
     }
     if (queue_result(in, &sg, b->batch_id, now, err) < 0)
@@ -598,17 +842,15 @@ static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_
     for (size_t i = 0; i < stats.nrevised; i++)
         if (queue_result(in, &sg, stats.revised[i], now, err) < 0)
             goto done;
-    rt->adapter->close(c.actx);
-    c.actx = NULL;
-    if (gv_db_commit(in->db, &c.dbe) < 0) {
-        gv_err_set(err, "%s: commit: %s", b->batch_id, c.dbe.msg);
+    if (gv_db_commit(in->db, &dbe) < 0) {
+        gv_err_set(err, "%s: commit: %s", b->batch_id, dbe.msg);
         goto done;
     }
     staged_publish(in, &sg);
     gv_log(GV_LOG_INFO,
            "batch %s processed: %ld vouchers, period %s judged again over %ld occurrences, "
            "%ld earlier outcomes changed, %zu earlier results sent again",
-           b->batch_id, c.vouchers, b->period, stats.occurrences, stats.changed_before,
+           b->batch_id, vouchers, b->period, stats.occurrences, stats.changed_before,
            stats.nrevised);
     for (size_t i = 0; i < stats.nrevised; i++)
         gv_log(GV_LOG_WARNING, "batch %s changed outcomes in batch %s (R7): a revised result "
@@ -616,15 +858,15 @@ static int process_one(gv_intake_t *in, const gv_batch_row_t *b, time_t now, gv_
                b->batch_id, stats.revised[i]);
     rc = 0;
 done:
-    if (c.actx)
-        rt->adapter->close(c.actx);
-    gv_store_proc_free(c.proc);
+    gv_store_proc_free(proc);
     gv_recompute_stats_free(&stats);
     if (rc < 0) {
         gv_db_error_t ignored;
         gv_db_rollback(in->db, &ignored);
         staged_discard(&sg);
     }
+    if (form == GV_FORM_CSV)
+        drop_tmp(link_path);
     return rc;
 }
 
@@ -768,6 +1010,9 @@ int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t 
     staged_t sg = { 0 };
     gv_db_error_t e;
     void *actx = NULL;
+    const char **ask = NULL;
+    gv_account_record_t *recs = NULL;
+    gv_lookup_t *found = NULL;
     gv_period_t today;
     int rc = -1, y, m, d;
 
@@ -794,33 +1039,44 @@ int gv_intake_rekey(gv_intake_t *in, time_t now, gv_rekey_stats_t *st, gv_err_t 
     }
     if (!(actx = rt->adapter->open_shared(rt->conf, rt->map, in->db, err)))
         goto done;
+    if (!(ask = calloc(INTAKE_CHUNK, sizeof *ask)) || !(recs = calloc(INTAKE_CHUNK, sizeof *recs)) ||
+        !(found = calloc(INTAKE_CHUNK, sizeof *found))) {
+        gv_err_set(err, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < accounts.n; i++) {
         const char *kept = accounts.v[i];
-        gv_account_record_t rec;
+        gv_account_record_t *rec = &recs[i % INTAKE_CHUNK];
         int clash;
-        gv_lookup_t found = rt->adapter->find_account(actx, kept, today, gv_monotonic_ms(), &rec,
-                                                      &e);
 
-        st->looked_up++;
-        if (found == GV_LOOKUP_RETRY) {
-            gv_err_set(err, "account %s: the lookup failed: %s", kept, e.msg);
-            goto done;
+        /* The kept accounts a chunk at a time, as voucher lists look them up. */
+        if (i % INTAKE_CHUNK == 0) {
+            size_t n = accounts.n - i < INTAKE_CHUNK ? accounts.n - i : INTAKE_CHUNK;
+            for (size_t k = 0; k < n; k++)
+                ask[k] = accounts.v[i + k];
+            if (gv_find_accounts(rt->adapter, actx, ask, n, today, gv_monotonic_ms(), recs, found,
+                                 &e) < 0) {
+                gv_err_set(err, "accounts %s to %s: the lookup failed: %s", ask[0], ask[n - 1],
+                           e.msg);
+                goto done;
+            }
         }
-        if (found == GV_LOOKUP_NOT_FOUND || !strcmp(rec.account, kept))
+        st->looked_up++;
+        if (found[i % INTAKE_CHUNK] == GV_LOOKUP_NOT_FOUND || !strcmp(rec->account, kept))
             continue;
-        if (gv_store_rekey(in->db, kept, rec.account, &clash, strset_add, &periods, &e) < 0) {
-            gv_err_set(err, "account %s: re-keying to %s: %s", kept, rec.account, e.msg);
+        if (gv_store_rekey(in->db, kept, rec->account, &clash, strset_add, &periods, &e) < 0) {
+            gv_err_set(err, "account %s: re-keying to %s: %s", kept, rec->account, e.msg);
             goto done;
         }
         st->rekeyed++;
         gv_log(GV_LOG_INFO, "account %s is %s at the site: its vouchers and bills now say so",
-               kept, rec.account);
+               kept, rec->account);
         if (clash) {
             st->clashes++;
             gv_log(GV_LOG_WARNING,
                    "account %s: gasvoucher billed both %s and %s in one period; the bills stay "
                    "as they are: reconcile them by hand (gasvoucher report)",
-                   rec.account, kept, rec.account);
+                   rec->account, kept, rec->account);
         }
     }
     rt->adapter->close(actx);
@@ -845,5 +1101,8 @@ done:
     gv_lease_release(in->lease, in->db);
     free(accounts.v);
     free(periods.v);
+    free(ask);
+    free(recs);
+    free(found);
     return rc;
 }

@@ -22,6 +22,7 @@ struct gv_lease {
     char process[GV_LEASE_PROCESS_MAX + 1];
     long ttl_s;
     char token[GV_LEASE_TOKEN_LEN + 1];     /* "" while not held */
+    char tried[GV_LEASE_TOKEN_LEN + 1];     /* a take that timed out, maybe made */
     gv_lease_watch_t watch;
     gv_lease_row_t other;                   /* the other holder, as last seen */
 };
@@ -212,6 +213,14 @@ static int now_held(gv_lease_t *l, const gv_lease_row_t *me)
     return 1;
 }
 
+/* A write of the lease that timed out may still have been made: the next
+ * look knows the row by this token as ours.  Not held meanwhile (0). */
+static int tried(gv_lease_t *l, const gv_lease_row_t *me)
+{
+    snprintf(l->tried, sizeof l->tried, "%s", me->token);
+    return 0;
+}
+
 int gv_lease_take(gv_lease_t *l, gv_db_t *db, gv_err_t *err)
 {
     /* Leases are about this moment on this machine, whatever "now" the
@@ -242,13 +251,17 @@ int gv_lease_take(gv_lease_t *l, gv_db_t *db, gv_err_t *err)
                 return now_held(l, &me);
             if (e.action == GV_DB_RETRY) {
                 gv_err_set(err, "the %s lease: the database is busy (%s)", l->name, e.msg);
-                return 0;
+                return tried(l, &me);
             }
             if (e.action != GV_DB_DUPLICATE) {
                 db_failed(err, l, &e);
                 return -1;
             }
             continue;       /* another node wrote it first */
+        }
+        if (l->tried[0] && !strcmp(row.token, l->tried)) {
+            l->tried[0] = '\0';
+            return now_held(l, &row);
         }
         v = gv_lease_judge(&row, l->node, l->process, l->token, &l->watch, gv_monotonic_ms(),
                            process_gone);
@@ -262,16 +275,16 @@ int gv_lease_take(gv_lease_t *l, gv_db_t *db, gv_err_t *err)
             return 0;
         }
         if ((r = gv_store_lease_claim(db, &me, row.token, row.beat, &e)) < 0) {
-            if (e.action == GV_DB_RECONNECT) {
+            if (e.action != GV_DB_RETRY) {
                 db_failed(err, l, &e);
                 return -1;
             }
-            /* The holder renewed it inside a transaction still going
-             * (lease.h): the row is locked until that ends; we waited on
-             * it until a timeout. */
+            /* A lock wait that timed out: the holder renewed it inside a
+             * transaction still going (lease.h), and the row is locked
+             * until that ends. */
             gv_err_set(err, "the %s lease is held by %s, in a transaction still going (%s)",
                        l->name, who, e.msg);
-            return 0;
+            return tried(l, &me);
         }
         if (r == 0)
             continue;       /* it changed meanwhile */

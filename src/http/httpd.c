@@ -507,6 +507,7 @@ static void *sweeper_main(void *arg)
                    (double)cut[i].ms / 1000.0, (unsigned long long)cut[i].bytes);
         if (more)
             gv_log(GV_LOG_WARNING, "%zu more slow connections cut", more);
+        gv_log_flush();     /* the access lines of the last 0.2 s */
         usleep(200 * 1000);
     }
     return NULL;

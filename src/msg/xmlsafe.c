@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +21,62 @@ static xmlSchemaPtr schema;
 
 #define READER_OPTIONS \
     (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR)
+
+/* A thread's reader and validation context for messages in memory, made
+ * once and set up again for each message (making them was most of the
+ * cost of reading an account check).  Freed when the thread ends. */
+typedef struct reuse {
+    xmlTextReaderPtr r;
+    xmlSchemaValidCtxtPtr v;
+} reuse_t;
+
+static pthread_key_t reuse_key;
+static pthread_once_t reuse_once = PTHREAD_ONCE_INIT;
+
+static void reuse_free(void *p)
+{
+    reuse_t *u = p;
+
+    if (!u)
+        return;
+    if (u->r)
+        xmlFreeTextReader(u->r);
+    if (u->v)
+        xmlSchemaFreeValidCtxt(u->v);
+    free(u);
+}
+
+static void reuse_key_init(void)
+{
+    pthread_key_create(&reuse_key, reuse_free);
+}
+
+/* The calling thread's reader, set up for buf; NULL when one cannot be
+ * had (the caller then makes its own). */
+static reuse_t *reuse_for(const char *buf, size_t len)
+{
+    reuse_t *u;
+
+    pthread_once(&reuse_once, reuse_key_init);
+    if (!(u = pthread_getspecific(reuse_key))) {
+        if (!(u = calloc(1, sizeof *u)))
+            return NULL;
+        if (!(u->v = xmlSchemaNewValidCtxt(schema)) ||
+            !(u->r = xmlReaderForMemory(buf, (int)len, NULL, NULL, READER_OPTIONS)) ||
+            pthread_setspecific(reuse_key, u) != 0) {
+            reuse_free(u);
+            return NULL;
+        }
+        return u;
+    }
+    if (xmlReaderNewMemory(u->r, buf, (int)len, NULL, NULL, READER_OPTIONS) != 0) {
+        pthread_setspecific(reuse_key, NULL);
+        reuse_free(u);
+        return NULL;
+    }
+    return u;
+}
+
 
 static xmlParserInputPtr refuse_loader(const char *url, const char *id, xmlParserCtxtPtr ctxt)
 {
@@ -55,6 +112,10 @@ int gv_xml_init(gv_err_t *err)
 
 void gv_xml_cleanup(void)
 {
+    /* This thread's reader (other threads' went with them). */
+    pthread_once(&reuse_once, reuse_key_init);
+    reuse_free(pthread_getspecific(reuse_key));
+    pthread_setspecific(reuse_key, NULL);
     if (schema)
         xmlSchemaFree(schema);
     schema = NULL;
@@ -104,19 +165,19 @@ static int declared_encoding_ok(xmlTextReaderPtr r)
     return !enc || !strcasecmp((const char *)enc, "UTF-8");
 }
 
-/* Reads r to the end, validating, calling the visitor.  Takes r. */
-static gv_fault_t scan_reader(xmlTextReaderPtr r, const gv_xml_limits_t *lim,
-                              const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
+/* Reads r to the end, validating with vctxt, calling the visitor.  Both
+ * are the caller's. */
+static gv_fault_t scan_with(xmlTextReaderPtr r, xmlSchemaValidCtxtPtr vctxt,
+                            const gv_xml_limits_t *lim, const gv_xml_visitor_t *v, void *ud,
+                            gv_err_t *err)
 {
     struct scan_state st = { GV_FAULT_NONE, err };
-    xmlSchemaValidCtxtPtr vctxt = NULL;
     size_t elements = 0;
     int max_depth = lim && lim->max_depth ? lim->max_depth : 64;
     char text[4096];
     size_t text_len = 0;
     int rc = 0, checked_encoding = 0;
 
-    vctxt = xmlSchemaNewValidCtxt(schema);
     if (!r || !vctxt) {
         gv_err_set(err, "out of memory");
         st.fault = GV_FAULT_INTERNAL;
@@ -216,13 +277,22 @@ static gv_fault_t scan_reader(xmlTextReaderPtr r, const gv_xml_limits_t *lim,
         st.fault = GV_FAULT_SCHEMA_VIOLATION;
     }
 done:
+    return st.fault;
+}
+
+/* Reads r to the end, validating, calling the visitor.  Takes r. */
+static gv_fault_t scan_reader(xmlTextReaderPtr r, const gv_xml_limits_t *lim,
+                              const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
+{
+    xmlSchemaValidCtxtPtr vctxt = xmlSchemaNewValidCtxt(schema);
+    gv_fault_t f = scan_with(r, vctxt, lim, v, ud, err);
+
     if (r)
         xmlFreeTextReader(r);
     if (vctxt)
         xmlSchemaFreeValidCtxt(vctxt);
-    return st.fault;
+    return f;
 }
-
 
 gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
                        const gv_xml_visitor_t *v, void *ud, gv_err_t *err)
@@ -240,6 +310,19 @@ gv_fault_t gv_xml_scan(const char *buf, size_t len, const gv_xml_limits_t *lim,
     if (len > (size_t)0x7fffffff) {
         gv_err_set(err, "document too large");
         return GV_FAULT_TOO_LARGE;
+    }
+    if (schema) {
+        /* A reader set up again does not look for a byte order mark (libxml2
+         * 2.9): it is taken off here, as a new reader would. */
+        size_t bom = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
+        reuse_t *u = reuse_for(buf + bom, len - bom);
+        if (u) {
+            gv_fault_t f = scan_with(u->r, u->v, lim, v, ud, err);
+            /* Let go of the message (the reader keeps no pointer into it
+             * past here) and of a document that did not end well. */
+            xmlTextReaderClose(u->r);
+            return f;
+        }
     }
     return scan_reader(xmlReaderForMemory(buf, (int)len, NULL, NULL, READER_OPTIONS), lim, v,
                        ud, err);

@@ -1,6 +1,7 @@
 /* db.c - unixODBC connections, statements, diagnostics and transactions. */
 #include "config.h"
 #include "db.h"
+#include "buf.h"
 #include "inject.h"
 #include "utf8.h"
 
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A statement may carry many parameters (a multi-row INSERT of a billing
  * chunk); they live in fixed blocks so their addresses, which the driver
@@ -36,15 +38,27 @@ struct gv_db {
     char dropped[400];         /* why this side dropped the connection, "" */
 };
 
+/* The bytes a text parameter of PARAM_CHARS units may need either way. */
+#define PARAM_TEXT_BYTES (PARAM_UTF8_BYTES + 1 > (PARAM_CHARS + 1) * sizeof(SQLWCHAR) \
+                              ? PARAM_UTF8_BYTES + 1                                \
+                              : (PARAM_CHARS + 1) * sizeof(SQLWCHAR))
+
 struct param {
     SQLSMALLINT ctype, sqltype;
     SQLLEN ind;
     int64_t i64;
-    union {
-        SQLWCHAR utf16[PARAM_CHARS + 1];
-        char utf8[PARAM_UTF8_BYTES + 1];
-    } text;
-    char chars[40];        /* dates, timestamps, decimals */
+    /* What the driver was last told of this slot.  A kept statement's next
+     * execution changes values only: SQLBindParameter runs again only when
+     * the type, size or buffer differ (compare libpq's PQexecPrepared with
+     * the same paramTypes). */
+    SQLPOINTER bound_value;      /* NULL: never bound */
+    SQLLEN bound_buflen;
+    SQLULEN bound_size;
+    SQLSMALLINT bound_ctype, bound_sqltype, bound_digits;
+    char *long_text;             /* PARAM_TEXT_BYTES, for text that does not fit chars */
+    /* dates, timestamps, decimals, and text that fits (a SHA-256 in hex as
+     * UTF-8, 35 units as UTF-16); SQLWCHAR-aligned after the pointers */
+    char chars[72];
 };
 
 struct gv_db_stmt {
@@ -100,6 +114,8 @@ static const state_rule_t state_rules[] = {
     { "23505", 0, GV_DB_DUPLICATE },    /* unique violation */
     { "23", 0, GV_DB_PERMANENT },       /* other integrity violations */
     { "HY008", 0, GV_DB_RETRY },        /* operation cancelled */
+    { "57014", 0, GV_DB_RETRY },        /* PostgreSQL: cancelled by the query timeout */
+    { "55P03", 0, GV_DB_RETRY },        /* PostgreSQL: lock not available */
     { "", 0, GV_DB_PERMANENT },
 };
 
@@ -627,6 +643,15 @@ static void not_connected(const gv_db_t *db, const char *what, gv_db_error_t *e)
              db->dropped[0] ? "; dropped after " : "", (int)sizeof db->dropped, db->dropped);
 }
 
+gv_db_stmt_t *gv_db_prepare_built(gv_db_t *db, const gv_buf_t *sql, gv_db_error_t *e)
+{
+    if (sql->failed || !sql->data) {
+        refuse(e, "building a statement: %s", gv_buf_why("too long"));
+        snprintf(e->sqlstate, sizeof e->sqlstate, "HY001");
+        return NULL;
+    }
+    return gv_db_prepare(db, sql->data, e);
+}
 
 gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e)
 {
@@ -681,8 +706,13 @@ void gv_db_stmt_free(gv_db_stmt_t *st)
         return;
     if (st->h && st->db->connected)
         SQLFreeHandle(SQL_HANDLE_STMT, st->h);
-    for (size_t i = 0; i < MAX_PARAMS / PARAM_BLOCK; i++)
+    for (size_t i = 0; i < MAX_PARAMS / PARAM_BLOCK; i++) {
+        if (!st->blocks[i])
+            continue;
+        for (size_t k = 0; k < PARAM_BLOCK; k++)
+            free(st->blocks[i][k].long_text);
         free(st->blocks[i]);
+    }
     free(st);
 }
 
@@ -700,22 +730,53 @@ static struct param *param_slot(gv_db_stmt_t *st, int idx, gv_db_error_t *e)
     return &st->blocks[b][(size_t)(idx - 1) % PARAM_BLOCK];
 }
 
+/* Tells the driver where p's value is, unless it was told so already: the
+ * value itself is read at execution. */
 static int bind(gv_db_stmt_t *st, int idx, struct param *p, SQLPOINTER value, SQLLEN buflen,
                 SQLULEN colsize, SQLSMALLINT digits, gv_db_error_t *e)
 {
-    SQLRETURN rc = ODBC(SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype,
-                                         p->sqltype, colsize, digits, value, buflen, &p->ind));
+    SQLRETURN rc;
+
+    if (p->bound_value == value && p->bound_buflen == buflen && p->bound_size == colsize &&
+        p->bound_ctype == p->ctype && p->bound_sqltype == p->sqltype &&
+        p->bound_digits == digits)
+        return 0;
+    rc = ODBC(SQLBindParameter(st->h, (SQLUSMALLINT)idx, SQL_PARAM_INPUT, p->ctype, p->sqltype,
+                               colsize, digits, value, buflen, &p->ind));
     if (!ok(rc)) {
+        p->bound_value = NULL;
         collect_db(st->db, SQL_HANDLE_STMT, st->h, "bind", e);
         return -1;
     }
+    p->bound_value = value;
+    p->bound_buflen = buflen;
+    p->bound_size = colsize;
+    p->bound_ctype = p->ctype;
+    p->bound_sqltype = p->sqltype;
+    p->bound_digits = digits;
     return 0;
+}
+
+/* Where a text of `need` bytes goes: chars when it fits, else the slot's
+ * own long buffer (made once, kept with the statement). */
+static char *text_room(struct param *p, size_t need, SQLLEN *buflen)
+{
+    if (need <= sizeof p->chars) {
+        *buflen = (SQLLEN)sizeof p->chars;
+        return p->chars;
+    }
+    if (!p->long_text && !(p->long_text = malloc(PARAM_TEXT_BYTES)))
+        return NULL;
+    *buflen = (SQLLEN)PARAM_TEXT_BYTES;
+    return p->long_text;
 }
 
 int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *e)
 {
     struct param *p = param_slot(st, idx, e);
     size_t len = strlen(utf8), units, bad;
+    SQLLEN buflen;
+    char *room;
 
     if (!p)
         return -1;
@@ -729,19 +790,24 @@ int gv_db_bind_text(gv_db_stmt_t *st, int idx, const char *utf8, gv_db_error_t *
         return -1;
     }
     if (st->db->text == GV_DB_TEXT_UTF8) {
-        memcpy(p->text.utf8, utf8, len + 1);
+        if (!(room = text_room(p, len + 1, &buflen)))
+            goto nomem;
+        memcpy(room, utf8, len + 1);
         p->ctype = SQL_C_CHAR;
         p->sqltype = SQL_VARCHAR;
         p->ind = (SQLLEN)len;
-        return bind(st, idx, p, p->text.utf8, (SQLLEN)sizeof p->text.utf8,
-                    len > 0 ? (SQLULEN)len : 1, 0, e);
+        return bind(st, idx, p, room, buflen, len > 0 ? (SQLULEN)len : 1, 0, e);
     }
-    utf8_to_utf16(utf8, p->text.utf16, PARAM_CHARS + 1);   /* valid, and room counted */
+    if (!(room = text_room(p, (units + 1) * sizeof(SQLWCHAR), &buflen)))
+        goto nomem;
+    utf8_to_utf16(utf8, (SQLWCHAR *)(void *)room, units + 1);  /* valid, and room counted */
     p->ctype = SQL_C_WCHAR;
     p->sqltype = SQL_WVARCHAR;
     p->ind = (SQLLEN)(units * sizeof(SQLWCHAR));
-    return bind(st, idx, p, p->text.utf16, (SQLLEN)sizeof p->text.utf16,
-                units > 0 ? (SQLULEN)units : 1, 0, e);
+    return bind(st, idx, p, room, buflen, units > 0 ? (SQLULEN)units : 1, 0, e);
+nomem:
+    refuse(e, "out of memory for parameter %d", idx);
+    return -1;
 }
 
 int gv_db_bind_date(gv_db_stmt_t *st, int idx, const char *ymd, gv_db_error_t *e)
@@ -1136,4 +1202,188 @@ int gv_db_type_is_float(int t)
 int gv_db_type_is_datetime(int t)
 {
     return t == SQL_TYPE_DATE || t == SQL_DATE || t == SQL_TYPE_TIMESTAMP || t == SQL_TIMESTAMP;
+}
+
+/* ---- concurrency ------------------------------------------------------ */
+
+int gv_db_readers_wait_for_writer(gv_db_t *db)
+{
+    char name[64] = "", mode[32] = "";
+    SQLSMALLINT len = 0;
+    gv_db_stmt_t *st;
+    gv_db_error_t e;
+    int is_null = 1;
+
+    if (!db->connected ||
+        !ok(SQLGetInfo(db->dbc, SQL_DBMS_NAME, name, (SQLSMALLINT)sizeof name, &len)))
+        return -1;
+    if (strncasecmp(name, "SQLite", 6) != 0)
+        return 0;
+    if (!(st = gv_db_prepare(db, "PRAGMA journal_mode", &e)))
+        return -1;
+    if (gv_db_execute(st, &e) < 0 || gv_db_fetch(st, &e) != 1 ||
+        gv_db_get_text(st, 1, mode, sizeof mode, &is_null, &e) < 0)
+        mode[0] = '\0';
+    gv_db_stmt_free(st);
+    return strcasecmp(mode, "wal") != 0;
+}
+
+/* ---- many rows a fetch -------------------------------------------------- */
+
+struct gv_db_rows {
+    gv_db_stmt_t *st;
+    size_t ncols, rows;
+    SQLULEN fetched;
+    struct bound_col {
+        gv_db_colspec_t spec;
+        SQLSMALLINT ctype;
+        size_t width;           /* bytes a row in data */
+        char *data;             /* rows * width */
+        SQLLEN *ind;            /* rows */
+        char *text;             /* rows * spec.bytes: text as UTF-8 */
+    } *c;
+};
+
+void gv_db_rows_free(gv_db_rows_t *r)
+{
+    if (!r)
+        return;
+    if (r->st->h && r->st->db->connected) {
+        SQLFreeStmt(r->st->h, SQL_UNBIND);
+        SQLSetStmtAttr(r->st->h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
+        SQLSetStmtAttr(r->st->h, SQL_ATTR_ROWS_FETCHED_PTR, NULL, 0);
+    }
+    for (size_t k = 0; k < r->ncols; k++) {
+        free(r->c[k].data);
+        free(r->c[k].ind);
+        free(r->c[k].text);
+    }
+    free(r->c);
+    free(r);
+}
+
+gv_db_rows_t *gv_db_rows_bind(gv_db_stmt_t *st, const gv_db_colspec_t *spec, size_t n,
+                              size_t rows, gv_db_error_t *e)
+{
+    gv_db_rows_t *r = calloc(1, sizeof *r);
+    int wide = st->db->text == GV_DB_TEXT_UTF16;
+
+    if (!r || !(r->c = calloc(n ? n : 1, sizeof *r->c))) {
+        free(r);
+        refuse(e, "out of memory for a block of rows");
+        return NULL;
+    }
+    r->st = st;
+    r->ncols = n;
+    r->rows = rows ? rows : 1;
+    if (!ok(ODBC(SQLSetStmtAttr(st->h, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0))) ||
+        !ok(ODBC(SQLSetStmtAttr(st->h, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)(uintptr_t)r->rows, 0))) ||
+        !ok(ODBC(SQLSetStmtAttr(st->h, SQL_ATTR_ROWS_FETCHED_PTR, &r->fetched, 0)))) {
+        collect_db(st->db, SQL_HANDLE_STMT, st->h, "row array", e);
+        gv_db_rows_free(r);
+        return NULL;
+    }
+    for (size_t k = 0; k < n; k++) {
+        struct bound_col *b = &r->c[k];
+        b->spec = spec[k];
+        if (!b->spec.col)
+            continue;
+        if (b->spec.type == GV_DB_COL_INT64) {
+            b->ctype = SQL_C_SBIGINT;
+            b->width = sizeof(SQLBIGINT);
+        } else {
+            /* Text that fits bytes of UTF-8 has fewer than that many UTF-16
+             * units (as get_utf16). */
+            b->ctype = wide ? SQL_C_WCHAR : SQL_C_CHAR;
+            b->width = wide ? b->spec.bytes * sizeof(SQLWCHAR) : b->spec.bytes;
+            if (!(b->text = malloc(r->rows * b->spec.bytes)))
+                goto nomem;
+        }
+        if (!(b->data = malloc(r->rows * b->width)) || !(b->ind = calloc(r->rows, sizeof *b->ind)))
+            goto nomem;
+        if (!ok(ODBC(SQLBindCol(st->h, (SQLUSMALLINT)b->spec.col, b->ctype, b->data,
+                                (SQLLEN)b->width, b->ind)))) {
+            collect_db(st->db, SQL_HANDLE_STMT, st->h, "bind column", e);
+            gv_db_rows_free(r);
+            return NULL;
+        }
+    }
+    return r;
+nomem:
+    refuse(e, "out of memory for a block of rows");
+    gv_db_rows_free(r);
+    return NULL;
+}
+
+long gv_db_rows_fetch(gv_db_rows_t *r, gv_db_error_t *e)
+{
+    SQLRETURN rc;
+
+    r->fetched = 0;
+    rc = ODBC(SQLFetch(r->st->h));
+    if (rc == SQL_NO_DATA)
+        return 0;
+    if (!ok(rc)) {
+        collect_db(r->st->db, SQL_HANDLE_STMT, r->st->h, "fetch", e);
+        return -1;
+    }
+    /* Text as UTF-8, checked as gv_db_get_text checks it. */
+    for (size_t k = 0; k < r->ncols; k++) {
+        struct bound_col *b = &r->c[k];
+        if (!b->spec.col || b->spec.type != GV_DB_COL_TEXT)
+            continue;
+        for (size_t i = 0; i < r->fetched; i++) {
+            SQLLEN ind = b->ind[i];
+            char *out = b->text + i * b->spec.bytes;
+            size_t bad;
+            if (ind == SQL_NULL_DATA) {
+                out[0] = '\0';
+                continue;
+            }
+            if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind >= b->width) {
+                refuse(e, "column %d does not fit %zu bytes", b->spec.col, b->spec.bytes);
+                return -1;
+            }
+            if (b->ctype == SQL_C_WCHAR) {
+                if (utf16_to_utf8((const SQLWCHAR *)(const void *)(b->data + i * b->width),
+                                  (size_t)ind / sizeof(SQLWCHAR), out, b->spec.bytes) < 0) {
+                    refuse(e, "column %d does not fit %zu bytes", b->spec.col, b->spec.bytes);
+                    return -1;
+                }
+            } else {
+                memcpy(out, b->data + i * b->width, (size_t)ind);
+                out[ind] = '\0';
+                if (!gv_utf8_valid(out, (size_t)ind, &bad)) {
+                    refuse(e, "column %d is not valid UTF-8 (byte %zu)", b->spec.col, bad + 1);
+                    return -1;
+                }
+            }
+            for (size_t len = strlen(out); len && (out[len - 1] == ' ' || out[len - 1] == '\t');)
+                out[--len] = '\0';
+        }
+    }
+    return (long)r->fetched;
+}
+
+const char *gv_db_rows_text(gv_db_rows_t *r, size_t i, size_t k, int *is_null)
+{
+    const struct bound_col *b = &r->c[k];
+
+    if (is_null)
+        *is_null = !b->spec.col || b->ind[i] == SQL_NULL_DATA;
+    return b->spec.col ? b->text + i * b->spec.bytes : "";
+}
+
+int64_t gv_db_rows_int64(gv_db_rows_t *r, size_t i, size_t k, int *is_null)
+{
+    const struct bound_col *b = &r->c[k];
+    int null = !b->spec.col || b->ind[i] == SQL_NULL_DATA;
+    SQLBIGINT v;
+
+    if (is_null)
+        *is_null = null;
+    if (null)
+        return 0;
+    memcpy(&v, b->data + i * b->width, sizeof v);
+    return (int64_t)v;
 }

@@ -92,6 +92,11 @@ const char *gv_db_text_mode_name(gv_db_text_t mode);
 /* Statements belong to their connection and die with it: after
  * gv_db_disconnect every gv_db_stmt_t is invalid. */
 gv_db_stmt_t *gv_db_prepare(gv_db_t *db, const char *sql, gv_db_error_t *e);
+/* The statement built in sql by appends: refused (out of memory, too
+ * long) when one of them failed since its last reset, as a part would be
+ * missing and the rest might still be valid SQL. */
+struct gv_buf;
+gv_db_stmt_t *gv_db_prepare_built(gv_db_t *db, const struct gv_buf *sql, gv_db_error_t *e);
 void gv_db_stmt_free(gv_db_stmt_t *st);
 
 /* Parameters are 1-based and copied at bind time.  Text is well-formed
@@ -138,6 +143,39 @@ int gv_db_describe_col(gv_db_stmt_t *st, int col, char *name, size_t namesz, int
 int gv_db_begin(gv_db_t *db, gv_db_error_t *e);
 int gv_db_commit(gv_db_t *db, gv_db_error_t *e);
 int gv_db_rollback(gv_db_t *db, gv_db_error_t *e);
+
+/* Many rows a fetch, into bound buffers (column-wise binding and a row
+ * array: one driver call for a block of rows instead of one SQLGetData a
+ * value).  For reads of many rows: billing's chunks. */
+typedef enum { GV_DB_COL_TEXT, GV_DB_COL_INT64 } gv_db_coltype_t;
+typedef struct gv_db_colspec {
+    int col;                    /* 1-based result column; 0 = not read */
+    gv_db_coltype_t type;
+    size_t bytes;               /* text: the longest value as UTF-8 with its NUL */
+} gv_db_colspec_t;
+typedef struct gv_db_rows gv_db_rows_t;
+
+/* Binds spec[0..n) of st's result (after execute), `rows` rows a fetch;
+ * NULL with e on failure.  Free it before st is used any other way. */
+gv_db_rows_t *gv_db_rows_bind(gv_db_stmt_t *st, const gv_db_colspec_t *spec, size_t n,
+                              size_t rows, gv_db_error_t *e);
+/* The next block: the number of rows in it, 0 at the end, -1 on error
+ * (and on text that does not fit its spec or is not UTF-8). */
+long gv_db_rows_fetch(gv_db_rows_t *r, gv_db_error_t *e);
+/* Value k of spec of row i of the block; NULL values read as "" and 0,
+ * with *is_null set when given.  Text is UTF-8, trailing blanks dropped. */
+const char *gv_db_rows_text(gv_db_rows_t *r, size_t i, size_t k, int *is_null);
+int64_t gv_db_rows_int64(gv_db_rows_t *r, size_t i, size_t k, int *is_null);
+/* Unbinds (the statement reads one row a fetch again) and frees. */
+void gv_db_rows_free(gv_db_rows_t *r);
+
+/* 1 when another connection's reads may have to wait for this one's open
+ * write transaction: SQLite outside WAL mode, whose writer takes the
+ * file's exclusive lock once its changes outgrow the page cache; 0 for
+ * engines whose readers read a snapshot (PostgreSQL, MariaDB's InnoDB,
+ * SQLite in WAL mode) and -1 when it cannot be told (not connected).
+ * Asked of the driver (SQL_DBMS_NAME) and of SQLite itself. */
+int gv_db_readers_wait_for_writer(gv_db_t *db);
 
 /* SQL type classes, for checking that a column is usable. */
 int gv_db_type_is_text(int sqltype);

@@ -11,6 +11,13 @@
 
 #include "db.h"
 
+/* Parameters one multi-row statement may carry: libpq refuses a
+ * parameter description over 30000 bytes (about 7500 parameters) and
+ * psqlODBC prepares on the server, so a chunk's rows (or a list's
+ * values) are split into statements of at most this many, all in the
+ * caller's one transaction; MariaDB allows 65535 and SQLite 32766. */
+#define GV_DB_MULTIROW_PARAMS 7000
+
 typedef struct gv_db_kept {
     gv_db_stmt_t *st;
     size_t rows;

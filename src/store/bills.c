@@ -11,9 +11,9 @@
 #include "kept.h"
 #include "utf8.h"
 
-/* Parameters one statement may carry (see adapters/sql/billing.c): the
- * own rows of a large chunk are split likewise. */
-#define MAX_STMT_PARAMS 7000
+/* Parameters one statement may carry (kept.h): the own rows of a large
+ * chunk are split likewise. */
+#define MAX_STMT_PARAMS GV_DB_MULTIROW_PARAMS
 
 #define OWN_COLUMNS                                                                         \
     "period, account, voucher_id, status, reason, detail, volume_milli, price_tiyn, vat_bp, " \
@@ -89,25 +89,12 @@ void gv_store_bills_free(gv_store_bills_t *sb)
     free(sb);
 }
 
-/* Prepares sql with the period bound first; NULL on error. */
-/* Whether the statement built in sb->sql is whole (a failed append would
- * leave out a part of it, and the rest might still be valid SQL). */
-static int sql_built(gv_store_bills_t *sb, gv_db_error_t *e)
-{
-    if (!sb->sql.failed)
-        return 0;
-    e->action = GV_DB_PERMANENT;
-    snprintf(e->sqlstate, sizeof e->sqlstate, "HY001");
-    snprintf(e->msg, sizeof e->msg, "building a statement on gv_bill: %s",
-             gv_buf_why("too long"));
-    return -1;
-}
-
+/* Prepares sql (sb->sql's own text is checked whole, gv_db_prepare_built)
+ * with the period bound first; NULL on error. */
 static gv_db_stmt_t *prepare_period(gv_store_bills_t *sb, const char *sql, gv_db_error_t *e)
 {
-    gv_db_stmt_t *st = sql == sb->sql.data && sql_built(sb, e) < 0
-                           ? NULL
-                           : gv_db_prepare(sb->db, sql, e);
+    gv_db_stmt_t *st = sql == sb->sql.data ? gv_db_prepare_built(sb->db, &sb->sql, e)
+                                           : gv_db_prepare(sb->db, sql, e);
 
     if (st && gv_db_bind_text(st, 1, sb->period, e) < 0) {
         gv_db_stmt_free(st);
@@ -250,8 +237,14 @@ static int drop_done(gv_store_bills_t *sb, int past_deadline, const char *after,
 int gv_store_bills_next(gv_store_bills_t *sb, int past_deadline, const char *after, long limit,
                         gv_bill_items_t *c, gv_db_error_t *e)
 {
+    const gv_db_colspec_t spec[3] = {
+        { 1, GV_DB_COL_TEXT, sizeof c->v[0].account },
+        { 2, GV_DB_COL_TEXT, sizeof c->v[0].voucher_id },
+        { 3, GV_DB_COL_INT64, 0 },
+    };
     gv_db_stmt_t *st;
-    int row;
+    gv_db_rows_t *rows;
+    long row;
 
     gv_buf_reset(&sb->sql);
     gv_buf_puts(&sb->sql, "SELECT o.account_norm, o.voucher_id, o.nominal_tiyn"
@@ -266,34 +259,41 @@ int gv_store_bills_next(gv_store_bills_t *sb, int past_deadline, const char *aft
         gv_db_stmt_free(st);
         return -1;
     }
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        gv_bill_item_t *it;
-        int is_null;
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 64;
-            gv_bill_item_t *ni = realloc(c->v, cap * sizeof *ni);
-            if (!ni) {
-                e->action = GV_DB_PERMANENT;
-                snprintf(e->msg, sizeof e->msg, "out of memory");
-                row = -1;
-                break;
-            }
-            c->v = ni;
-            c->cap = cap;
-        }
-        it = &c->v[c->n];
-        memset(it, 0, sizeof *it);
-        if (gv_db_col_text(st, 1, it->account, sizeof it->account, e) < 0 ||
-            gv_db_col_text(st, 2, it->voucher_id, sizeof it->voucher_id, e) < 0 ||
-            gv_db_get_int64(st, 3, &it->nominal, &is_null, e) < 0) {
-            row = -1;
-            break;
-        }
-        if (is_null)
-            it->nominal = -1;
-        snprintf(c->last_account, sizeof c->last_account, "%s", it->account);
-        c->n++;
+    if (!(rows = gv_db_rows_bind(st, spec, 3, 256, e))) {
+        gv_db_stmt_free(st);
+        return -1;
     }
+    while ((row = gv_db_rows_fetch(rows, e)) > 0) {
+        for (long i = 0; i < row; i++) {
+            gv_bill_item_t *it;
+            int is_null;
+            if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 64;
+                gv_bill_item_t *ni = realloc(c->v, cap * sizeof *ni);
+                if (!ni) {
+                    e->action = GV_DB_PERMANENT;
+                    snprintf(e->msg, sizeof e->msg, "out of memory");
+                    row = -1;
+                    break;
+                }
+                c->v = ni;
+                c->cap = cap;
+            }
+            it = &c->v[c->n];
+            memset(it, 0, sizeof *it);
+            snprintf(it->account, sizeof it->account, "%s", gv_db_rows_text(rows, (size_t)i, 0, NULL));
+            snprintf(it->voucher_id, sizeof it->voucher_id, "%s",
+                     gv_db_rows_text(rows, (size_t)i, 1, NULL));
+            it->nominal = gv_db_rows_int64(rows, (size_t)i, 2, &is_null);
+            if (is_null)
+                it->nominal = -1;
+            snprintf(c->last_account, sizeof c->last_account, "%s", it->account);
+            c->n++;
+        }
+        if (row < 0)
+            break;
+    }
+    gv_db_rows_free(rows);
     gv_db_stmt_free(st);
     c->fetched = c->n;
     if (row < 0)
@@ -373,7 +373,7 @@ static int write_part(gv_store_bills_t *sb, const gv_bill_items_t *c, const size
         for (size_t k = 0; k < n; k++)
             gv_buf_puts(&sb->sql, k ? ", (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                                     : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-        if (sql_built(sb, e) < 0 || !(st = slot->st = gv_db_prepare(sb->db, sb->sql.data, e)))
+        if (!(st = slot->st = gv_db_prepare_built(sb->db, &sb->sql, e)))
             return -1;
     }
     for (size_t k = 0; k < n; k++) {

@@ -1,12 +1,15 @@
 /* store.c - the adapter's own tables. */
 #include "config.h"
 #include "store.h"
+#include "buf.h"
 #include "column.h"
+#include "kept.h"
 #include "record.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- migrations ----------------------------------------------------- */
 
@@ -427,10 +430,50 @@ int gv_store_batch_set_revision(gv_db_t *db, const char *batch_id, long revision
 
 /* ---- processing ------------------------------------------------------ */
 
+/* How a voucher list is judged at the scale of a million vouchers.
+ *
+ * Each occurrence is written (multi-row INSERTs) with the outcome it has
+ * when nothing else in its period shares its voucher id or its account:
+ * standing, not a DUPLICATE_VOUCHER, its own R6/R2/R4 or R8 reason, else
+ * ACCEPTED.  Judging the period again (R7 over every part received so
+ * far) then only needs the groups where that can be wrong: the voucher
+ * ids of this batch held by another row of the period, the accounts of
+ * this batch that R7 compares with another row's, and the accounts of
+ * every row of those voucher ids (their standing and dupv may change).
+ * Every other row was right when it was last judged and nothing it
+ * depends on has changed since (rows are only ever added to a period).
+ * Those groups are found while the rows are written, never by scanning
+ * the period: within the batch by two Bloom filters of fixed size (a
+ * false "seen" only makes a group read for nothing), against the
+ * period's earlier batches by the chunk's values IN the period's
+ * indexes; they go into two temporary tables.  gasvoucher then reads only
+ * their rows, a page at a time in key order, decides each group by the
+ * same rules and the same byte comparisons as ever, and writes what
+ * differs with multi-row UPDATEs.  Memory holds a chunk, a page, a group
+ * and the filters, whatever the size of the batch or of the period, and
+ * no statement's work grows with the period.  A pass that added no rows
+ * (rejudging after db migrate moved accounts to another key) reads every
+ * group of the period. */
+
 enum { ST_NONE = 0, ST_ACCEPTED = 1, ST_REJECTED = 2 };
 
-/* A change found while judging, kept small: a period's occurrences are
- * streamed from the database, and only what differs is held. */
+/* Rows read per page while judging; grown for a group that does not fit.
+ * (-DGV_R7_PAGE_ROWS=3 -DGV_R7_PAGE_KEYS=2 -DGV_INTAKE_CHUNK=7 build a
+ * gasvoucher that pages all the time, for tests of the paging.) */
+#ifdef GV_R7_PAGE_ROWS
+#define PAGE_ROWS GV_R7_PAGE_ROWS
+#else
+#define PAGE_ROWS 10000
+#endif
+/* Columns bound per occurrence by the multi-row INSERT. */
+#define OCC_PARAMS 17
+#define OCC_ROWS (GV_DB_MULTIROW_PARAMS / OCC_PARAMS)
+/* IN-list lengths of the multi-row UPDATEs: a run of n rows goes as the
+ * fewest statements of these sizes, so at most four are prepared. */
+static const size_t update_sizes[] = { 500, 50, 5, 1 };
+#define NSIZES (sizeof update_sizes / sizeof update_sizes[0])
+
+/* A change found while judging one page. */
 typedef struct change {
     uint32_t batch;             /* index into the interned batch ids */
     uint32_t item;
@@ -440,86 +483,47 @@ typedef struct change {
 } change_t;
 
 enum { CH_FLAGS = 1, CH_OUTCOME = 2 };
+enum { UPD_FLAGS, UPD_OUTCOME, UPD_KINDS };
+/* The two kinds of group: by voucher id, by account. */
+enum { G_IDS, G_ACCOUNTS, GROUP_KINDS };
+static const char *const group_table[GROUP_KINDS] = { "gv_r7_ids", "gv_r7_accounts" };
+static const char *const group_column[GROUP_KINDS] = { "voucher_id", "account_norm" };
+/* Values sent to a table per statement. */
+#ifdef GV_R7_PAGE_KEYS
+#define SUSPECT_ROWS GV_R7_PAGE_KEYS
+#else
+#define SUSPECT_ROWS 500
+#endif
+/* Bits of each Bloom filter: 16 a voucher of the batch, within these
+ * bounds (8 MB for both at most; a batch of 2,000,000 vouchers still sees
+ * fewer than one in 2,000 false "seen"). */
+#define SEEN_BITS_MIN (1u << 20)
+#define SEEN_BITS_MAX (1u << 25)
 
 struct gv_store_proc {
     gv_db_t *db;
     gv_batch_head_t head;
     char cause[33];             /* what made the period be judged again */
     int rejudging;              /* a cause of its own: the batch was processed before */
-    gv_db_stmt_t *ins;
+    int added;                  /* this pass stored rows of head's batch (index 0) */
+    gv_db_kept_t ins[2];        /* the multi-row INSERT: a full part, a remainder */
+    gv_db_stmt_t *upd[UPD_KINDS][NSIZES];
+    gv_db_stmt_t *trail;
+    /* the groups to judge again (see above) */
+    int tracking;               /* the temporary tables are ready */
+    int others;                 /* the period has rows of batches processed before */
+    uint64_t *seen[GROUP_KINDS];        /* Bloom filters of this batch's values */
+    size_t seen_bits;
+    char (*suspect[GROUP_KINDS])[64];   /* values to add to the tables */
+    size_t nsuspect[GROUP_KINDS];
+    int64_t candidates[GROUP_KINDS];    /* values added to each table */
+    gv_db_kept_t suspect_st[GROUP_KINDS][2];
+    gv_buf_t sql;
     char (*batches)[GV_BATCH_ID_LEN + 1];
     size_t nbatches, capbatches, last_batch;
     change_t *changes;
     size_t nchanges, capchanges;
 };
-
-gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_db_error_t *e)
-{
-    gv_store_proc_t *p = calloc(1, sizeof *p);
-
-    if (!p) {
-        e->action = GV_DB_PERMANENT;
-        snprintf(e->msg, sizeof e->msg, "out of memory");
-        return NULL;
-    }
-    p->db = db;
-    p->head = *head;
-    snprintf(p->cause, sizeof p->cause, "%s", head->batch_id);
-    p->ins = gv_db_prepare(
-        db,
-        "INSERT INTO gv_occurrence (batch_id, item_no, period, part, voucher_id, account_typed,"
-        " account_norm, activated_at, activated_text, channel, assistance, nominal_tiyn,"
-        " content_sha, pre_reason, account_reason, standing, dupv, status, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, NULL)",
-        e);
-    if (!p->ins) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
-void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause)
-{
-    snprintf(p->cause, sizeof p->cause, "%s", cause);
-    p->rejudging = 1;
-}
-
-void gv_store_proc_free(gv_store_proc_t *p)
-{
-    if (!p)
-        return;
-    gv_db_stmt_free(p->ins);
-    free(p->batches);
-    free(p->changes);
-    free(p);
-}
-
-int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, gv_db_error_t *e)
-{
-    const gv_voucher_in_t *v = o->v;
-    gv_db_stmt_t *st = p->ins;
-    char sha[65];
-
-    gv_voucher_content_hash(v, sha);
-    if (gv_db_bind_text(st, 1, p->head.batch_id, e) < 0 ||
-        gv_db_bind_int64(st, 2, v->position, e) < 0 ||
-        gv_db_bind_text(st, 3, p->head.period_text, e) < 0 ||
-        gv_db_bind_int64(st, 4, p->head.part, e) < 0 || gv_db_bind_text(st, 5, v->id, e) < 0 ||
-        gv_db_bind_text(st, 6, v->account, e) < 0 ||
-        gv_db_bind_text(st, 7, o->account_norm, e) < 0 ||
-        gv_db_bind_int64(st, 8, v->activated, e) < 0 ||
-        gv_db_bind_text(st, 9, v->activated_text, e) < 0 ||
-        gv_db_bind_text(st, 10, v->channel, e) < 0 ||
-        gv_db_bind_text(st, 11, v->assistance, e) < 0 ||
-        (v->has_nominal ? gv_db_bind_int64(st, 12, v->nominal_tiyn, e)
-                        : gv_db_bind_null(st, 12, e)) < 0 ||
-        gv_db_bind_text(st, 13, sha, e) < 0 ||
-        gv_db_bind_text_or_null(st, 14, gv_reason_name(o->pre_reason), e) < 0 ||
-        gv_db_bind_text_or_null(st, 15, gv_reason_name(o->account_reason), e) < 0)
-        return -1;
-    return gv_db_execute(st, e);
-}
 
 static int oom(gv_db_error_t *e)
 {
@@ -549,6 +553,303 @@ static int intern_batch(gv_store_proc_t *p, const char *id, uint32_t *idx, gv_db
     }
     snprintf(p->batches[p->nbatches], sizeof p->batches[0], "%s", id);
     *idx = (uint32_t)(p->last_batch = p->nbatches++);
+    return 0;
+}
+
+gv_store_proc_t *gv_store_proc_new(gv_db_t *db, const gv_batch_head_t *head, gv_db_error_t *e)
+{
+    gv_store_proc_t *p = calloc(1, sizeof *p);
+    uint32_t first;
+
+    if (!p) {
+        oom(e);
+        return NULL;
+    }
+    p->db = db;
+    p->head = *head;
+    snprintf(p->cause, sizeof p->cause, "%s", head->batch_id);
+    gv_buf_init(&p->sql, 1u << 20);
+    if (intern_batch(p, head->batch_id, &first, e) < 0) {   /* index 0: the batch itself */
+        gv_store_proc_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void gv_store_proc_set_cause(gv_store_proc_t *p, const char *cause)
+{
+    snprintf(p->cause, sizeof p->cause, "%s", cause);
+    p->rejudging = 1;
+}
+
+void gv_store_proc_free(gv_store_proc_t *p)
+{
+    if (!p)
+        return;
+    gv_db_kept_drop(p->ins);
+    for (int g = 0; g < GROUP_KINDS; g++) {
+        gv_db_kept_drop(p->suspect_st[g]);
+        free(p->seen[g]);
+        free(p->suspect[g]);
+    }
+    for (size_t k = 0; k < UPD_KINDS; k++)
+        for (size_t i = 0; i < NSIZES; i++)
+            gv_db_stmt_free(p->upd[k][i]);
+    gv_db_stmt_free(p->trail);
+    gv_buf_free(&p->sql);
+    free(p->batches);
+    free(p->changes);
+    free(p);
+}
+
+#define OCC_INSERT                                                                            \
+    "INSERT INTO gv_occurrence (batch_id, item_no, period, part, voucher_id, account_typed,"  \
+    " account_norm, activated_at, activated_text, channel, assistance, nominal_tiyn,"          \
+    " content_sha, pre_reason, account_reason, standing, dupv, status, reason) VALUES "
+#define OCC_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?, ?)"
+
+static int bind_occurrence(gv_store_proc_t *p, gv_db_stmt_t *st, int pos,
+                           const gv_occurrence_in_t *o, gv_db_error_t *e)
+{
+    const gv_voucher_in_t *v = o->v;
+    gv_reason_t own = o->pre_reason != GV_REASON_NONE ? o->pre_reason : o->account_reason;
+    char sha[65];
+
+    gv_voucher_content_hash(v, sha);
+    return gv_db_bind_text(st, pos, p->head.batch_id, e) < 0 ||
+                   gv_db_bind_int64(st, pos + 1, v->position, e) < 0 ||
+                   gv_db_bind_text(st, pos + 2, p->head.period_text, e) < 0 ||
+                   gv_db_bind_int64(st, pos + 3, p->head.part, e) < 0 ||
+                   gv_db_bind_text(st, pos + 4, v->id, e) < 0 ||
+                   gv_db_bind_text(st, pos + 5, v->account, e) < 0 ||
+                   gv_db_bind_text(st, pos + 6, o->account_norm, e) < 0 ||
+                   gv_db_bind_int64(st, pos + 7, v->activated, e) < 0 ||
+                   gv_db_bind_text(st, pos + 8, v->activated_text, e) < 0 ||
+                   gv_db_bind_text(st, pos + 9, v->channel, e) < 0 ||
+                   gv_db_bind_text(st, pos + 10, v->assistance, e) < 0 ||
+                   (v->has_nominal ? gv_db_bind_int64(st, pos + 11, v->nominal_tiyn, e)
+                                   : gv_db_bind_null(st, pos + 11, e)) < 0 ||
+                   gv_db_bind_text(st, pos + 12, sha, e) < 0 ||
+                   gv_db_bind_text_or_null(st, pos + 13, gv_reason_name(o->pre_reason), e) < 0 ||
+                   gv_db_bind_text_or_null(st, pos + 14, gv_reason_name(o->account_reason), e) <
+                       0 ||
+                   gv_db_bind_text(st, pos + 15, own == GV_REASON_NONE ? "ACCEPTED" : "REJECTED",
+                                   e) < 0 ||
+                   gv_db_bind_text_or_null(st, pos + 16, gv_reason_name(own), e) < 0
+               ? -1
+               : 0;
+}
+
+/* ---- the groups to judge again ------------------------------------------- */
+
+/* Sets up what tracking needs before the batch's first rows: the two
+ * temporary tables of this connection, empty (on MariaDB they outlive a
+ * transaction), the filters, and whether the period has earlier rows. */
+static int tracking_start(gv_store_proc_t *p, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st;
+    char sql[160];
+    long earlier = 0;
+    int row;
+
+    /* Values as sent (a value may come more than once), and each once. */
+    for (int g = 0; g < GROUP_KINDS; g++) {
+        snprintf(sql, sizeof sql, "CREATE TEMPORARY TABLE IF NOT EXISTS %s (%s VARCHAR(64) NOT NULL)",
+                 group_table[g], group_column[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "CREATE TEMPORARY TABLE IF NOT EXISTS %s_u"
+                 " (%s VARCHAR(64) NOT NULL PRIMARY KEY)", group_table[g], group_column[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "DELETE FROM %s", group_table[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
+        snprintf(sql, sizeof sql, "DELETE FROM %s_u", group_table[g]);
+        if (gv_db_exec(p->db, sql, e) < 0)
+            return -1;
+    }
+    p->seen_bits = SEEN_BITS_MIN;
+    while (p->seen_bits < SEEN_BITS_MAX && p->seen_bits < 16 * (size_t)p->head.voucher_count)
+        p->seen_bits *= 2;
+    for (int g = 0; g < GROUP_KINDS; g++)
+        if (!(p->seen[g] = calloc(p->seen_bits / 64, sizeof *p->seen[g])) ||
+            !(p->suspect[g] = calloc(SUSPECT_ROWS, sizeof *p->suspect[g])))
+            return oom(e);
+    /* Every row of a processed batch is in the period's table. */
+    if (!(st = gv_db_prepare(p->db,
+                             "SELECT COUNT(*) FROM gv_batch"
+                             " WHERE period = ? AND state = 'PROCESSED' AND batch_id <> ?",
+                             e)))
+        return -1;
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 ||
+        gv_db_bind_text(st, 2, p->head.batch_id, e) < 0 || gv_db_execute(st, e) < 0 ||
+        (row = gv_db_fetch(st, e)) < 0 ||
+        (row == 1 && gv_db_col_long(st, 1, &earlier, e) < 0)) {
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    gv_db_stmt_free(st);
+    p->others = earlier > 0;
+    p->tracking = 1;
+    return 0;
+}
+
+/* FNV-1a, and a second hash from it for the filter's probes. */
+static uint64_t hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Adds s to filter g; 1 when it may have been there already. */
+static int seen_before(gv_store_proc_t *p, int g, const char *s)
+{
+    uint64_t h = hash_text(s), h2 = (h >> 33) | 1;
+    int all = 1;
+
+    for (int i = 0; i < 7; i++) {
+        size_t bit = (size_t)((h + (uint64_t)i * h2) & (p->seen_bits - 1));
+        uint64_t *w = &p->seen[g][bit / 64], m = 1ull << (bit % 64);
+        if (!(*w & m)) {
+            all = 0;
+            *w |= m;
+        }
+    }
+    return all;
+}
+
+/* Sends the suspects of table g. */
+static int flush_suspects(gv_store_proc_t *p, int g, gv_db_error_t *e)
+{
+    size_t n = p->nsuspect[g];
+    gv_db_kept_t *slot;
+    gv_db_stmt_t *st;
+
+    if (!n)
+        return 0;
+    if (!(st = gv_db_kept_for(p->suspect_st[g], n, SUSPECT_ROWS, &slot))) {
+        gv_buf_reset(&p->sql);
+        gv_buf_printf(&p->sql, "INSERT INTO %s (%s) VALUES (?)", group_table[g], group_column[g]);
+        for (size_t i = 1; i < n; i++)
+            gv_buf_puts(&p->sql, ", (?)");
+        if (!(st = slot->st = gv_db_prepare_built(p->db, &p->sql, e)))
+            return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (gv_db_bind_text(st, (int)i + 1, p->suspect[g][i], e) < 0)
+            return -1;
+    if (gv_db_execute(st, e) < 0)
+        return -1;
+    p->candidates[g] += (int64_t)n;
+    p->nsuspect[g] = 0;
+    return 0;
+}
+
+static int suspect(gv_store_proc_t *p, int g, const char *value, gv_db_error_t *e)
+{
+    if (p->nsuspect[g] == SUSPECT_ROWS && flush_suspects(p, g, e) < 0)
+        return -1;
+    snprintf(p->suspect[g][p->nsuspect[g]++], sizeof p->suspect[g][0], "%s", value);
+    return 0;
+}
+
+/* Values of o[0..n) that rows of earlier batches of the period hold, into
+ * the tables (one statement each, the values IN the period's indexes). */
+static int against_earlier(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n,
+                           gv_db_error_t *e)
+{
+    for (int g = 0; g < GROUP_KINDS; g++) {
+        gv_db_stmt_t *st;
+        size_t k = 0;
+        int64_t added = 0;
+        int pos = 3;
+        gv_buf_reset(&p->sql);
+        gv_buf_printf(&p->sql, "INSERT INTO %s (%s) SELECT DISTINCT %s FROM gv_occurrence"
+                      " WHERE period = ? AND batch_id <> ?%s AND %s IN (",
+                      group_table[g], group_column[g], group_column[g],
+                      g == G_ACCOUNTS ? " AND pre_reason IS NULL AND dupv = 0" : "",
+                      group_column[g]);
+        for (size_t i = 0; i < n; i++)
+            if (g == G_IDS || o[i].pre_reason == GV_REASON_NONE)
+                gv_buf_puts(&p->sql, k++ ? ", ?" : "?");
+        if (!k)
+            continue;
+        if (gv_buf_puts(&p->sql, ")") < 0)
+            return oom(e);
+        if (!(st = gv_db_prepare_built(p->db, &p->sql, e)))
+            return -1;
+        if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 ||
+            gv_db_bind_text(st, 2, p->head.batch_id, e) < 0)
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            if ((g == G_IDS || o[i].pre_reason == GV_REASON_NONE) &&
+                gv_db_bind_text(st, pos++, g == G_IDS ? o[i].v->id : o[i].account_norm, e) < 0)
+                goto fail;
+        if (gv_db_execute(st, e) < 0 || gv_db_row_count(st, &added, e) < 0)
+            goto fail;
+        p->candidates[g] += added < 0 ? 1 : added;    /* a driver that cannot tell: some */
+        gv_db_stmt_free(st);
+        continue;
+    fail:
+        gv_db_stmt_free(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* Notes the groups o[0..n) join: a voucher id or an account (of a row
+ * R7 compares) seen before in this batch or held by an earlier one. */
+static int track(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n, gv_db_error_t *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (seen_before(p, G_IDS, o[i].v->id) && suspect(p, G_IDS, o[i].v->id, e) < 0)
+            return -1;
+        if (o[i].pre_reason == GV_REASON_NONE && seen_before(p, G_ACCOUNTS, o[i].account_norm) &&
+            suspect(p, G_ACCOUNTS, o[i].account_norm, e) < 0)
+            return -1;
+    }
+    return p->others ? against_earlier(p, o, n, e) : 0;
+}
+
+int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n,
+                      gv_db_error_t *e)
+{
+    if (n && !p->tracking && tracking_start(p, e) < 0)
+        return -1;
+    for (size_t done = 0; done < n;) {
+        size_t rows = n - done < OCC_ROWS ? n - done : OCC_ROWS;
+        gv_db_kept_t *slot;
+        gv_db_stmt_t *st = gv_db_kept_for(p->ins, rows, OCC_ROWS, &slot);
+
+        if (!st) {
+            gv_buf_reset(&p->sql);
+            if (gv_buf_puts(&p->sql, OCC_INSERT) < 0)
+                return oom(e);
+            for (size_t i = 0; i < rows; i++)
+                if (gv_buf_puts(&p->sql, i ? ", " OCC_ROW : OCC_ROW) < 0)
+                    return oom(e);
+            if (!(st = slot->st = gv_db_prepare_built(p->db, &p->sql, e)))
+                return -1;
+        }
+        for (size_t i = 0; i < rows; i++)
+            if (bind_occurrence(p, st, (int)(i * OCC_PARAMS) + 1, &o[done + i], e) < 0) {
+                gv_db_kept_drop(p->ins);
+                return -1;
+            }
+        if (gv_db_execute(st, e) < 0) {
+            gv_db_kept_drop(p->ins);
+            return -1;
+        }
+        if (track(p, o + done, rows, e) < 0)
+            return -1;
+        done += rows;
+    }
+    if (n)
+        p->added = 1;
     return 0;
 }
 
@@ -592,89 +893,431 @@ static void note_outcome(change_t *c, int old_status, gv_reason_t old_reason,
     c->new_reason = (uint8_t)outcome;
 }
 
+static void outcome_text(int status, gv_reason_t reason, char *out, size_t sz)
+{
+    if (status == ST_NONE)
+        snprintf(out, sz, "NONE");
+    else if (status == ST_ACCEPTED)
+        snprintf(out, sz, "ACCEPTED");
+    else
+        snprintf(out, sz, "REJECTED %s", gv_reason_name(reason));
+}
+
+static int add_revised(gv_recompute_stats_t *s, const char *batch, gv_db_error_t *e)
+{
+    void *n;
+
+    for (size_t i = 0; i < s->nrevised; i++)
+        if (!strcmp(s->revised[i], batch))
+            return 0;
+    if (!(n = realloc(s->revised, (s->nrevised + 1) * sizeof *s->revised)))
+        return oom(e);
+    s->revised = n;
+    snprintf(s->revised[s->nrevised++], sizeof s->revised[0], "%s", batch);
+    return 0;
+}
+
+/* ---- writing a page's changes ------------------------------------------ */
+
+static int cmp_by_flags(const void *a, const void *b)
+{
+    const change_t *x = a, *y = b;
+    if (x->batch != y->batch)
+        return x->batch < y->batch ? -1 : 1;
+    if (x->standing != y->standing)
+        return x->standing < y->standing ? -1 : 1;
+    if (x->dupv != y->dupv)
+        return x->dupv < y->dupv ? -1 : 1;
+    return x->item < y->item ? -1 : x->item > y->item;
+}
+
+static int cmp_by_outcome(const void *a, const void *b)
+{
+    const change_t *x = a, *y = b;
+    if (x->batch != y->batch)
+        return x->batch < y->batch ? -1 : 1;
+    if (x->new_status != y->new_status)
+        return x->new_status < y->new_status ? -1 : 1;
+    if (x->new_reason != y->new_reason)
+        return x->new_reason < y->new_reason ? -1 : 1;
+    return x->item < y->item ? -1 : x->item > y->item;
+}
+
+static int same_update(int kind, const change_t *x, const change_t *y)
+{
+    return x->batch == y->batch &&
+           (kind == UPD_FLAGS ? x->standing == y->standing && x->dupv == y->dupv
+                              : x->new_status == y->new_status && x->new_reason == y->new_reason);
+}
+
+/* The UPDATE of kind for update_sizes[size] rows of one batch. */
+static gv_db_stmt_t *update_stmt(gv_store_proc_t *p, int kind, size_t size, gv_db_error_t *e)
+{
+    if (p->upd[kind][size])
+        return p->upd[kind][size];
+    gv_buf_reset(&p->sql);
+    if (gv_buf_puts(&p->sql, kind == UPD_FLAGS
+                                 ? "UPDATE gv_occurrence SET standing = ?, dupv = ?"
+                                 : "UPDATE gv_occurrence SET status = ?, reason = ?") < 0 ||
+        gv_buf_puts(&p->sql, " WHERE batch_id = ? AND item_no IN (?") < 0)
+        return oom(e), NULL;
+    for (size_t i = 1; i < update_sizes[size]; i++)
+        if (gv_buf_puts(&p->sql, ", ?") < 0)
+            return oom(e), NULL;
+    if (gv_buf_puts(&p->sql, ")") < 0)
+        return oom(e), NULL;
+    return p->upd[kind][size] = gv_db_prepare_built(p->db, &p->sql, e);
+}
+
+/* Writes the changes of kind (CH_FLAGS or CH_OUTCOME), rows of one batch
+ * and one new value together. */
+static int write_updates(gv_store_proc_t *p, int kind, gv_db_error_t *e)
+{
+    int flag = kind == UPD_FLAGS ? CH_FLAGS : CH_OUTCOME;
+    size_t i = 0, n = p->nchanges;
+    change_t *ch = p->changes;
+
+    qsort(ch, n, sizeof *ch, kind == UPD_FLAGS ? cmp_by_flags : cmp_by_outcome);
+    while (i < n) {
+        size_t run = 1, s = 0;
+        gv_db_stmt_t *st;
+        int pos = 4;
+
+        if (!(ch[i].flags & flag)) {
+            i++;
+            continue;
+        }
+        while (i + run < n && (ch[i + run].flags & flag) && same_update(kind, &ch[i], &ch[i + run]))
+            run++;
+        while (update_sizes[s] > run)
+            s++;
+        if (!(st = update_stmt(p, kind, s, e)))
+            return -1;
+        if ((kind == UPD_FLAGS
+                 ? gv_db_bind_int64(st, 1, ch[i].standing, e) < 0 ||
+                       gv_db_bind_int64(st, 2, ch[i].dupv, e) < 0
+                 : gv_db_bind_text(st, 1, ch[i].new_status == ST_ACCEPTED ? "ACCEPTED" : "REJECTED",
+                                   e) < 0 ||
+                       gv_db_bind_text_or_null(st, 2, gv_reason_name((gv_reason_t)ch[i].new_reason),
+                                               e) < 0) ||
+            gv_db_bind_text(st, 3, p->batches[ch[i].batch], e) < 0)
+            return -1;
+        for (size_t k = 0; k < update_sizes[s]; k++)
+            if (gv_db_bind_int64(st, pos++, ch[i + k].item, e) < 0)
+                return -1;
+        if (gv_db_execute(st, e) < 0)
+            return -1;
+        i += update_sizes[s];
+    }
+    return 0;
+}
+
+/* An outcome already sent to the wallet changed: say so in the trail, and
+ * send that batch's result again.  Rows this pass stored had no outcome
+ * before it. */
+static int write_trail(gv_store_proc_t *p, const change_t *c, time_t now,
+                       gv_recompute_stats_t *stats, gv_db_error_t *e)
+{
+    const char *batch = p->batches[c->batch];
+    char id[160], old_o[48], new_o[48];
+    gv_db_stmt_t *st = p->trail;
+
+    if (!st && !(st = p->trail = gv_db_prepare(
+                     p->db,
+                     "INSERT INTO gv_trail (trail_id, period, at, voucher_id, batch_id, item_no,"
+                     " old_outcome, new_outcome, cause_batch)"
+                     " SELECT ?, ?, ?, voucher_id, batch_id, item_no, ?, ?, ? FROM gv_occurrence"
+                     " WHERE batch_id = ? AND item_no = ?",
+                     e)))
+        return -1;
+    snprintf(id, sizeof id, "%s/%s/%u", p->cause, batch, c->item);
+    outcome_text(c->old_status, (gv_reason_t)c->old_reason, old_o, sizeof old_o);
+    outcome_text(c->new_status, (gv_reason_t)c->new_reason, new_o, sizeof new_o);
+    if (gv_db_bind_text(st, 1, id, e) < 0 || gv_db_bind_text(st, 2, p->head.period_text, e) < 0 ||
+        gv_db_bind_int64(st, 3, now, e) < 0 || gv_db_bind_text(st, 4, old_o, e) < 0 ||
+        gv_db_bind_text(st, 5, new_o, e) < 0 || gv_db_bind_text(st, 6, p->cause, e) < 0 ||
+        gv_db_bind_text(st, 7, batch, e) < 0 || gv_db_bind_int64(st, 8, c->item, e) < 0 ||
+        gv_db_execute(st, e) < 0)
+        return -1;
+    stats->changed_before++;
+    return c->batch != 0 ? add_revised(stats, batch, e) : 0;
+}
+
+/* Writes what one page changed, then forgets it. */
+static int apply_page(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *stats,
+                      gv_db_error_t *e)
+{
+    for (size_t i = 0; i < p->nchanges; i++) {
+        const change_t *c = &p->changes[i];
+        int fresh = p->added && c->batch == 0;
+        if ((c->flags & CH_OUTCOME) && !fresh && c->old_status != ST_NONE &&
+            write_trail(p, c, now, stats, e) < 0)
+            return -1;
+    }
+    if (write_updates(p, UPD_FLAGS, e) < 0 || write_updates(p, UPD_OUTCOME, e) < 0)
+        return -1;
+    p->nchanges = 0;
+    return 0;
+}
+
+/* ---- reading the groups, a page at a time ------------------------------ */
+
+/* Keys an engine may hold equal although their bytes differ (a collation
+ * blind to case or to trailing blanks): a page never ends inside such a
+ * run, so that the next page, which starts at its first key by the
+ * engine's own comparison, reads it whole and nothing twice. */
+static int loosely_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    while (la && a[la - 1] == ' ')
+        la--;
+    while (lb && b[lb - 1] == ' ')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* Keys of groups to judge again per page, when only those are read. */
+#ifdef GV_R7_PAGE_KEYS
+#define PAGE_KEYS GV_R7_PAGE_KEYS
+#else
+#define PAGE_KEYS 500
+#endif
+
+/* A paged read, in key order, of every group of the period (group < 0):
+ * "SELECT ... WHERE period = ? AND key >= ? ORDER BY key, ... LIMIT n",
+ * the run of keys a full page ends in read again with the next; or of the
+ * groups to judge again: a page's keys from the deduplicated table, then
+ * their rows, "SELECT ... WHERE period = ? AND key IN (?, ...) ORDER BY
+ * key, ...", every group whole.  Each statement does a bounded amount of
+ * work whatever the size of the period. */
+typedef struct pager {
+    gv_store_proc_t *p;
+    int group;                  /* G_IDS, G_ACCOUNTS, or -1: every group */
+    const char *sql;            /* every group: without its LIMIT; else up to IN ( */
+    const char *order;          /* else: ") ORDER BY ..." */
+    size_t limit;
+    gv_db_stmt_t *st;           /* the current page's */
+    char from[64];
+    long rows;                  /* of the current page */
+    /* every group: the run of loosely equal keys the page ends in */
+    char run_key[64];
+    long run_first;             /* its first row in the page */
+    size_t run_changes;         /* p->nchanges when it began */
+    /* the groups to judge again */
+    gv_db_stmt_t *keys_st;
+    gv_db_kept_t rows_st[2];
+    char (*keys)[64];
+    size_t nkeys;
+} pager_t;
+
+/* The next page's keys of the groups to judge again, after g->from. */
+static int pager_keys(pager_t *g, gv_db_error_t *e)
+{
+    int row = 0;
+
+    if (!g->keys && !(g->keys = calloc(PAGE_KEYS, sizeof *g->keys)))
+        return oom(e);
+    if (!g->keys_st) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s_u WHERE %s > ? ORDER BY %s LIMIT %d",
+                 group_column[g->group], group_table[g->group], group_column[g->group],
+                 group_column[g->group], PAGE_KEYS);
+        if (!(g->keys_st = gv_db_prepare(g->p->db, sql, e)))
+            return -1;
+    }
+    g->nkeys = 0;
+    if (gv_db_bind_text(g->keys_st, 1, g->from, e) < 0 || gv_db_execute(g->keys_st, e) < 0)
+        return -1;
+    while (g->nkeys < PAGE_KEYS && (row = gv_db_fetch(g->keys_st, e)) == 1)
+        if (gv_db_col_text(g->keys_st, 1, g->keys[g->nkeys++], sizeof g->keys[0], e) < 0) {
+            row = -1;
+            break;
+        }
+    gv_db_close_cursor(g->keys_st);
+    return row < 0 ? -1 : 0;
+}
+
+/* Runs the next page's statement: 0, 1 when there is no page left, -1. */
+static int pager_open(pager_t *g, gv_db_error_t *e)
+{
+    gv_db_kept_t *slot;
+
+    g->rows = 0;
+    g->run_key[0] = '\0';
+    g->run_first = 0;
+    g->run_changes = g->p->nchanges;
+    if (g->group < 0) {
+        if (!g->st) {
+            char sql[1024];
+            snprintf(sql, sizeof sql, "%s LIMIT %zu", g->sql, g->limit);
+            if (!(g->st = gv_db_prepare(g->p->db, sql, e)))
+                return -1;
+        }
+        return gv_db_bind_text(g->st, 1, g->p->head.period_text, e) < 0 ||
+                       gv_db_bind_text(g->st, 2, g->from, e) < 0 || gv_db_execute(g->st, e) < 0
+                   ? -1
+                   : 0;
+    }
+    if (pager_keys(g, e) < 0)
+        return -1;
+    if (!g->nkeys)
+        return 1;
+    if (!(g->st = gv_db_kept_for(g->rows_st, g->nkeys, PAGE_KEYS, &slot))) {
+        gv_buf_reset(&g->p->sql);
+        gv_buf_puts(&g->p->sql, g->sql);
+        for (size_t i = 0; i < g->nkeys; i++)
+            gv_buf_puts(&g->p->sql, i ? ", ?" : "?");
+        if (gv_buf_puts(&g->p->sql, g->order) < 0)
+            return oom(e);
+        if (!(g->st = slot->st = gv_db_prepare_built(g->p->db, &g->p->sql, e)))
+            return -1;
+    }
+    if (gv_db_bind_text(g->st, 1, g->p->head.period_text, e) < 0)
+        return -1;
+    for (size_t i = 0; i < g->nkeys; i++)
+        if (gv_db_bind_text(g->st, (int)i + 2, g->keys[i], e) < 0)
+            return -1;
+    return gv_db_execute(g->st, e) < 0 ? -1 : 0;
+}
+
+/* Notes the key of the row just read. */
+static void pager_key(pager_t *g, const char *key)
+{
+    if (g->rows == 0 || !loosely_equal(key, g->run_key)) {
+        snprintf(g->run_key, sizeof g->run_key, "%s", key);
+        g->run_first = g->rows;
+        g->run_changes = g->p->nchanges;
+    }
+    g->rows++;
+}
+
+/* After a page: 1 when it was the last one; 0 when another follows (of
+ * every group: the run the page ended in is dropped and read again, a
+ * bigger page when it filled this one); -1 on error. */
+static int pager_next(pager_t *g, gv_db_error_t *e)
+{
+    gv_db_close_cursor(g->st);
+    if (g->group >= 0) {
+        if (g->nkeys < PAGE_KEYS)
+            return 1;
+        snprintf(g->from, sizeof g->from, "%s", g->keys[g->nkeys - 1]);
+        return 0;
+    }
+    if ((size_t)g->rows < g->limit)
+        return 1;
+    g->p->nchanges = g->run_changes;
+    if (g->run_first == 0) {
+        if (g->limit > ((size_t)-1) / 4)
+            return oom(e);
+        g->limit *= 2;
+        gv_db_stmt_free(g->st);
+        g->st = NULL;
+    }
+    snprintf(g->from, sizeof g->from, "%s", g->run_key);
+    return 0;
+}
+
+static void pager_close(pager_t *g)
+{
+    if (g->group < 0)
+        gv_db_stmt_free(g->st);
+    g->st = NULL;
+    gv_db_kept_drop(g->rows_st);
+    gv_db_stmt_free(g->keys_st);
+    free(g->keys);
+}
+
+/* The values sent to table g, each once, into its twin with a primary
+ * key (one statement over the few values sent). */
+static int dedupe(gv_store_proc_t *p, int g, gv_db_error_t *e)
+{
+    char sql[200];
+
+    snprintf(sql, sizeof sql, "INSERT INTO %s_u (%s) SELECT DISTINCT %s FROM %s", group_table[g],
+             group_column[g], group_column[g], group_table[g]);
+    return flush_suspects(p, g, e) < 0 ? -1 : gv_db_exec(p->db, sql, e);
+}
+
 /* Pass 1, by voucher id: which occurrence of each id stands, which are a
  * different content under the same id (DUPLICATE_VOUCHER), and the final
  * outcome of every occurrence that R6/R2/R4 or R7's DUPLICATE_VOUCHER
  * decides alone. */
-static int pass_by_voucher(gv_store_proc_t *p, long *rows, gv_db_error_t *e)
+static int pass_by_voucher(gv_store_proc_t *p, int all, time_t now, gv_recompute_stats_t *stats,
+                           gv_db_error_t *e)
 {
-    gv_db_stmt_t *st = gv_db_prepare(
-        p->db,
-        "SELECT batch_id, item_no, voucher_id, content_sha, pre_reason, standing, dupv, status,"
-        " reason FROM gv_occurrence WHERE period = ? ORDER BY voucher_id, part, batch_id, item_no",
-        e);
-    char prev_id[32] = "", first_sha[65] = "";
-    int row;
+#define PASS1_COLUMNS                                                                    \
+    "SELECT batch_id, item_no, voucher_id, content_sha, pre_reason, standing, dupv, status," \
+    " reason, account_norm FROM gv_occurrence WHERE period = ? AND voucher_id "
+    pager_t g = {
+        .p = p,
+        .group = all ? -1 : G_IDS,
+        .sql = all ? PASS1_COLUMNS ">= ? ORDER BY voucher_id, part, batch_id, item_no"
+                   : PASS1_COLUMNS "IN (",
+        .order = ") ORDER BY voucher_id, part, batch_id, item_no",
+        .limit = PAGE_ROWS,
+    };
+    int row, more, opened;
 
-    if (!st)
+    if (!all && dedupe(p, G_IDS, e) < 0)
         return -1;
-    if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 || gv_db_execute(st, e) < 0)
-        goto fail;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char batch[40], id[32], sha[65], pre[40], status[16], reason[40];
-        long item, standing, dupv;
-        change_t c = { 0 };
-        int now_standing, now_dupv;
-        if (gv_db_col_text(st, 1, batch, sizeof batch, e) < 0 || gv_db_col_long(st, 2, &item, e) < 0 ||
-            gv_db_col_text(st, 3, id, sizeof id, e) < 0 || gv_db_col_text(st, 4, sha, sizeof sha, e) < 0 ||
-            gv_db_col_text(st, 5, pre, sizeof pre, e) < 0 || gv_db_col_long(st, 6, &standing, e) < 0 ||
-            gv_db_col_long(st, 7, &dupv, e) < 0 || gv_db_col_text(st, 8, status, sizeof status, e) < 0 ||
-            gv_db_col_text(st, 9, reason, sizeof reason, e) < 0)
+    do {
+        char prev_id[32] = "", first_sha[65] = "";
+        if ((opened = pager_open(&g, e)) < 0)
             goto fail;
-        (*rows)++;
-        now_standing = strcmp(id, prev_id) != 0;
-        if (now_standing) {
-            snprintf(prev_id, sizeof prev_id, "%s", id);
-            snprintf(first_sha, sizeof first_sha, "%s", sha);
+        if (opened == 1)
+            break;
+        while ((row = gv_db_fetch(g.st, e)) == 1) {
+            char batch[40], id[32], sha[65], pre[40], status[16], reason[40], account[64];
+            long item, standing, dupv;
+            change_t c = { 0 };
+            int now_standing, now_dupv;
+            if (gv_db_col_text(g.st, 1, batch, sizeof batch, e) < 0 ||
+                gv_db_col_long(g.st, 2, &item, e) < 0 ||
+                gv_db_col_text(g.st, 3, id, sizeof id, e) < 0 ||
+                gv_db_col_text(g.st, 4, sha, sizeof sha, e) < 0 ||
+                gv_db_col_text(g.st, 5, pre, sizeof pre, e) < 0 ||
+                gv_db_col_long(g.st, 6, &standing, e) < 0 ||
+                gv_db_col_long(g.st, 7, &dupv, e) < 0 ||
+                gv_db_col_text(g.st, 8, status, sizeof status, e) < 0 ||
+                gv_db_col_text(g.st, 9, reason, sizeof reason, e) < 0 ||
+                gv_db_col_text(g.st, 10, account, sizeof account, e) < 0)
+                goto fail;
+            pager_key(&g, id);
+            /* Its account's group is judged again too (its standing and
+             * dupv may change, and with them who R7 compares). */
+            if (!all && suspect(p, G_ACCOUNTS, account, e) < 0)
+                goto fail;
+            now_standing = strcmp(id, prev_id) != 0;
+            if (now_standing) {
+                snprintf(prev_id, sizeof prev_id, "%s", id);
+                snprintf(first_sha, sizeof first_sha, "%s", sha);
+            }
+            now_dupv = !now_standing && strcmp(sha, first_sha) != 0;
+            if (intern_batch(p, batch, &c.batch, e) < 0)
+                goto fail;
+            c.item = (uint32_t)item;
+            if (now_standing != standing || now_dupv != dupv) {
+                c.flags = CH_FLAGS;
+                c.standing = (uint8_t)now_standing;
+                c.dupv = (uint8_t)now_dupv;
+            }
+            if (pre[0])
+                note_outcome(&c, status_code(status), reason_code(reason), reason_code(pre));
+            else if (now_dupv)
+                note_outcome(&c, status_code(status), reason_code(reason),
+                             GV_REASON_DUPLICATE_VOUCHER);
+            if (c.flags && push_change(p, &c, e) < 0)
+                goto fail;
         }
-        now_dupv = !now_standing && strcmp(sha, first_sha) != 0;
-        if (intern_batch(p, batch, &c.batch, e) < 0)
+        if (row < 0 || (more = pager_next(&g, e)) < 0 || apply_page(p, now, stats, e) < 0)
             goto fail;
-        c.item = (uint32_t)item;
-        if (now_standing != standing || now_dupv != dupv) {
-            c.flags = CH_FLAGS;
-            c.standing = (uint8_t)now_standing;
-            c.dupv = (uint8_t)now_dupv;
-        }
-        if (pre[0])
-            note_outcome(&c, status_code(status), reason_code(reason), reason_code(pre));
-        else if (now_dupv)
-            note_outcome(&c, status_code(status), reason_code(reason),
-                         GV_REASON_DUPLICATE_VOUCHER);
-        if (c.flags && push_change(p, &c, e) < 0)
-            goto fail;
-    }
-    if (row < 0)
-        goto fail;
-    gv_db_stmt_free(st);
+    } while (!more);
+    pager_close(&g);
     return 0;
 fail:
-    gv_db_stmt_free(st);
+    pager_close(&g);
     return -1;
-}
-
-static int apply_flags(gv_store_proc_t *p, gv_db_error_t *e)
-{
-    gv_db_stmt_t *st = NULL;
-
-    for (size_t i = 0; i < p->nchanges; i++) {
-        const change_t *c = &p->changes[i];
-        if (!(c->flags & CH_FLAGS))
-            continue;
-        if (!st && !(st = gv_db_prepare(p->db,
-                                        "UPDATE gv_occurrence SET standing = ?, dupv = ?"
-                                        " WHERE batch_id = ? AND item_no = ?",
-                                        e)))
-            return -1;
-        if (gv_db_bind_int64(st, 1, c->standing, e) < 0 || gv_db_bind_int64(st, 2, c->dupv, e) < 0 ||
-            gv_db_bind_text(st, 3, p->batches[c->batch], e) < 0 ||
-            gv_db_bind_int64(st, 4, c->item, e) < 0 || gv_db_execute(st, e) < 0) {
-            gv_db_stmt_free(st);
-            return -1;
-        }
-    }
-    gv_db_stmt_free(st);
-    return 0;
 }
 
 /* One row of pass 2, held while its account's group is read. */
@@ -722,158 +1365,118 @@ static int resolve_group(gv_store_proc_t *p, group_t *g, gv_db_error_t *e)
     return 0;
 }
 
-/* Pass 2, by account: R8 and R7's one voucher per account and period,
- * over the occurrences pass 1 left undecided. */
-static int pass_by_account(gv_store_proc_t *p, gv_db_error_t *e)
+static int group_push(group_t *g, const group_row_t *r, gv_db_error_t *e)
 {
-    gv_db_stmt_t *st = gv_db_prepare(
-        p->db,
-        "SELECT batch_id, item_no, account_norm, voucher_id, activated_at, standing,"
-        " account_reason, status, reason FROM gv_occurrence"
-        " WHERE period = ? AND pre_reason IS NULL AND dupv = 0 ORDER BY account_norm, voucher_id",
-        e);
-    group_t g = { 0 };
-    char prev_account[64] = "";
-    int row, rc = -1, first = 1;
-
-    if (!st)
-        return -1;
-    if (gv_db_bind_text(st, 1, p->head.period_text, e) < 0 || gv_db_execute(st, e) < 0)
-        goto done;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char batch[40], account[64], areason[40], status[16], reason[40];
-        long item, standing;
-        group_row_t r = { 0 };
-        if (gv_db_col_text(st, 1, batch, sizeof batch, e) < 0 || gv_db_col_long(st, 2, &item, e) < 0 ||
-            gv_db_col_text(st, 3, account, sizeof account, e) < 0 ||
-            gv_db_col_text(st, 4, r.voucher_id, sizeof r.voucher_id, e) < 0 ||
-            gv_db_col_int64(st, 5, &r.activated, e) < 0 || gv_db_col_long(st, 6, &standing, e) < 0 ||
-            gv_db_col_text(st, 7, areason, sizeof areason, e) < 0 ||
-            gv_db_col_text(st, 8, status, sizeof status, e) < 0 ||
-            gv_db_col_text(st, 9, reason, sizeof reason, e) < 0)
-            goto done;
-        /* Groups are cut on the exact bytes: an engine that sorts without
-         * regard to case still keeps equal strings together. */
-        if (!first && strcmp(account, prev_account) != 0 && resolve_group(p, &g, e) < 0)
-            goto done;
-        first = 0;
-        snprintf(prev_account, sizeof prev_account, "%s", account);
-        if (intern_batch(p, batch, &r.batch, e) < 0)
-            goto done;
-        r.item = (uint32_t)item;
-        r.standing = (int)standing;
-        r.account_reason = reason_code(areason);
-        r.old_status = status_code(status);
-        r.old_reason = reason_code(reason);
-        if (g.n == g.cap) {
-            size_t cap = g.cap ? 2 * g.cap : 16;
-            void *a = realloc(g.rows, cap * sizeof *g.rows), *b;
-            if (!a) {
-                oom(e);
-                goto done;
-            }
-            g.rows = a;
-            if (!(b = realloc(g.r7, cap * sizeof *g.r7))) {
-                oom(e);
-                goto done;
-            }
-            g.r7 = b;
-            g.cap = cap;
-        }
-        g.rows[g.n++] = r;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 16;
+        void *a = realloc(g->rows, cap * sizeof *g->rows), *b;
+        if (!a)
+            return oom(e);
+        g->rows = a;
+        if (!(b = realloc(g->r7, cap * sizeof *g->r7)))
+            return oom(e);
+        g->r7 = b;
+        g->cap = cap;
     }
-    if (row < 0 || (g.n && resolve_group(p, &g, e) < 0))
-        goto done;
-    rc = 0;
-done:
-    free(g.rows);
-    free(g.r7);
-    gv_db_stmt_free(st);
-    return rc;
-}
-
-static void outcome_text(int status, gv_reason_t reason, char *out, size_t sz)
-{
-    if (status == ST_NONE)
-        snprintf(out, sz, "NONE");
-    else if (status == ST_ACCEPTED)
-        snprintf(out, sz, "ACCEPTED");
-    else
-        snprintf(out, sz, "REJECTED %s", gv_reason_name(reason));
-}
-
-static int add_revised(gv_recompute_stats_t *s, const char *batch, gv_db_error_t *e)
-{
-    void *n;
-
-    for (size_t i = 0; i < s->nrevised; i++)
-        if (!strcmp(s->revised[i], batch))
-            return 0;
-    if (!(n = realloc(s->revised, (s->nrevised + 1) * sizeof *s->revised)))
-        return oom(e);
-    s->revised = n;
-    snprintf(s->revised[s->nrevised++], sizeof s->revised[0], "%s", batch);
+    g->rows[g->n++] = *r;
     return 0;
 }
 
-static int apply_outcomes(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *stats,
-                          gv_db_error_t *e)
+/* Pass 2, by account: R8 and R7's one voucher per account and period,
+ * over the occurrences pass 1 left undecided. */
+static int pass_by_account(gv_store_proc_t *p, int all, time_t now, gv_recompute_stats_t *stats,
+                           gv_db_error_t *e)
 {
-    gv_db_stmt_t *upd = gv_db_prepare(p->db,
-                                      "UPDATE gv_occurrence SET status = ?, reason = ?"
-                                      " WHERE batch_id = ? AND item_no = ?",
-                                      e);
-    gv_db_stmt_t *trail = NULL;
-    int rc = -1;
+#define PASS2_COLUMNS                                                                        \
+    "SELECT batch_id, item_no, account_norm, voucher_id, activated_at, standing, account_reason," \
+    " status, reason FROM gv_occurrence WHERE period = ? AND pre_reason IS NULL AND dupv = 0"   \
+    " AND account_norm "
+    pager_t g = {
+        .p = p,
+        .group = all ? -1 : G_ACCOUNTS,
+        .sql = all ? PASS2_COLUMNS ">= ? ORDER BY account_norm, voucher_id" : PASS2_COLUMNS "IN (",
+        .order = ") ORDER BY account_norm, voucher_id",
+        .limit = PAGE_ROWS,
+    };
+    group_t grp = { 0 };
+    int row, more, rc = -1, opened;
 
-    if (!upd)
+    if (!all && dedupe(p, G_ACCOUNTS, e) < 0)
         return -1;
-    for (size_t i = 0; i < p->nchanges; i++) {
-        const change_t *c = &p->changes[i];
-        const char *batch = p->batches[c->batch];
-        if (!(c->flags & CH_OUTCOME))
-            continue;
-        if (gv_db_bind_text(upd, 1, c->new_status == ST_ACCEPTED ? "ACCEPTED" : "REJECTED",
-                            e) < 0 ||
-            gv_db_bind_text_or_null(upd, 2, gv_reason_name((gv_reason_t)c->new_reason), e) < 0 ||
-            gv_db_bind_text(upd, 3, batch, e) < 0 || gv_db_bind_int64(upd, 4, c->item, e) < 0 ||
-            gv_db_execute(upd, e) < 0)
+    do {
+        char prev_account[64] = "";
+        grp.n = 0;
+        if ((opened = pager_open(&g, e)) < 0)
             goto done;
-        if (c->old_status == ST_NONE)
-            continue;
-        /* An outcome already sent to the wallet changed: say so in the
-         * trail, and send that batch's result again. */
-        {
-            char id[160], old_o[48], new_o[48];
-            if (!trail &&
-                !(trail = gv_db_prepare(
-                      p->db,
-                      "INSERT INTO gv_trail (trail_id, period, at, voucher_id, batch_id, item_no,"
-                      " old_outcome, new_outcome, cause_batch)"
-                      " SELECT ?, ?, ?, voucher_id, batch_id, item_no, ?, ?, ? FROM gv_occurrence"
-                      " WHERE batch_id = ? AND item_no = ?",
-                      e)))
+        if (opened == 1)
+            break;
+        while ((row = gv_db_fetch(g.st, e)) == 1) {
+            char batch[40], account[64], areason[40], status[16], reason[40];
+            long item, standing;
+            group_row_t r = { 0 };
+            if (gv_db_col_text(g.st, 1, batch, sizeof batch, e) < 0 ||
+                gv_db_col_long(g.st, 2, &item, e) < 0 ||
+                gv_db_col_text(g.st, 3, account, sizeof account, e) < 0 ||
+                gv_db_col_text(g.st, 4, r.voucher_id, sizeof r.voucher_id, e) < 0 ||
+                gv_db_col_int64(g.st, 5, &r.activated, e) < 0 ||
+                gv_db_col_long(g.st, 6, &standing, e) < 0 ||
+                gv_db_col_text(g.st, 7, areason, sizeof areason, e) < 0 ||
+                gv_db_col_text(g.st, 8, status, sizeof status, e) < 0 ||
+                gv_db_col_text(g.st, 9, reason, sizeof reason, e) < 0)
                 goto done;
-            snprintf(id, sizeof id, "%s/%s/%u", p->cause, batch, c->item);
-            outcome_text(c->old_status, (gv_reason_t)c->old_reason, old_o, sizeof old_o);
-            outcome_text(c->new_status, (gv_reason_t)c->new_reason, new_o, sizeof new_o);
-            if (gv_db_bind_text(trail, 1, id, e) < 0 ||
-                gv_db_bind_text(trail, 2, p->head.period_text, e) < 0 ||
-                gv_db_bind_int64(trail, 3, now, e) < 0 || gv_db_bind_text(trail, 4, old_o, e) < 0 ||
-                gv_db_bind_text(trail, 5, new_o, e) < 0 ||
-                gv_db_bind_text(trail, 6, p->cause, e) < 0 ||
-                gv_db_bind_text(trail, 7, batch, e) < 0 ||
-                gv_db_bind_int64(trail, 8, c->item, e) < 0 || gv_db_execute(trail, e) < 0)
+            /* Groups are cut on the exact bytes: an engine that sorts
+             * without regard to case still keeps equal strings together. */
+            if (grp.n && strcmp(account, prev_account) != 0 && resolve_group(p, &grp, e) < 0)
                 goto done;
-            stats->changed_before++;
-            if (strcmp(batch, p->head.batch_id) != 0 && add_revised(stats, batch, e) < 0)
+            pager_key(&g, account);
+            snprintf(prev_account, sizeof prev_account, "%s", account);
+            if (intern_batch(p, batch, &r.batch, e) < 0)
+                goto done;
+            r.item = (uint32_t)item;
+            r.standing = (int)standing;
+            r.account_reason = reason_code(areason);
+            r.old_status = status_code(status);
+            r.old_reason = reason_code(reason);
+            if (group_push(&grp, &r, e) < 0)
                 goto done;
         }
-    }
+        if (row < 0 || (more = pager_next(&g, e)) < 0)
+            goto done;
+        /* The last group is whole on the last page, and on every page of
+         * the groups to judge again (read whole by their keys). */
+        if ((more || g.group >= 0) && grp.n && resolve_group(p, &grp, e) < 0)
+            goto done;
+        if (apply_page(p, now, stats, e) < 0)
+            goto done;
+    } while (!more);
     rc = 0;
 done:
-    gv_db_stmt_free(upd);
-    gv_db_stmt_free(trail);
+    pager_close(&g);
+    free(grp.rows);
+    free(grp.r7);
+    return rc;
+}
+
+/* ---- judging the period ------------------------------------------------- */
+
+/* Rows of the period: a batch's are all there once it is processed. */
+static int count_period(gv_store_proc_t *p, long *n, gv_db_error_t *e)
+{
+    gv_db_stmt_t *st = gv_db_prepare(p->db,
+                                     "SELECT SUM(voucher_count) FROM gv_batch"
+                                     " WHERE period = ? AND state = 'PROCESSED' AND batch_id <> ?",
+                                     e);
+    int rc = -1, row;
+
+    *n = 0;
+    if (!st)
+        return -1;
+    if (gv_db_bind_text(st, 1, p->head.period_text, e) == 0 &&
+        gv_db_bind_text(st, 2, p->head.batch_id, e) == 0 && gv_db_execute(st, e) == 0 &&
+        (row = gv_db_fetch(st, e)) >= 0 && (row == 0 || gv_db_col_long(st, 1, n, e) == 0))
+        rc = 0;
+    gv_db_stmt_free(st);
+    *n += p->head.voucher_count;
     return rc;
 }
 
@@ -882,12 +1485,17 @@ int gv_store_proc_finish(gv_store_proc_t *p, time_t now, gv_recompute_stats_t *s
 {
     gv_db_stmt_t *st;
     int64_t marked = 0;
-    int rc;
+    int all = !p->added, rc;
 
     memset(stats, 0, sizeof *stats);
     p->nchanges = 0;
-    if (pass_by_voucher(p, &stats->occurrences, e) < 0 || apply_flags(p, e) < 0 ||
-        pass_by_account(p, e) < 0 || apply_outcomes(p, now, stats, e) < 0)
+    /* Without a group to judge again (a list whose ids and accounts are
+     * all new to the period), every row stands as it was written. */
+    if (count_period(p, &stats->occurrences, e) < 0 ||
+        ((all || p->candidates[G_IDS] || p->nsuspect[G_IDS]) &&
+         pass_by_voucher(p, all, now, stats, e) < 0) ||
+        ((all || p->candidates[G_ACCOUNTS] || p->nsuspect[G_ACCOUNTS]) &&
+         pass_by_account(p, all, now, stats, e) < 0))
         return -1;
     /* Once: a batch another process marked meanwhile is not processed
      * again, whatever the leases said (the caller rolls back). */
@@ -1007,54 +1615,80 @@ int gv_store_rekey(gv_db_t *db, const char *from, const char *to, int *clash,
 int gv_store_batch_items(gv_db_t *db, const char *batch_id, long *accepted, long *rejected,
                          gv_item_fn fn, void *ud, gv_db_error_t *e)
 {
+    enum { PAGE = 10000, RANGE = 100000 };
     gv_db_stmt_t *st;
     int row;
 
     *accepted = *rejected = 0;
-    st = gv_db_prepare(db,
-                       "SELECT status, COUNT(*) FROM gv_occurrence WHERE batch_id = ?"
-                       " GROUP BY status",
-                       e);
-    if (!st)
-        return -1;
-    if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_execute(st, e) < 0)
-        goto fail;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char status[16];
-        long n;
-        if (gv_db_col_text(st, 1, status, sizeof status, e) < 0 || gv_db_col_long(st, 2, &n, e) < 0)
-            goto fail;
-        if (status_code(status) == ST_ACCEPTED)
-            *accepted += n;
-        else
-            *rejected += n;
-    }
-    if (row < 0)
-        goto fail;
-    gv_db_stmt_free(st);
-    if (!fn)
-        return 0;
-    st = gv_db_prepare(db,
-                       "SELECT voucher_id, status, reason FROM gv_occurrence WHERE batch_id = ?"
-                       " ORDER BY item_no",
-                       e);
-    if (!st)
-        return -1;
-    if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_execute(st, e) < 0)
-        goto fail;
-    while ((row = gv_db_fetch(st, e)) == 1) {
-        char id[32], status[16], reason[40];
-        if (gv_db_col_text(st, 1, id, sizeof id, e) < 0 || gv_db_col_text(st, 2, status, sizeof status, e) < 0 ||
-            gv_db_col_text(st, 3, reason, sizeof reason, e) < 0)
-            goto fail;
-        if (fn(ud, id, status_code(status) == ST_ACCEPTED, reason) < 0) {
-            e->action = GV_DB_PERMANENT;
-            snprintf(e->msg, sizeof e->msg, "cannot write the result");
-            goto fail;
+    if (!fn) {
+        /* The counts, a range of item numbers per statement, so that no
+         * statement's work grows with the batch (query_timeout). */
+        st = gv_db_prepare(db,
+                           "SELECT status, COUNT(*) FROM gv_occurrence WHERE batch_id = ?"
+                           " AND item_no > ? AND item_no <= ? GROUP BY status",
+                           e);
+        if (!st)
+            return -1;
+        for (long from = 0, rows = 1; rows; from += RANGE) {
+            rows = 0;
+            if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_bind_int64(st, 2, from, e) < 0 ||
+                gv_db_bind_int64(st, 3, from + RANGE, e) < 0 || gv_db_execute(st, e) < 0)
+                goto fail;
+            while ((row = gv_db_fetch(st, e)) == 1) {
+                char status[16];
+                long n;
+                if (gv_db_col_text(st, 1, status, sizeof status, e) < 0 ||
+                    gv_db_col_long(st, 2, &n, e) < 0)
+                    goto fail;
+                rows += n;
+                if (status_code(status) == ST_ACCEPTED)
+                    *accepted += n;
+                else
+                    *rejected += n;
+            }
+            gv_db_close_cursor(st);
+            if (row < 0)
+                goto fail;
         }
+        gv_db_stmt_free(st);
+        return 0;
     }
-    if (row < 0)
-        goto fail;
+    /* A page at a time, by item number: a driver that holds a whole result
+     * in memory (MariaDB Connector/ODBC before 3.1.17) holds one page. */
+    st = gv_db_prepare(db,
+                       "SELECT item_no, voucher_id, status, reason FROM gv_occurrence"
+                       " WHERE batch_id = ? AND item_no > ? ORDER BY item_no LIMIT 10000",
+                       e);
+    if (!st)
+        return -1;
+    for (long after = 0, rows = PAGE; rows == PAGE;) {
+        rows = 0;
+        if (gv_db_bind_text(st, 1, batch_id, e) < 0 || gv_db_bind_int64(st, 2, after, e) < 0 ||
+            gv_db_execute(st, e) < 0)
+            goto fail;
+        while ((row = gv_db_fetch(st, e)) == 1) {
+            char id[32], status[16], reason[40];
+            int ok;
+            rows++;
+            if (gv_db_col_long(st, 1, &after, e) < 0 || gv_db_col_text(st, 2, id, sizeof id, e) < 0 ||
+                gv_db_col_text(st, 3, status, sizeof status, e) < 0 ||
+                gv_db_col_text(st, 4, reason, sizeof reason, e) < 0)
+                goto fail;
+            ok = status_code(status) == ST_ACCEPTED;
+            if (ok)
+                (*accepted)++;
+            else
+                (*rejected)++;
+            if (fn(ud, id, ok, reason) < 0) {
+                e->action = GV_DB_PERMANENT;
+                snprintf(e->msg, sizeof e->msg, "cannot write the result");
+                goto fail;
+            }
+        }
+        gv_db_close_cursor(st);
+        if (row < 0)
+            goto fail;
+    }
     gv_db_stmt_free(st);
     return 0;
 fail:

@@ -81,7 +81,11 @@ typedef struct gv_occurrence_in {
     gv_reason_t account_reason; /* R8; NONE when not looked up or fine */
 } gv_occurrence_in_t;
 
-int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, gv_db_error_t *e);
+/* Stores o[0..n), in multi-row INSERTs, each with the outcome it has
+ * when no other occurrence of the period shares its voucher id or its
+ * account; gv_store_proc_finish corrects those R7 decides otherwise. */
+int gv_store_proc_add(gv_store_proc_t *p, const gv_occurrence_in_t *o, size_t n,
+                      gv_db_error_t *e);
 
 /* What judging the period anew changed in batches processed before. */
 typedef struct gv_recompute_stats {

@@ -473,6 +473,44 @@ static void test_bad_bodies(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* A thread reads every message with the same reader and validation
+ * context: a message after a refused one is read as if it came first,
+ * and a refused one is refused the same way each time. */
+static void test_reader_reused_after_faults(void **state)
+{
+    char *path = tu_testdata_path("account-check-request.xml");
+    size_t len;
+    char *good = tu_read_file(path, &len);
+    char *bad[] = {
+        xdup(DECL "<AccountCheckRequest xmlns=\"" NS "\" requestId=\"" RID "\" "
+                 "sentAt=\"2025-09-07T09:15:02+05:00\"><ProviderBin>990340001234</ProviderBin>"),
+        request(NULL, NULL, NULL, "<ProviderBin>99034000123X</ProviderBin>"
+                "<Account>0012345678</Account><Period>2025-09</Period>"),
+        request(NULL, NULL, NULL, "<ProviderBin>990340001234</ProviderBin>"
+                "<Account>0012345678</Account><Period>2025-09</Period><Extra/>"),
+        xdup("{\"account\": \"0012345678\"}"),
+        xdup(""),
+    };
+    (void)state;
+
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < TU_COUNT(bad); i++) {
+            gv_account_check_req_t req, again;
+            gv_err_t err, err2;
+            gv_fault_t f = parse(bad[i], strlen(bad[i]), &req, &err);
+            assert_int_not_equal(f, GV_FAULT_NONE);
+            assert_int_equal(parse(good, len, &req, &err2), GV_FAULT_NONE);
+            assert_string_equal(req.account, "0012345678");
+            assert_string_equal(req.period_text, "2025-09");
+            assert_int_equal(parse(bad[i], strlen(bad[i]), &again, &err2), f);
+            assert_string_equal(err2.msg, err.msg);
+        }
+    for (size_t i = 0; i < TU_COUNT(bad); i++)
+        free(bad[i]);
+    free(good);
+    free(path);
+}
+
 /* The requestId is kept for the Fault when it could be read. */
 static void test_fault_keeps_request_id(void **state)
 {
@@ -794,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_parse_example),
         cmocka_unit_test(test_parse_valid_variants),
         cmocka_unit_test(test_bad_bodies),
+        cmocka_unit_test(test_reader_reused_after_faults),
         cmocka_unit_test(test_fault_keeps_request_id),
         cmocka_unit_test(test_billion_laughs_fast),
         cmocka_unit_test(test_response_found),
