@@ -17,17 +17,9 @@ BIN=990340001234
 C=$dir/certs
 store=$dir/wallet
 mkdir -p "$store/outgoing" "$dir/inbox"
-sim_port=$(gvt_free_port)
 ctl_port=$(gvt_free_port)
-$SIM serve --listen "127.0.0.1:$sim_port" --cert "$C/wallet-server.pem" --key "$C/wallet-server.key" \
-    --client-ca "$C/provider-ca.pem" --store "$store" --verify-ca "$C/provider-ca.pem" \
-    --sign-cert "$C/wallet-signer.pem" --sign-key "$C/wallet-signer.key" \
-    --control-port "$ctl_port" --hold-seconds 30 > "$dir/sim.out" 2> "$dir/sim.log" &
-sim_pid=$!
-trap 'kill $sim_pid 2> /dev/null; wait $sim_pid 2> /dev/null; _gvt_cleanup' EXIT
-# Up to 60 s: a loaded CI machine starts Python slowly; a simulator that died ends the wait.
-for i in $(seq 1 600); do grep -q READY "$dir/sim.out" && break; kill -0 $sim_pid 2> /dev/null || break; sleep 0.1; done
-grep -q READY "$dir/sim.out" || fail "the wallet simulator did not start"
+gvt_wallet_sim_start "$C" "$store" --control-port "$ctl_port" --hold-seconds 30 ||
+    fail "the wallet simulator did not start"
 ctl() { curl -sS -X POST "http://127.0.0.1:$ctl_port/fail?$1" > /dev/null; }
 
 $SIM gen --bin $BIN --period 2025-09 --accounts "$top_srcdir/tests/sites/accounts.csv" --count 20 \

@@ -50,16 +50,8 @@ FLOWS=${GVT_FAULT_FLOWS:-intake billing delivery}
 t_start=$(date +%s)
 
 # ---- the wallet ------------------------------------------------------------
-mkdir -p "$dir/wallet"
-sim_port=$(gvt_free_port)
-$SIM serve --listen "127.0.0.1:$sim_port" --cert "$C/wallet-server.pem" --key "$C/wallet-server.key" \
-    --client-ca "$C/provider-ca.pem" --store "$dir/wallet" --verify-ca "$C/provider-ca.pem" \
-    --sign-cert "$C/wallet-signer.pem" --sign-key "$C/wallet-signer.key" \
-    > "$dir/sim.out" 2> "$dir/sim.log" &
-sim_pid=$!
-trap 'kill $sim_pid 2> /dev/null; wait $sim_pid 2> /dev/null; _gvt_cleanup' EXIT
-for i in $(seq 1 600); do grep -q READY "$dir/sim.out" && break; kill -0 $sim_pid 2> /dev/null || break; sleep 0.1; done
-grep -q READY "$dir/sim.out" || fail "the wallet simulator did not start: $(cat "$dir/sim.log")"
+gvt_wallet_sim_start "$C" "$dir/wallet" ||
+    fail "the wallet simulator did not start: $(cat "$dir/sim.log")"
 
 # ---- the site and the list -------------------------------------------------
 # Ten vouchers: seven accounts billed, one without a meter reading and one

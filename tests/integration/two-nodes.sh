@@ -61,12 +61,7 @@ SQL
 echo "== the wallet simulator"
 store=$dir/wallet
 mkdir -p "$store/outgoing"
-sim_port=$(gvt_free_port)
-$SIM serve --listen "127.0.0.1:$sim_port" --cert "$C/wallet-server.pem" --key "$C/wallet-server.key" \
-    --client-ca "$C/provider-ca.pem" --store "$store" --verify-ca "$C/provider-ca.pem" \
-    --sign-cert "$C/wallet-signer.pem" --sign-key "$C/wallet-signer.key" \
-    > "$dir/sim.out" 2> "$dir/sim.log" &
-sim_pid=$!
+gvt_wallet_sim_start "$C" "$store" || fail "the wallet simulator did not start"
 pid_a= pid_b=
 stop_node() { # PID
     [ -n "$1" ] || return 0
@@ -75,8 +70,6 @@ stop_node() { # PID
 }
 trap 'stop_node "$pid_a" || true; stop_node "$pid_b" || true
       kill $sim_pid 2> /dev/null; wait $sim_pid 2> /dev/null; _gvt_cleanup' EXIT
-for i in $(seq 1 600); do grep -q READY "$dir/sim.out" && break; kill -0 $sim_pid 2> /dev/null || break; sleep 0.1; done
-grep -q READY "$dir/sim.out" || fail "the wallet simulator did not start"
 
 echo "== $nfound vouchers in $PARTS parts, 10% of accounts with two vouchers (R7 across parts)"
 $SIM gen --bin $BIN --period 2025-09 --accounts "$dir/found.csv" --count "$nfound" --parts $PARTS \

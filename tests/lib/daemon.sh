@@ -14,12 +14,38 @@
 #                    and clean-up on exit: daemon and servers stopped, the
 #                    folder removed unless something failed
 #   gvt_end MESSAGE  exits 1 when anything failed, else prints MESSAGE
+#   gvt_wallet_sim_start CERTDIR STORE [ARGS...]  contrib/wallet-sim serving
+#                    mutual TLS on a free port with the test certificates,
+#                    its files in STORE, output in $dir/sim.out and sim.log;
+#                    sets sim_port and sim_pid, stopped on exit; fails when
+#                    it is not ready within 60 s
 # shellcheck shell=bash
 
 : "${top_builddir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 GVT_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export top_builddir top_srcdir
+
+gvt_wallet_sim_start() {
+    local certs=$1 store=$2
+    shift 2
+    mkdir -p "$store"
+    sim_port=$(gvt_free_port)
+    $GVT_PYTHON "$top_srcdir/contrib/wallet-sim" serve --listen "127.0.0.1:$sim_port" \
+        --cert "$certs/wallet-server.pem" --key "$certs/wallet-server.key" \
+        --client-ca "$certs/provider-ca.pem" --store "$store" --verify-ca "$certs/provider-ca.pem" \
+        --sign-cert "$certs/wallet-signer.pem" --sign-key "$certs/wallet-signer.key" "$@" \
+        > "$dir/sim.out" 2> "$dir/sim.log" &
+    sim_pid=$!
+    trap 'kill $sim_pid 2> /dev/null; wait $sim_pid 2> /dev/null; _gvt_cleanup' EXIT
+    # Up to 60 s: a loaded machine starts Python slowly; one that died ends the wait.
+    for _ in $(seq 1 600); do
+        grep -q READY "$dir/sim.out" && return 0
+        kill -0 "$sim_pid" 2> /dev/null || break
+        sleep 0.1
+    done
+    return 1
+}
 
 gvt_write_conf() {
     local file=$1 conn=$2 mapping=$3 certs=$4 extra=${5:-}
