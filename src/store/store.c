@@ -977,7 +977,8 @@ static int write_updates(gv_store_proc_t *p, int kind, gv_db_error_t *e)
     size_t i = 0, n = p->nchanges;
     change_t *ch = p->changes;
 
-    qsort(ch, n, sizeof *ch, kind == UPD_FLAGS ? cmp_by_flags : cmp_by_outcome);
+    if (n)      /* no changes: p->changes may be NULL */
+        qsort(ch, n, sizeof *ch, kind == UPD_FLAGS ? cmp_by_flags : cmp_by_outcome);
     while (i < n) {
         size_t run = 1, s = 0;
         gv_db_stmt_t *st;
