@@ -582,17 +582,12 @@ static int is_sqlite(gv_db_t *db)
 /* A lookup connection refuses writes.  SQLite's driver has no read-only
  * option in its connection string and ignores SQL_ATTR_ACCESS_MODE; the
  * pragma holds for the connection's life (and goes with a reconnect,
- * which sets it again).  It also reads the database file through a
- * mapping rather than a pread(2) per page: the account check's CPU per
- * request fell by about 15 % (bench/account-check.md); pages other
- * connections write still come from the WAL. */
+ * which sets it again). */
 static int make_read_only(gv_db_t *db, gv_db_error_t *e)
 {
     if (!is_sqlite(db))
         return 0;
-    if (gv_db_exec(db, "PRAGMA query_only = 1", e) < 0)
-        return -1;
-    return gv_db_exec(db, "PRAGMA mmap_size = 268435456", e);     /* 256 MiB */
+    return gv_db_exec(db, "PRAGMA query_only = 1", e);
 }
 
 int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)

@@ -53,8 +53,7 @@ typedef struct gv_db_opts {
     long reconnect_max_ms;
     /* The connection only reads (an account lookup's): on SQLite, each
      * connect sets PRAGMA query_only, so that no statement through it can
-     * change the billing database, and PRAGMA mmap_size (reads through a
-     * mapping of the file).  Other engines: no effect. */
+     * change the billing database.  Other engines: no effect. */
     int read_only;
 } gv_db_opts_t;
 
