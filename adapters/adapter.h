@@ -107,7 +107,8 @@ typedef int (*gv_site_bill_fn)(void *ud, const gv_site_held_bill_t *bill);
 
 typedef struct gv_adapter {
     const char *name;
-    /* A worker's context; NULL with err on failure.  Does not connect. */
+    /* A worker's context; NULL with err on failure.  Does not connect.
+     * Its own connection only looks up (on SQLite it refuses writes). */
     void *(*open)(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *err);
     /* A context that works on the caller's connection, inside the
      * caller's transaction (batch processing); the caller keeps db and

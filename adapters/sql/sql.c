@@ -20,6 +20,7 @@ static void *sql_open(const gv_conf_t *conf, const gv_mapping_t *map, gv_err_t *
     sql_ctx_t *c = calloc(1, sizeof *c);
     gv_db_opts_t opts = gv_conf_db_opts(conf);
 
+    opts.read_only = 1;     /* a worker's context looks accounts up, never writes */
     if (!c || !(c->db = gv_db_new(conf->db_connection, &opts))) {
         free(c);
         gv_err_set(err, "out of memory");

@@ -569,6 +569,27 @@ const char *gv_db_text_mode_name(gv_db_text_t mode)
     return "?";
 }
 
+/* Whether the connected driver is SQLite's (SQL_DBMS_NAME). */
+static int is_sqlite(gv_db_t *db)
+{
+    char name[64] = "";
+    SQLSMALLINT len = 0;
+
+    return ok(SQLGetInfo(db->dbc, SQL_DBMS_NAME, name, (SQLSMALLINT)sizeof name, &len)) &&
+           strncasecmp(name, "SQLite", 6) == 0;
+}
+
+/* A lookup connection refuses writes.  SQLite's driver has no read-only
+ * option in its connection string and ignores SQL_ATTR_ACCESS_MODE; the
+ * pragma holds for the connection's life (and goes with a reconnect,
+ * which sets it again). */
+static int make_read_only(gv_db_t *db, gv_db_error_t *e)
+{
+    if (!is_sqlite(db))
+        return 0;
+    return gv_db_exec(db, "PRAGMA query_only = 1", e);
+}
+
 int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
 {
     SQLRETURN rc;
@@ -617,7 +638,7 @@ int gv_db_ensure(gv_db_t *db, int64_t now_ms, gv_db_error_t *e)
         return -1;
     }
     db->connected = 1;
-    if (choose_text_mode(db, e) < 0) {
+    if (choose_text_mode(db, e) < 0 || (db->opts.read_only && make_read_only(db, e) < 0)) {
         release_handles(db);
         schedule_retry(db, now_ms);
         return -1;
@@ -1208,16 +1229,14 @@ int gv_db_type_is_datetime(int t)
 
 int gv_db_readers_wait_for_writer(gv_db_t *db)
 {
-    char name[64] = "", mode[32] = "";
-    SQLSMALLINT len = 0;
+    char mode[32] = "";
     gv_db_stmt_t *st;
     gv_db_error_t e;
     int is_null = 1;
 
-    if (!db->connected ||
-        !ok(SQLGetInfo(db->dbc, SQL_DBMS_NAME, name, (SQLSMALLINT)sizeof name, &len)))
+    if (!db->connected)
         return -1;
-    if (strncasecmp(name, "SQLite", 6) != 0)
+    if (!is_sqlite(db))
         return 0;
     if (!(st = gv_db_prepare(db, "PRAGMA journal_mode", &e)))
         return -1;

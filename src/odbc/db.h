@@ -51,6 +51,10 @@ typedef struct gv_db_opts {
     long query_timeout_s;
     long reconnect_min_ms;
     long reconnect_max_ms;
+    /* The connection only reads (an account lookup's): on SQLite, each
+     * connect sets PRAGMA query_only, so that no statement through it can
+     * change the billing database.  Other engines: no effect. */
+    int read_only;
 } gv_db_opts_t;
 
 typedef struct gv_db gv_db_t;
