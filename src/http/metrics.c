@@ -3,7 +3,9 @@
 #include "metrics.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
+#include <string.h>
 
 static const double bucket_le[] = { 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
                                     0.1, 0.25, 0.5, 1.0, 2.5 };
@@ -49,6 +51,30 @@ void gv_metrics_set_database_up(int up)
     atomic_store(&database_up, up ? 1 : 0);
 }
 
+
+/* One gauge a period, each a field of gv_period_status_t. */
+typedef struct period_gauge {
+    const char *name, *help;
+    size_t field;               /* offsetof an int64_t */
+} period_gauge_t;
+
+static const period_gauge_t period_gauges[] = {
+    { "gasvoucher_period_due_timestamp_seconds",
+      "A period's due day (R5), 00:00 local time.", offsetof(gv_period_status_t, due_at) },
+    { "gasvoucher_period_end_timestamp_seconds", "The first instant after a period.",
+      offsetof(gv_period_status_t, end_at) },
+    { "gasvoucher_period_batches_received", "Parts of a period's voucher list received.",
+      offsetof(gv_period_status_t, batches) },
+    { "gasvoucher_period_batches_expected",
+      "Parts a period's list says it has (0 = none received).",
+      offsetof(gv_period_status_t, parts) },
+    { "gasvoucher_billing_last_success_timestamp_seconds",
+      "End of the last billing run that finished for a period (0 = never billed).",
+      offsetof(gv_period_status_t, billed_at) },
+    { "gasvoucher_period_vouchers_pending", "Vouchers of a period still Pending (R20).",
+      offsetof(gv_period_status_t, pending) },
+};
+
 static int render_status(gv_buf_t *out)
 {
     gv_store_status_t st;
@@ -89,44 +115,17 @@ static int render_status(gv_buf_t *out)
                         (long long)st.outbox_delivered, (long long)st.outbox_oldest_at,
                         (long long)(st.outbox_oldest_at ? at - st.outbox_oldest_at : 0),
                         (long long)st.batches_received, (long long)st.batches_processed);
-    rc |= gv_buf_puts(out,
-                      "# HELP gasvoucher_period_due_timestamp_seconds A period's due day (R5), "
-                      "00:00 local time.\n# TYPE gasvoucher_period_due_timestamp_seconds gauge\n");
-    for (size_t i = 0; i < st.nperiods; i++)
-        rc |= gv_buf_printf(out, "gasvoucher_period_due_timestamp_seconds{period=\"%s\"} %lld\n",
-                            st.periods[i].period, (long long)st.periods[i].due_at);
-    rc |= gv_buf_puts(out,
-                      "# HELP gasvoucher_period_end_timestamp_seconds The first instant after a "
-                      "period.\n# TYPE gasvoucher_period_end_timestamp_seconds gauge\n");
-    for (size_t i = 0; i < st.nperiods; i++)
-        rc |= gv_buf_printf(out, "gasvoucher_period_end_timestamp_seconds{period=\"%s\"} %lld\n",
-                            st.periods[i].period, (long long)st.periods[i].end_at);
-    rc |= gv_buf_puts(out,
-                      "# HELP gasvoucher_period_batches_received Parts of a period's voucher list "
-                      "received.\n# TYPE gasvoucher_period_batches_received gauge\n");
-    for (size_t i = 0; i < st.nperiods; i++)
-        rc |= gv_buf_printf(out, "gasvoucher_period_batches_received{period=\"%s\"} %lld\n",
-                            st.periods[i].period, (long long)st.periods[i].batches);
-    rc |= gv_buf_puts(out,
-                      "# HELP gasvoucher_period_batches_expected Parts a period's list says it has "
-                      "(0 = none received).\n# TYPE gasvoucher_period_batches_expected gauge\n");
-    for (size_t i = 0; i < st.nperiods; i++)
-        rc |= gv_buf_printf(out, "gasvoucher_period_batches_expected{period=\"%s\"} %lld\n",
-                            st.periods[i].period, (long long)st.periods[i].parts);
-    rc |= gv_buf_puts(out,
-                      "# HELP gasvoucher_billing_last_success_timestamp_seconds End of the last "
-                      "billing run that finished for a period (0 = never billed).\n"
-                      "# TYPE gasvoucher_billing_last_success_timestamp_seconds gauge\n");
-    for (size_t i = 0; i < st.nperiods; i++)
-        rc |= gv_buf_printf(out,
-                            "gasvoucher_billing_last_success_timestamp_seconds{period=\"%s\"} %lld\n",
-                            st.periods[i].period, (long long)st.periods[i].billed_at);
-    rc |= gv_buf_puts(out,
-                      "# HELP gasvoucher_period_vouchers_pending Vouchers of a period still "
-                      "Pending (R20).\n# TYPE gasvoucher_period_vouchers_pending gauge\n");
-    for (size_t i = 0; i < st.nperiods; i++)
-        rc |= gv_buf_printf(out, "gasvoucher_period_vouchers_pending{period=\"%s\"} %lld\n",
-                            st.periods[i].period, (long long)st.periods[i].pending);
+    for (size_t g = 0; g < sizeof period_gauges / sizeof period_gauges[0]; g++) {
+        const period_gauge_t *pg = &period_gauges[g];
+        rc |= gv_buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", pg->name, pg->help,
+                            pg->name);
+        for (size_t i = 0; i < st.nperiods; i++) {
+            int64_t v;
+            memcpy(&v, (const char *)&st.periods[i] + pg->field, sizeof v);
+            rc |= gv_buf_printf(out, "%s{period=\"%s\"} %lld\n", pg->name,
+                                st.periods[i].period, (long long)v);
+        }
+    }
     return rc ? -1 : 0;
 }
 
