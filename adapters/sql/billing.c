@@ -208,7 +208,7 @@ static void take_account(const sql_ctx_t *c, gv_site_account_t *a, const char *r
     a->residents = (int)residents;
 }
 
-/* The part read a value at a time: 1 when done, -1 on a failure. */
+/* The part read a value at a time: 0, or -1 on a failure. */
 static int read_accounts_slowly(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *all,
                                 size_t nall, const gv_site_account_t *part, size_t n,
                                 gv_db_error_t *e)
@@ -243,7 +243,7 @@ static int read_accounts_slowly(sql_ctx_t *c, const gv_site_period_t *p, gv_site
         take_account(c, a, region, mtext, rtext);
     }
     gv_db_stmt_free(st);
-    return row < 0 ? -1 : 1;
+    return row < 0 ? -1 : 0;
 }
 
 static int read_accounts_part(sql_ctx_t *c, const gv_site_period_t *p, gv_site_account_t *all,
@@ -274,7 +274,7 @@ static int read_accounts_part(sql_ctx_t *c, const gv_site_period_t *p, gv_site_a
     gv_db_rows_free(rows);
     gv_db_stmt_free(st);
     if (got < 0 && value_error(e))
-        return read_accounts_slowly(c, p, all, nall, part, n, e) < 0 ? -1 : 0;
+        return read_accounts_slowly(c, p, all, nall, part, n, e);
     return got < 0 ? -1 : 0;
 }
 
@@ -454,7 +454,7 @@ static int read_readings_part(sql_ctx_t *c, const gv_site_period_t *p, gv_site_a
                                                      : NULL,
                                   gv_db_rows_text(rows, i, GV_RCOL_SEQ, NULL)) < 0) {
                 permanent(e, "out of memory", c->map->path);
-                got = -2;
+                got = -1;     /* no SQLSTATE: not read again */
                 break;
             }
         }
@@ -463,7 +463,7 @@ static int read_readings_part(sql_ctx_t *c, const gv_site_period_t *p, gv_site_a
     }
     gv_db_rows_free(rows);
     gv_db_stmt_free(st);
-    if (got == -1 && value_error(e)) {
+    if (got < 0 && value_error(e)) {
         rd->n = before;         /* what the block read of this part is read again */
         return read_readings_slowly(c, p, acc, nall, part, n, rd, e);
     }
