@@ -30,6 +30,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/db.sh"
+. "$here/../lib/bills.sh"
 . "$here/../lib/certs.sh"
 . "$here/../lib/daemon.sh"
 
@@ -79,20 +80,8 @@ qin() {
     esac
 }
 # Exact text of a column, never a float (SQLite keeps NUMERIC as REAL).
-dec() { # EXPR SCALE
-    case $engine in
-        sqlite) echo "CASE WHEN $1 IS NULL THEN '' ELSE printf('%.$2f', $1) END" ;;
-        postgresql) echo "COALESCE(($1)::text, '')" ;;
-        mariadb) echo "COALESCE(CAST($1 AS CHAR), '')" ;;
-    esac
-}
-int() { # EXPR
-    case $engine in
-        postgresql) echo "COALESCE(($1)::text, '')" ;;
-        mariadb) echo "COALESCE(CAST($1 AS CHAR), '')" ;;
-        sqlite) echo "COALESCE(CAST($1 AS TEXT), '')" ;;
-    esac
-}
+dec() { gvt_sql_text "$engine" "$1" "$2"; } # EXPR SCALE
+int() { gvt_sql_text "$engine" "$1"; } # EXPR
 
 # bill NAME NOW [PROGRAM]: one run; rc and the output in $d/NAME.out.
 bill() {
@@ -117,19 +106,7 @@ check() {
         $(int price_tiyn), $(int vat_bp), $(int net_tiyn), $(int vat_tiyn), $(int charge_tiyn),
         $(int discount_tiyn), $(int due_tiyn), COALESCE(bill_ref, '')
         FROM gv_bill WHERE period = '2025-09'" > "$out/gv_bill.tsv"
-    if [ "$site" = a ]; then
-        q "SELECT $(int id), lic_schet, COALESCE(vaucher, ''), $(dec obem 3), $(dec tarif 2),
-            $(dec summa 2), $(dec skidka 2), $(dec k_oplate 2), 2 FROM nachislenie" > "$out/bills.tsv"
-    else
-        q "SELECT $(int i.id), $(int c.account_no), COALESCE(dl.reference, ''),
-            $(dec gl.quantity_m3 3), $(int gl.unit_price_tiyn), $(int gl.amount_tiyn),
-            $(int -dl.amount_tiyn), $(int i.total_tiyn),
-            (SELECT COUNT(*) FROM invoice_lines l WHERE l.invoice_id = i.id)
-            FROM invoices i JOIN customers c ON c.id = i.customer_id
-            LEFT JOIN invoice_lines gl ON gl.invoice_id = i.id AND gl.line_type = 'GAS'
-            LEFT JOIN invoice_lines dl ON dl.invoice_id = i.id
-                AND dl.line_type = 'VOUCHER_DISCOUNT'" > "$out/bills.tsv"
-    fi
+    q "$(gvt_bills_sql "$site" "$engine")" > "$out/bills.tsv"
     q "SELECT msg_id, body_name FROM gv_outbox WHERE kind = 'RedemptionReport'
         AND period = '2025-09' ORDER BY created_at, msg_id" > "$out/outbox.tsv"
     for f in "$d"/spool/outbox/RR-*.xml; do
@@ -177,18 +154,7 @@ SQL
 }
 
 # reset: no bills, no billing records, no reports (the vouchers stay).
-reset() {
-    if [ "$site" = a ]; then
-        q "DELETE FROM nachislenie" > /dev/null
-    else
-        q "DELETE FROM invoice_lines" > /dev/null
-        q "DELETE FROM invoices" > /dev/null
-    fi
-    q "DELETE FROM gv_bill" > /dev/null
-    q "DELETE FROM gv_run" > /dev/null
-    q "DELETE FROM gv_outbox WHERE kind = 'RedemptionReport'" > /dev/null
-    rm -f "$d"/spool/outbox/RR-*
-}
+reset() { gvt_bills_reset "$site" "$d/spool/outbox" q; }
 
 count_bills() {
     if [ "$site" = a ]; then q "SELECT COUNT(*) FROM nachislenie"; else q "SELECT COUNT(*) FROM invoices"; fi
