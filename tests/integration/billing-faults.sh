@@ -25,6 +25,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/db.sh"
+. "$here/../lib/bills.sh"
 . "$here/../lib/certs.sh"
 . "$here/../lib/daemon.sh"
 
@@ -68,22 +69,7 @@ conn_of() {
         mariadb) echo "$GVT_MARIA_CONN" ;;
     esac
 }
-# Exact decimal text of a column (never a float): SQLite stores NUMERIC
-# values with decimals as REAL, printed back with their scale.
-dec() { # ENGINE EXPR SCALE
-    case $1 in
-        sqlite) echo "CASE WHEN $2 IS NULL THEN '' ELSE printf('%.$3f', $2) END" ;;
-        postgresql) echo "COALESCE(($2)::text, '')" ;;
-        mariadb) echo "COALESCE(CAST($2 AS CHAR), '')" ;;
-    esac
-}
-int() { # ENGINE EXPR
-    case $1 in
-        postgresql) echo "COALESCE(($2)::text, '')" ;;
-        mariadb) echo "COALESCE(CAST($2 AS CHAR), '')" ;;
-        sqlite) echo "COALESCE(CAST($2 AS TEXT), '')" ;;
-    esac
-}
+int() { gvt_sql_text "$1" "$2"; } # ENGINE EXPR
 
 # prepare ENGINE SITE: the site's accounts and readings, gasvoucher's tables,
 # the vouchers taken in. Sets conf, d, bill (the command), bills_table.
@@ -121,18 +107,7 @@ allow_pinned_now = yes"
 }
 
 # reset ENGINE: no bills, no gasvoucher billing records, no reports.
-reset() {
-    if [ "$site" = a ]; then
-        q "$1" "DELETE FROM nachislenie" > /dev/null
-    else
-        q "$1" "DELETE FROM invoice_lines" > /dev/null
-        q "$1" "DELETE FROM invoices" > /dev/null
-    fi
-    q "$1" "DELETE FROM gv_bill" > /dev/null
-    q "$1" "DELETE FROM gv_run" > /dev/null
-    q "$1" "DELETE FROM gv_outbox WHERE kind = 'RedemptionReport'" > /dev/null
-    rm -f "$d"/spool/outbox/RR-*
-}
+reset() { gvt_bills_reset "$site" "$d/spool/outbox" q "$1"; }
 
 # set_chunk N: vouchers per transaction from now on.
 set_chunk() { sed -i "s/^chunk = .*/chunk = $1/" "$conf"; }
@@ -161,22 +136,7 @@ check() {
         $(int "$engine" net_tiyn), $(int "$engine" vat_tiyn), $(int "$engine" charge_tiyn),
         $(int "$engine" discount_tiyn), $(int "$engine" due_tiyn), COALESCE(bill_ref, '')
         FROM gv_bill WHERE period = '2025-09'" > "$out/gv_bill.tsv"
-    if [ "$site" = a ]; then
-        # id, account, voucher, volume, price, charge, discount, due, lines
-        q "$engine" "SELECT $(int "$engine" id), lic_schet, COALESCE(vaucher, ''),
-            $(dec "$engine" obem 3), $(dec "$engine" tarif 2), $(dec "$engine" summa 2),
-            $(dec "$engine" skidka 2), $(dec "$engine" k_oplate 2), 2 FROM nachislenie" > "$out/bills.tsv"
-    else
-        q "$engine" "SELECT $(int "$engine" i.id), $(int "$engine" c.account_no),
-            COALESCE(dl.reference, ''), $(dec "$engine" gl.quantity_m3 3),
-            $(int "$engine" gl.unit_price_tiyn), $(int "$engine" gl.amount_tiyn),
-            $(int "$engine" "-dl.amount_tiyn"), $(int "$engine" i.total_tiyn),
-            (SELECT COUNT(*) FROM invoice_lines l WHERE l.invoice_id = i.id)
-            FROM invoices i JOIN customers c ON c.id = i.customer_id
-            LEFT JOIN invoice_lines gl ON gl.invoice_id = i.id AND gl.line_type = 'GAS'
-            LEFT JOIN invoice_lines dl ON dl.invoice_id = i.id
-                AND dl.line_type = 'VOUCHER_DISCOUNT'" > "$out/bills.tsv"
-    fi
+    q "$engine" "$(gvt_bills_sql "$site" "$engine")" > "$out/bills.tsv"
     q "$engine" "SELECT msg_id, body_name FROM gv_outbox WHERE kind = 'RedemptionReport'
         AND period = '2025-09'" > "$out/outbox.tsv"
     local f
