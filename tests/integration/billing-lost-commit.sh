@@ -16,6 +16,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/db.sh"
+. "$here/../lib/bills.sh"
 . "$here/../lib/certs.sh"
 . "$here/../lib/daemon.sh"
 
@@ -48,7 +49,7 @@ gvt_pg_start "$dir"
 
 q() { gvt_pg_sql "$dir" -c "$1"; }
 qin() { gvt_pg_sql "$dir" > /dev/null; }
-txt() { echo "COALESCE(($1)::text, '')"; }
+txt() { gvt_sql_text postgresql "$1"; }
 
 # proxy_start LOG: the proxy on a free port in front of the server's TCP
 # port; sets proxy_pid, proxy_port, proxy_log.
@@ -143,20 +144,7 @@ check() {
         $(txt volume_milli), $(txt price_tiyn), $(txt vat_bp), $(txt net_tiyn), $(txt vat_tiyn),
         $(txt charge_tiyn), $(txt discount_tiyn), $(txt due_tiyn), COALESCE(bill_ref, '')
         FROM gv_bill WHERE period = '2025-09'" > "$out/gv_bill.tsv"
-    if [ "$site" = a ]; then
-        # id, account, voucher, volume, price, charge, discount, due, lines
-        q "SELECT $(txt id), lic_schet, COALESCE(vaucher, ''), $(txt obem), $(txt tarif),
-            $(txt summa), $(txt skidka), $(txt k_oplate), 2 FROM nachislenie" > "$out/bills.tsv"
-    else
-        q "SELECT $(txt i.id), $(txt c.account_no), COALESCE(dl.reference, ''),
-            $(txt gl.quantity_m3), $(txt gl.unit_price_tiyn), $(txt gl.amount_tiyn),
-            $(txt -dl.amount_tiyn), $(txt i.total_tiyn),
-            (SELECT COUNT(*) FROM invoice_lines l WHERE l.invoice_id = i.id)
-            FROM invoices i JOIN customers c ON c.id = i.customer_id
-            LEFT JOIN invoice_lines gl ON gl.invoice_id = i.id AND gl.line_type = 'GAS'
-            LEFT JOIN invoice_lines dl ON dl.invoice_id = i.id
-                AND dl.line_type = 'VOUCHER_DISCOUNT'" > "$out/bills.tsv"
-    fi
+    q "$(gvt_bills_sql "$site" postgresql)" > "$out/bills.tsv"
     q "SELECT msg_id, body_name FROM gv_outbox WHERE kind = 'RedemptionReport'
         AND period = '2025-09'" > "$out/outbox.tsv"
     local f
