@@ -11,7 +11,7 @@ TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3 pyt
        procps iproute2 ca-certificates git clang libfuzzer-14-dev"
 # The Debian package and its checks; promtool (prometheus) for the alert rules.
 PACKAGE="debhelper lintian prometheus"
-BENCH="wrk nginx-light stunnel4"
+BENCH="wrk nginx-light stunnel4 apache2-utils"
 
 export DEBIAN_FRONTEND=noninteractive
 want=""
