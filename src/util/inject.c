@@ -25,6 +25,7 @@ static int armed_kind = -1;             /* none */
 static long armed_k;
 static char armed_state[6] = "HY000";
 static int armed_after;                 /* odbc: the call is made, then fails */
+static char armed_call[40];             /* odbc/NAME: only calls of this function count */
 static atomic_long calls[KINDS];
 static atomic_int fired;
 static _Thread_local const char *odbc_pending;
@@ -32,8 +33,9 @@ static _Thread_local const char *odbc_pending;
 static void report_unreached(void)
 {
     if (armed_kind >= 0 && !atomic_load(&fired))
-        fprintf(stderr, "gasvoucher: injected fault: %s:%ld not reached: %ld calls\n",
-                kind_names[armed_kind], armed_k, atomic_load(&calls[armed_kind]));
+        fprintf(stderr, "gasvoucher: injected fault: %s%s%s:%ld not reached: %ld calls\n",
+                kind_names[armed_kind], armed_call[0] ? "/" : "", armed_call, armed_k,
+                atomic_load(&calls[armed_kind]));
 }
 
 static void parse(void)
@@ -52,6 +54,15 @@ static void parse(void)
             break;
         }
     }
+    /* odbc/NAME:K...: the K-th call of the ODBC function NAME */
+    if (kind < 0 && !strncmp(spec, "odbc/", 5)) {
+        size_t n = strcspn(spec + 5, ":");
+        if (n && n < sizeof armed_call && spec[5 + n] == ':') {
+            memcpy(armed_call, spec + 5, n);
+            kind = GV_INJECT_ODBC;
+            spec += 5 + n + 1;
+        }
+    }
     errno = 0;
     armed_k = kind < 0 ? 0 : strtol(spec, &end, 10);
     /* odbc:K:SQLSTATE, odbc:K:SQLSTATE:after */
@@ -64,7 +75,7 @@ static void parse(void)
     if (kind < 0 || errno || armed_k < 1 || end == spec || *end) {
         fprintf(stderr, "gasvoucher: GV_FAULT=%s: expected KIND:K with KIND odbc, alloc or "
                         "write and K from 1 (odbc:K:SQLSTATE[:after] for another SQLSTATE, "
-                        "after the call is made)\n",
+                        "after the call is made; odbc/NAME:K for the calls of NAME only)\n",
                 getenv("GV_FAULT"));
         exit(2);
     }
@@ -81,6 +92,12 @@ int gv_inject(gv_inject_kind_t kind, const char *what)
         odbc_pending = NULL;
     if ((int)kind != armed_kind)
         return 0;
+    /* what is the call as written, e.g. "SQLFetch(st->h)" */
+    if (kind == GV_INJECT_ODBC && armed_call[0]) {
+        size_t len = strlen(armed_call);
+        if (strncmp(what, armed_call, len) || what[len] != '(')
+            return 0;
+    }
     n = atomic_fetch_add(&calls[kind], 1) + 1;
     if (n != armed_k)
         return 0;

@@ -15,7 +15,10 @@
  *          :after it is made first, as when the answer is lost on its way
  *          back (a COMMIT carried out, the connection gone).  Not
  *          counted: SQLGetDiagRec (reading a failure) and the releases
- *          SQLFreeHandle and SQLDisconnect (nothing to do when they fail);
+ *          SQLFreeHandle and SQLDisconnect (nothing to do when they fail).
+ *          GV_FAULT=odbc/NAME:K[:SQLSTATE[:after]] counts the calls of the
+ *          function NAME only (odbc/SQLFetch:3:22018: the third fetch
+ *          refused as a value the driver cannot convert);
  *   alloc  an allocation by gasvoucher's own code (malloc, calloc, realloc,
  *          strdup, strndup, through the macros below, which the build
  *          forces into every file): NULL with errno ENOMEM.  What libraries
