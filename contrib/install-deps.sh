@@ -7,15 +7,17 @@ BUILD="build-essential autoconf automake libtool pkg-config gettext
        libxml2-dev libcurl4-openssl-dev unixodbc-dev libssl-dev libcsv-dev
        libmicrohttpd-dev libgnutls28-dev libinih-dev libcmocka-dev libxlsxwriter-dev"
 RUNTIME="unixodbc libsqliteodbc odbc-postgresql odbc-mariadb libxml2-utils"
+# The last four are the benchmarks' (bench/account-check: load generators
+# and the static yardstick), which tests/integration/bench-smoke.sh runs.
 TESTS="postgresql mariadb-server mariadb-client sqlite3 curl openssl python3 python3-openpyxl chromium
-       procps iproute2 ca-certificates git clang libfuzzer-14-dev"
+       procps iproute2 ca-certificates git clang libfuzzer-14-dev
+       wrk nginx-light stunnel4 apache2-utils"
 # The Debian package and its checks; promtool (prometheus) for the alert rules.
 PACKAGE="debhelper lintian prometheus"
-BENCH="wrk nginx-light stunnel4 apache2-utils"
 
 export DEBIAN_FRONTEND=noninteractive
 want=""
-for p in $BUILD $RUNTIME $TESTS $PACKAGE ${GASVOUCHER_BENCH_DEPS:+$BENCH}; do
+for p in $BUILD $RUNTIME $TESTS $PACKAGE; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
         want="$want $p"
 done
