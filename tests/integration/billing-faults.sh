@@ -69,7 +69,6 @@ conn_of() {
         mariadb) echo "$GVT_MARIA_CONN" ;;
     esac
 }
-int() { gvt_sql_text "$1" "$2"; } # ENGINE EXPR
 
 # prepare ENGINE SITE: the site's accounts and readings, gasvoucher's tables,
 # the vouchers taken in. Sets conf, d, bill (the command), bills_table.
@@ -87,16 +86,11 @@ prepare() {
         --period 2025-09 --random $NACC --seed $SEED --program "$top_srcdir/contrib/program.ini" \
         --expect "$d/expect.csv" | qin "$engine"
     conf=$d/gv.conf
-    gvt_write_conf "$conf" "$(conn_of "$engine")" "$top_srcdir/mappings/site-$site.ini" \
-        "$dir/certs" "$(gvt_intake_ini "$dir/certs" "$d/spool")
-[billing]
-program = $top_srcdir/contrib/program.ini
+    gvt_bills_conf "$conf" "$(conn_of "$engine")" "$site" "$dir/certs" "$d/spool" \
+        "program = $top_srcdir/contrib/program.ini
 chunk = 10
 retries = $RETRIES
-reconnect_for = 20
-[time]
-# --now below: a pinned clock, for tests only
-allow_pinned_now = yes"
+reconnect_for = 20"
     "$GV" -c "$conf" --now "$NOW" db migrate > /dev/null || fail "$engine site-$site: migrate"
     # At the machine's clock: certs.sh's certificates are valid from today.
     "$GV" -c "$conf" ingest "$dir"/xml/*.xml > "$d/ingest.out" 2>&1 ||
@@ -131,26 +125,12 @@ check() {
     mkdir -p "$out"
     q "$engine" "SELECT voucher_id, account_norm FROM gv_occurrence WHERE period = '2025-09'
         AND status = 'ACCEPTED' AND standing = 1" > "$out/accepted.tsv"
-    q "$engine" "SELECT voucher_id, account, status, COALESCE(reason, ''),
-        $(int "$engine" volume_milli), $(int "$engine" price_tiyn), $(int "$engine" vat_bp),
-        $(int "$engine" net_tiyn), $(int "$engine" vat_tiyn), $(int "$engine" charge_tiyn),
-        $(int "$engine" discount_tiyn), $(int "$engine" due_tiyn), COALESCE(bill_ref, '')
-        FROM gv_bill WHERE period = '2025-09'" > "$out/gv_bill.tsv"
+    q "$engine" "$(gvt_gv_bill_sql "$engine" 2025-09)" > "$out/gv_bill.tsv"
     q "$engine" "$(gvt_bills_sql "$site" "$engine")" > "$out/bills.tsv"
     q "$engine" "SELECT msg_id, body_name FROM gv_outbox WHERE kind = 'RedemptionReport'
         AND period = '2025-09'" > "$out/outbox.tsv"
-    local f
-    for f in "$d"/spool/outbox/RR-*.xml; do
-        [ -e "$f" ] || continue
-        xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$f" 2> "$out/xmllint.err" ||
-            fail "$engine site-$site $label: $(basename "$f") is not valid: $(head -3 "$out/xmllint.err")"
-    done
-    if "$GVT_PYTHON" "$top_srcdir/tests/sites/check_bills.py" "$out" "$d/expect.csv" \
-            "$d/spool/outbox" "$site" "$mode" "$hand" "$conflict" > "$out/result"; then
-        echo "   ok $label: $(cat "$out/result")"
-    else
-        fail "$engine site-$site $label: $(cat "$out/result")"
-    fi
+    gvt_bills_check "$out" "$d/spool/outbox" "$site" "$d/expect.csv" "$label" \
+        "$engine site-$site $label" "$mode" "$hand" "$conflict"
 }
 
 # Rows of the site's bill table, and BILLED rows of gv_bill.
@@ -428,8 +408,6 @@ hand_bill() {
 
 # Site-a and site-b share the server databases (different tables);
 # gasvoucher's own tables are emptied between the sites.
-clear_gv="DELETE FROM gv_bill; DELETE FROM gv_run; DELETE FROM gv_outbox; DELETE FROM gv_trail;
-DELETE FROM gv_occurrence; DELETE FROM gv_batch;"
 
 site=a
 prepare postgresql a
@@ -446,8 +424,8 @@ prepare sqlite a
 hand_bill sqlite
 
 site=b
-q postgresql "$clear_gv" > /dev/null
-q mariadb "$clear_gv" > /dev/null
+gvt_gv_clear q postgresql
+gvt_gv_clear q mariadb
 for engine in sqlite postgresql mariadb; do
     prepare "$engine" b
     hand_bill "$engine"

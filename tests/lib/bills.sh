@@ -1,6 +1,8 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # top_srcdir (and fail) come from daemon.sh
 # tests/lib/bills.sh - the site's bills as billing tests compare them, on
-# SQLite, PostgreSQL and MariaDB.  Source it after db.sh:
+# SQLite, PostgreSQL and MariaDB.  Source it after db.sh, with daemon.sh
+# (gvt_bills_check and gvt_bills_conf use its fail and gvt_write_conf):
 #
 #     . "$here/../lib/bills.sh"
 #     q "$(gvt_bills_sql a postgresql)" > "$out/bills.tsv"
@@ -15,10 +17,28 @@
 #        (invoices, customers, invoice_lines) in one shape, one row a bill:
 #        id, account, voucher, volume, price, charge, discount, due, lines
 #        (tests/sites/check_bills.py reads it); site-a has 2 lines a bill
+#   gvt_gv_bill_sql ENGINE PERIOD
+#        the SQL exporting gasvoucher's gv_bill rows of PERIOD in the shape
+#        check_bills.py reads: voucher, account, status, reason, the eight
+#        amounts as exact text, bill_ref
 #   gvt_bills_reset SITE OUTBOX QUERY...
 #        no bills, no gv_bill and gv_run rows, no RedemptionReport outbox
 #        rows or OUTBOX/RR-* files (the vouchers stay); every statement is
 #        run as `QUERY... SQL`, e.g. `q` or `q postgresql`
+#   gvt_gv_clear QUERY...
+#        nothing of gasvoucher's own left (vouchers, batches, trail, bills,
+#        runs, outbox), so that the next site can share the database; run
+#        as `QUERY... SQL` (one string of statements)
+#   gvt_bills_check OUT OUTBOX SITE EXPECT LABEL WHO MODE [HAND CONFLICT]
+#        every OUTBOX/RR-*.xml valid against the XSD, then the dumps in OUT
+#        (accepted.tsv, gv_bill.tsv, bills.tsv, outbox.tsv) against EXPECT
+#        by tests/sites/check_bills.py (MODE, HAND, CONFLICT as it takes
+#        them); prints "   ok LABEL: " and its summary, or calls fail()
+#        (daemon.sh) with "WHO: " and what is wrong; returns 0 either way
+#   gvt_bills_conf FILE CONN SITE CERTDIR SPOOL BILLING_INI
+#        gvt_write_conf (daemon.sh) for mappings/site-SITE.ini with intake
+#        on SPOOL, a [billing] section of the lines BILLING_INI and --now
+#        allowed
 
 _gvt_bills_err() {
     echo "bills.sh: $*" >&2
@@ -61,6 +81,16 @@ gvt_bills_sql() {
     esac
 }
 
+gvt_gv_bill_sql() {
+    local e=${1:-} period=${2:-} c cols=""
+    [ -n "$period" ] || { _gvt_bills_err "gvt_gv_bill_sql: ENGINE PERIOD expected"; return 1; }
+    for c in volume_milli price_tiyn vat_bp net_tiyn vat_tiyn charge_tiyn discount_tiyn due_tiyn; do
+        cols="$cols $(gvt_sql_text "$e" "$c")," || return 1
+    done
+    echo "SELECT voucher_id, account, status, COALESCE(reason, ''),$cols COALESCE(bill_ref, '')
+        FROM gv_bill WHERE period = '$period'"
+}
+
 gvt_bills_reset() {
     local site=${1:-} outbox=${2:-} sql
     local -a bills
@@ -78,4 +108,45 @@ gvt_bills_reset() {
         "$@" "$sql" > /dev/null || { _gvt_bills_err "gvt_bills_reset: site-$site: $sql failed"; return 1; }
     done
     rm -f "$outbox"/RR-*
+}
+
+gvt_gv_clear() {
+    [ $# -gt 0 ] || { _gvt_bills_err "gvt_gv_clear: QUERY... expected"; return 1; }
+    "$@" "DELETE FROM gv_bill; DELETE FROM gv_run; DELETE FROM gv_outbox; DELETE FROM gv_trail;
+DELETE FROM gv_occurrence; DELETE FROM gv_batch;" > /dev/null ||
+        { _gvt_bills_err "gvt_gv_clear: emptying gasvoucher's tables failed"; return 1; }
+}
+
+gvt_bills_check() {
+    local out=${1:-} outbox=${2:-} site=${3:-} expect=${4:-} label=${5:-} who=${6:-} f
+    if [ $# -lt 7 ]; then
+        _gvt_bills_err "gvt_bills_check: OUT OUTBOX SITE EXPECT LABEL WHO MODE [HAND CONFLICT] expected"
+        return 1
+    fi
+    shift 6
+    for f in "$outbox"/RR-*.xml; do
+        [ -e "$f" ] || continue
+        xmllint --noout --schema "$top_srcdir/src/msg/wallet-gas-voucher-v1.xsd" "$f" 2> "$out/xmllint.err" ||
+            fail "$who: $(basename "$f") is not valid: $(head -3 "$out/xmllint.err")"
+    done
+    if "$GVT_PYTHON" "$top_srcdir/tests/sites/check_bills.py" "$out" "$expect" "$outbox" "$site" "$@" \
+            > "$out/result"; then
+        echo "   ok $label: $(cat "$out/result")"
+    else
+        fail "$who: $(cat "$out/result")"
+    fi
+}
+
+gvt_bills_conf() {
+    local file=${1:-} conn=${2:-} site=${3:-} certs=${4:-} spool=${5:-} billing=${6:-}
+    if [ -z "$billing" ]; then
+        _gvt_bills_err "gvt_bills_conf: FILE CONN SITE CERTDIR SPOOL BILLING_INI expected"; return 1
+    fi
+    gvt_write_conf "$file" "$conn" "$top_srcdir/mappings/site-$site.ini" "$certs" \
+        "$(gvt_intake_ini "$certs" "$spool")
+[billing]
+$billing
+[time]
+# --now: a pinned clock, for tests only
+allow_pinned_now = yes"
 }
