@@ -455,18 +455,30 @@ gvt_maria_start() {
         _gvt_err "$dir: path too long for a unix socket; use a shorter temporary directory"
         return 1
     fi
-    _gvt_mkdir_for mysql "$dir/maria" 750 || { _gvt_err "cannot create $dir/maria"; return 1; }
     _gvt_mkdir_for mysql "$dir/mariarun" 755 || { _gvt_err "cannot create $dir/mariarun"; return 1; }
     _gvt_maria_opts "$dir"
     # --auth-root-authentication-method=normal: root@localhost without a
     # password (used through the socket by gvt_maria_sql); the test user gv
-    # is created below.
-    if ! mariadb-install-db "${GVT_MARIA_OPTS[@]}" --auth-root-authentication-method=normal \
-            --skip-test-db >"$dir/maria-install.log" 2>&1; then
-        _gvt_tail "$dir/maria-install.log"
-        _gvt_err "mariadb-install-db failed in $dir/maria"
-        return 1
-    fi
+    # is created below.  A bootstrap that fails is tried once more on a new
+    # data directory: on a machine shared by many test runs it has failed
+    # once in a while for want of something another run held (its log's
+    # error lines are shown either way).
+    for attempt in 1 2; do
+        rm -rf "$dir/maria"
+        _gvt_mkdir_for mysql "$dir/maria" 750 || { _gvt_err "cannot create $dir/maria"; return 1; }
+        if mariadb-install-db "${GVT_MARIA_OPTS[@]}" --auth-root-authentication-method=normal \
+                --skip-test-db >"$dir/maria-install.log" 2>&1; then
+            break
+        fi
+        grep -i -m 10 'error\|fail\|abort' "$dir/maria-install.log" >&2 || true
+        if [ "$attempt" = 2 ]; then
+            _gvt_tail "$dir/maria-install.log"
+            _gvt_err "mariadb-install-db failed in $dir/maria"
+            return 1
+        fi
+        echo "db.sh: mariadb-install-db failed in $dir/maria (attempt 1), trying once more" >&2
+        sleep 1
+    done
 
     for attempt in 1 2 3 4 5; do
         port=$(gvt_free_port) || return 1
